@@ -27,9 +27,11 @@ class VecmlError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
+        # Fields added to the error envelope, e.g. `status: "failed"` for an unknown job.
+        self.extra = extra
 
 
 class BadRequest(VecmlError):

@@ -1,0 +1,5 @@
+"""Asynchronous jobs (uploads, labels, training) with per-collection ordering."""
+
+from .runner import TERMINAL, JobCancelled, JobContext, JobHandler, JobRunner, make_job_id
+
+__all__ = ["TERMINAL", "JobCancelled", "JobContext", "JobHandler", "JobRunner", "make_job_id"]

@@ -1,0 +1,53 @@
+"""The use cases, one service per API family. No FastAPI here."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..config import Settings
+from ..storage import Collection, Job, Model, Segment
+from .batches import UPLOAD_KIND, publish_batch
+from .collections import CollectionService
+from .context import ServiceContext, Tenant
+from .data import DataService
+from .jobs import JobService
+from .projects import ProjectService
+from .tenants import KeyRegistry, RateLimiter
+
+__all__ = ["Services", "ServiceContext", "Tenant"]
+
+
+class Services:
+    """Everything the API layer calls, built once per app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.context = context = ServiceContext.build(settings)
+        self.keys = KeyRegistry(context.db, settings.auth)
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_second)
+        self.projects = ProjectService(context)
+        self.collections = CollectionService(context)
+        self.data = DataService(context)
+        self.jobs = JobService(context)
+        context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
+
+    def start(self) -> None:
+        self.context.runner.fail_interrupted()
+        self.sweep_orphans()
+        self.context.runner.start()
+
+    def stop(self) -> None:
+        self.context.runner.stop()
+        self.context.db.dispose()
+
+    def sweep_orphans(self) -> None:
+        """Remove files no row refers to (a crash between rename and commit, or a delete)."""
+        with self.context.db.session() as session:
+            live_segments: dict[int, set[str]] = {
+                collection_id: set() for collection_id in session.scalars(select(Collection.id))
+            }
+            for collection_id, directory in session.execute(select(Segment.collection_id, Segment.directory)):
+                live_segments.setdefault(collection_id, set()).add(directory)
+            pending = session.scalars(select(Job.payload).where(Job.status == "pending"))
+            tokens = {str(p["token"]) for p in pending if isinstance(p, dict) and p.get("token")}
+            models = set(session.scalars(select(Model.id)))
+        self.context.files.sweep(live_segments, tokens, models)

@@ -1,0 +1,22 @@
+"""Metadata in SQL (SQLAlchemy), vectors and models as files in the data dir."""
+
+from .db import Database
+from .files import DataFiles, SegmentData
+from .snapshots import CollectionSnapshot, SnapshotReader, component_names
+from .tables import ApiKey, Collection, DeletedId, Job, Model, Project, Segment
+
+__all__ = [
+    "Database",
+    "DataFiles",
+    "SegmentData",
+    "CollectionSnapshot",
+    "SnapshotReader",
+    "component_names",
+    "ApiKey",
+    "Collection",
+    "DeletedId",
+    "Job",
+    "Model",
+    "Project",
+    "Segment",
+]

@@ -1,0 +1,85 @@
+"""`create_app(settings)`: routers, error handlers, middleware and lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from . import __version__
+from .api import API_PREFIX, API_ROUTERS, LOCAL_PREFIX, LOCAL_ROUTERS, ROOT_ROUTERS
+from .api.deps import JSONBody
+from .config import Settings
+from .errors import RateLimited, VecmlError, error_body
+from .middleware import PathAndSizeMiddleware
+from .services import Services
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("vecml_local")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services(settings)
+        services.start()
+        app.state.services = services
+        try:
+            yield
+        finally:
+            services.stop()
+
+    app = FastAPI(
+        title="vecml-local",
+        version=__version__,
+        description="A self-hosted server that speaks the VecML cloud REST API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in LOCAL_ROUTERS:
+        app.include_router(router, prefix=LOCAL_PREFIX)
+    for router in ROOT_ROUTERS:
+        app.include_router(router)
+    _add_error_handlers(app)
+    app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(VecmlError)
+    async def vecml_error(_: Request, error: VecmlError) -> Response:
+        if isinstance(error, RateLimited):
+            return PlainTextResponse(RateLimited.cloud_text, status_code=400)
+        return JSONBody(error_body(error.message, **error.extra), status_code=error.status_code)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 404:
+            message = f"Unknown endpoint {request.url.path}"
+        elif error.status_code == 405:
+            message = f"Method {request.method} is not allowed on {request.url.path}; use POST with a JSON body"
+        else:
+            message = str(error.detail)
+        return JSONBody(error_body(message), status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {"loc": ["body"], "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return JSONBody(error_body(f"{where}: {first['msg']}"), status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> Response:
+        log.exception("unhandled error")
+        return JSONBody(error_body(f"Internal server error: {type(error).__name__}"), status_code=500)

@@ -1,0 +1,122 @@
+"""`vecml-local serve | keys create|list|revoke | print-config`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from .config import Settings
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("host", "port", "data_dir", "workers", "database_url")
+        if getattr(args, name, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port,
+        log_level=settings.log_level, access_log=False,
+    )
+    server = uvicorn.Server(config)
+
+    original_startup = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original_startup(sockets=sockets)
+        if server.started:
+            host, port = server.servers[0].sockets[0].getsockname()[:2]
+            print(f"Ready. API at http://{host}:{port}/api", flush=True)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .services.tenants import KeyRegistry
+    from .storage import Database
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url())
+    db.create_schema()
+    registry = KeyRegistry(db, "keys")
+    if args.keys_command == "create":
+        created = registry.create(args.label or "")
+        print(created.key)
+        print(f"fingerprint {created.fingerprint} — this key is shown once; store it now.", file=sys.stderr)
+    elif args.keys_command == "list":
+        for key in registry.list():
+            state = f"revoked {key.revoked_at:%Y/%m/%d %H:%M:%S}" if key.revoked_at else "active"
+            print(f"{key.fingerprint}\t{key.created_at:%Y/%m/%d %H:%M:%S}\t{state}\t{key.label}")
+    elif args.keys_command == "revoke":
+        if not registry.revoke(args.fingerprint):
+            print(f"no active key with fingerprint {args.fingerprint}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.fingerprint}")
+    del Settings
+    return 0
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    for name, value in settings.model_dump().items():
+        print(f"VECML_LOCAL_{name.upper()}={value}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vecml-local", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--data-dir", dest="data_dir", default=None, help="data directory")
+        sub.add_argument("--database-url", dest="database_url", default=None, help="SQLAlchemy URL")
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=None, help="job runner threads")
+    common(serve)
+    serve.set_defaults(handler=_serve)
+
+    keys = commands.add_parser("keys", help="manage API keys for VECML_LOCAL_AUTH=keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key and print it once")
+    create.add_argument("--label", default="")
+    common(create)
+    listing = key_commands.add_parser("list", help="list keys (fingerprints only)")
+    common(listing)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by fingerprint")
+    revoke.add_argument("fingerprint")
+    common(revoke)
+    keys.set_defaults(handler=_keys)
+
+    config = commands.add_parser("print-config", help="print the settings in force")
+    common(config)
+    config.set_defaults(handler=_print_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

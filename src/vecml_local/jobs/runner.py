@@ -1,0 +1,221 @@
+"""The one job runner: persisted jobs, a thread pool, per-collection submission order.
+
+A job names the collections it reads or writes (`collection_ids`). A job starts
+only when every earlier unfinished job sharing one of those collections has
+ended, so a label job runs after the uploads sent before it and training waits
+for both. Jobs with disjoint collections run in parallel on `workers` threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import VecmlError
+from ..storage import Database, Job
+from ..timefmt import now
+
+__all__ = ["JobRunner", "JobContext", "JobCancelled", "JobHandler", "TERMINAL", "make_job_id"]
+
+log = logging.getLogger("vecml_local.jobs")
+
+TERMINAL = ("finished", "failed")
+RESTART_MESSAGE = "The server restarted while this job was running; submit it again"
+
+
+class JobCancelled(Exception):
+    """Raised inside a handler's final transaction when the job was cancelled meanwhile."""
+
+
+def make_job_id(fingerprint: str, project: str, collection: str, label: str) -> str:
+    """`<key fingerprint>||<project>||<collection>||<Kind>||<uuid>` (DESIGN §4)."""
+    return "||".join((fingerprint, project, collection, label, uuid.uuid4().hex[:12]))
+
+
+@dataclass
+class JobContext:
+    seq: int
+    job_id: str
+    tenant: str
+    kind: str
+    payload: dict[str, Any]
+    db: Database
+    cancel_event: threading.Event
+    finished: bool = False
+
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def finish(self, session: Session, result: dict[str, Any]) -> None:
+        """Mark the job finished inside the handler's own transaction (atomic with its writes)."""
+        job = session.get(Job, self.seq, with_for_update=not self.db.is_sqlite)
+        if job is None or job.status != "in_progress":
+            raise JobCancelled(self.job_id)
+        job.status = "finished"
+        job.result = result
+        job.finished_at = now()
+        self.finished = True
+
+
+JobHandler = Callable[[JobContext], "dict[str, Any] | None"]
+
+
+@dataclass
+class _Entry:
+    seq: int
+    keys: frozenset[int]
+    running: bool = False
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+
+class JobRunner:
+    def __init__(self, db: Database, workers: int) -> None:
+        self.db = db
+        self.workers = workers
+        self.handlers: dict[str, JobHandler] = {}
+        self._entries: dict[int, _Entry] = {}
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._executor: ThreadPoolExecutor | None = None
+
+    # -- life cycle ----------------------------------------------------------
+    def register(self, kind: str, handler: JobHandler) -> None:
+        self.handlers[kind] = handler
+
+    def fail_interrupted(self) -> None:
+        """Jobs a crash left `in_progress` are failed: their half-done work is not trusted."""
+        with self.db.session() as session:
+            for job in session.scalars(select(Job).where(Job.status == "in_progress")):
+                job.status, job.error_message, job.finished_at = "failed", RESTART_MESSAGE, now()
+
+    def start(self) -> None:
+        """Start the workers and queue the pending jobs in submission order."""
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="vecml-job")
+        with self.db.session() as session:
+            pending = session.scalars(select(Job).where(Job.status == "pending").order_by(Job.seq)).all()
+            queued = [(job.seq, job.collection_ids) for job in pending]
+        for seq, collection_ids in queued:
+            self.enqueue(seq, collection_ids)
+
+    def stop(self) -> None:
+        with self._lock:
+            for entry in self._entries.values():
+                entry.cancel_event.set()
+        if self._executor:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+    # -- submission ----------------------------------------------------------
+    def create(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        job_id: str,
+        tenant: str,
+        collection_ids: Iterable[int],
+        payload: dict[str, Any],
+        project_name: str = "",
+        collection_name: str = "",
+        model_name: str = "",
+    ) -> Job:
+        """Add a pending job row in the caller's transaction; call `enqueue` after commit."""
+        job = Job(
+            job_id=job_id, tenant=tenant, kind=kind, status="pending",
+            project_name=project_name, collection_name=collection_name, model_name=model_name,
+            collection_ids=sorted(set(collection_ids)), payload=payload, result={},
+            error_message="", poll_count=0, created_at=now(),
+        )
+        session.add(job)
+        session.flush()
+        return job
+
+    def enqueue(self, seq: int, collection_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._entries.setdefault(seq, _Entry(seq, frozenset(collection_ids)))
+            self._dispatch_ready()
+
+    def cancel(self, session: Session, jobs: Iterable[Job], message: str) -> None:
+        """Fail unfinished jobs now (in the caller's transaction); running ones are told to stop."""
+        for job in jobs:
+            if job.status in TERMINAL:
+                continue
+            job.status, job.error_message, job.finished_at = "failed", message, now()
+            with self._lock:
+                entry = self._entries.get(job.seq)
+                if entry:
+                    entry.cancel_event.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no job is queued or running (used by tests and shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._entries, timeout)
+
+    # -- dispatch ------------------------------------------------------------
+    def _dispatch_ready(self) -> None:
+        if self._executor is None:
+            return
+        busy: set[int] = set()
+        running = sum(entry.running for entry in self._entries.values())
+        for seq in sorted(self._entries):
+            entry = self._entries[seq]
+            blocked = bool(entry.keys & busy)
+            busy |= entry.keys
+            if entry.running or blocked or running >= self.workers:
+                continue
+            entry.running = True
+            running += 1
+            self._executor.submit(self._run, entry)
+
+    def _run(self, entry: _Entry) -> None:
+        try:
+            self._execute(entry)
+        finally:
+            with self._lock:
+                self._entries.pop(entry.seq, None)
+                self._dispatch_ready()
+                self._idle.notify_all()
+
+    def _execute(self, entry: _Entry) -> None:
+        with self.db.session() as session:
+            job = session.get(Job, entry.seq)
+            if job is None or job.status != "pending":
+                return
+            job.status, job.started_at = "in_progress", now()
+            context = JobContext(
+                seq=job.seq, job_id=job.job_id, tenant=job.tenant, kind=job.kind,
+                payload=dict(job.payload), db=self.db, cancel_event=entry.cancel_event,
+            )
+        handler = self.handlers.get(context.kind)
+        try:
+            if handler is None:
+                raise VecmlError(f"No handler for job kind {context.kind!r}")
+            result = handler(context)
+            if not context.finished:
+                with self.db.session() as session:
+                    context.finish(session, result or {})
+        except JobCancelled:
+            return
+        except VecmlError as error:
+            self._fail(entry.seq, error.message)
+        except Exception as error:  # a bug, not the client's fault: keep the server alive
+            log.exception("job %s failed", context.job_id)
+            self._fail(entry.seq, f"Internal error: {type(error).__name__}: {error}")
+
+    def _fail(self, seq: int, message: str) -> None:
+        with self.db.session() as session:
+            job = session.get(Job, seq)
+            if job is not None and job.status == "in_progress":
+                job.status, job.error_message, job.finished_at = "failed", message, now()

@@ -1,0 +1,115 @@
+"""Staging a checked batch and publishing it in a job: shared by `add_data_batch` and
+the file uploads. The batch is durable on disk before the request answers; the job
+publishes it and records it in the same transaction that marks the job finished."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import BadRequest
+from ..jobs import JobContext, make_job_id
+from ..storage import Collection, CollectionSnapshot, Segment
+from ..timefmt import now
+from .context import ServiceContext, Tenant
+
+__all__ = ["Batch", "UPLOAD_KIND", "check_new_ids", "submit_batch", "publish_batch", "generated_ids"]
+
+UPLOAD_KIND = "upload"
+
+
+@dataclass
+class Batch:
+    vectors: np.ndarray | sp.csr_matrix
+    ids: list[str]
+    attributes: dict[str, list[Any]]
+    categorical: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def generated_ids(count: int) -> list[str]:
+    """Ids for rows the client gave none: unique across batches, stable order within one."""
+    prefix = uuid.uuid4().hex[:12]
+    return [f"{prefix}-{i}" for i in range(count)]
+
+
+def check_new_ids(ids: list[str], snapshot: CollectionSnapshot | None, field_name: str = "string_ids") -> None:
+    """Refuse ids repeated in the batch or already stored; nothing is inserted then."""
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        for i, sid in enumerate(ids):
+            if sid in seen:
+                raise BadRequest(f"{field_name}[{i}] {sid!r} appears more than once in this batch")
+            seen.add(sid)
+    if snapshot is not None and snapshot.num_rows:
+        positions = snapshot.positions()
+        for i, sid in enumerate(ids):
+            if sid in positions:
+                raise BadRequest(
+                    f"{field_name}[{i}] {sid!r} already exists in the collection; nothing was inserted"
+                )
+
+
+def submit_batch(
+    context: ServiceContext, tenant: Tenant, collection: Collection, project_name: str, batch: Batch
+) -> str:
+    """Stage the batch durably, then queue its publishing job; return the job id."""
+    token = context.files.stage(ids=batch.ids, attributes=batch.attributes, vectors=batch.vectors)
+    job_id = make_job_id(tenant.fingerprint, project_name, collection.name, "UploadDataJob")
+    payload = {
+        "token": token, "collection_id": collection.id, "num_rows": len(batch.ids),
+        "categorical": batch.categorical, "warnings": batch.warnings,
+        "dim": int(batch.vectors.shape[1]),
+    }
+    with context.db.session() as session:
+        job = context.runner.create(
+            session, kind=UPLOAD_KIND, job_id=job_id, tenant=tenant.id, collection_ids=[collection.id],
+            payload=payload, project_name=project_name, collection_name=collection.name,
+        )
+        seq = job.seq
+    context.runner.enqueue(seq, [collection.id])
+    return job_id
+
+
+def _merge(existing: list[Any] | None, new: list[str]) -> list[str]:
+    merged = list(existing or [])
+    merged.extend(name for name in new if name not in merged)
+    return merged
+
+
+def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
+    """Job handler for UPLOAD_KIND."""
+    payload = job.payload
+    token, collection_id = payload["token"], payload["collection_id"]
+    with context.db.session() as session:
+        collection = session.get(Collection, collection_id)
+        if collection is None:
+            context.files.discard(token)
+            raise BadRequest("The collection was deleted before the upload was stored")
+        snapshot = context.snapshots.read(session, collection)
+    staged = context.files.read_staged(token)
+    try:
+        check_new_ids(staged.ids, snapshot)
+    except BadRequest:
+        context.files.discard(token)
+        raise
+    context.files.publish(token, collection_id)
+    result = {"num_vectors": len(staged.ids), "warnings": payload.get("warnings", [])}
+    with context.db.session() as session:
+        collection = session.get(Collection, collection_id)
+        if collection is None:
+            raise BadRequest("The collection was deleted before the upload was stored")
+        session.add(
+            Segment(collection_id=collection_id, kind="vectors", directory=token,
+                    num_rows=len(staged.ids), created_at=now())
+        )
+        collection.num_vectors = int(collection.num_vectors) + len(staged.ids)
+        collection.vector_dim = max(int(collection.vector_dim), int(payload.get("dim") or 0))
+        collection.attribute_names = _merge(collection.attribute_names, list(staged.attributes))
+        collection.categorical_features = _merge(collection.categorical_features, payload.get("categorical", []))
+        job.finish(session, result)
+    return result

@@ -1,0 +1,44 @@
+"""Removing a collection: its jobs are cancelled, its rows and files deleted."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..storage import Collection, Job, Model
+from .context import ServiceContext
+
+__all__ = ["cancel_collection_jobs", "drop_collections", "remove_files"]
+
+
+def cancel_collection_jobs(
+    context: ServiceContext, session: Session, tenant: str, collection_ids: set[int], reason: str
+) -> None:
+    unfinished = session.scalars(
+        select(Job).where(Job.tenant == tenant, Job.status.in_(("pending", "in_progress")))
+    ).all()
+    touched = [job for job in unfinished if collection_ids & set(job.collection_ids or [])]
+    context.runner.cancel(session, touched, reason)
+
+
+def drop_collections(
+    context: ServiceContext, session: Session, tenant: str, collections: list[Collection], reason: str
+) -> list[tuple[int, list[int]]]:
+    """Delete the rows now; return (collection id, model ids) whose files the caller removes
+    after the transaction commits (files go last so a failed commit loses nothing)."""
+    ids = {collection.id for collection in collections}
+    cancel_collection_jobs(context, session, tenant, ids, reason)
+    doomed = []
+    for collection in collections:
+        model_ids = list(session.scalars(select(Model.id).where(Model.collection_id == collection.id)))
+        doomed.append((collection.id, model_ids))
+        session.delete(collection)
+    return doomed
+
+
+def remove_files(context: ServiceContext, doomed: list[tuple[int, list[int]]]) -> None:
+    for collection_id, model_ids in doomed:
+        context.snapshots.forget(collection_id)
+        context.files.remove_collection(collection_id)
+        for model_id in model_ids:
+            context.files.remove_model(model_id)

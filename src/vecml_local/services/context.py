@@ -1,0 +1,41 @@
+"""What every service needs, built once per app: settings, database, files, jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..jobs import JobRunner
+from ..storage import Database, DataFiles, SnapshotReader
+
+__all__ = ["ServiceContext", "Tenant"]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One API key's world. `id` is the key's SHA-256; the key itself is never stored."""
+
+    id: str
+
+    @property
+    def fingerprint(self) -> str:
+        return self.id[:12]
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    db: Database
+    files: DataFiles
+    snapshots: SnapshotReader
+    runner: JobRunner
+
+    @classmethod
+    def build(cls, settings: Settings) -> "ServiceContext":
+        files = DataFiles(settings.data_dir)
+        db = Database(settings.resolved_database_url())
+        db.create_schema()
+        return cls(
+            settings=settings, db=db, files=files,
+            snapshots=SnapshotReader(files), runner=JobRunner(db, settings.workers),
+        )

@@ -1,0 +1,141 @@
+"""Vector data: `add_data`, `add_data_batch`, and the extensions `get_data`, `delete_data`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sqlalchemy import func, select
+
+from ..errors import BadRequest, NotFound
+from ..ingest.vectors import vectors_from_json
+from ..storage import DeletedId, Segment
+from ..storage.repository import get_collection
+from .batches import Batch, check_new_ids, generated_ids, submit_batch
+from .context import ServiceContext, Tenant
+
+__all__ = ["DataService", "attributes_from_json", "ids_from_json"]
+
+
+def _attribute_value(value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
+    raise BadRequest(f"{where} must be a string, number, boolean or null; got {type(value).__name__}")
+
+
+def attributes_from_json(attributes: Any, count: int) -> dict[str, list[str | None]]:
+    """Rows of `{name: value}` into columns of strings (None = missing)."""
+    if attributes is None:
+        return {}
+    if not isinstance(attributes, list) or len(attributes) != count:
+        raise BadRequest(f"attributes must be an array with one object per vector ({count})")
+    columns: dict[str, list[str | None]] = {}
+    for i, row in enumerate(attributes):
+        if row is None:
+            continue
+        if not isinstance(row, dict):
+            raise BadRequest(f"attributes[{i}] must be an object")
+        for name, value in row.items():
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = [None] * count
+            column[i] = _attribute_value(value, f"attributes[{i}].{name}")
+    return columns
+
+
+def ids_from_json(string_ids: Any, count: int) -> list[str]:
+    if string_ids is None:
+        return generated_ids(count)
+    if not isinstance(string_ids, list) or len(string_ids) != count:
+        raise BadRequest(f"string_ids must be an array with one id per vector ({count})")
+    for i, sid in enumerate(string_ids):
+        if not isinstance(sid, str) or not sid:
+            raise BadRequest(f"string_ids[{i}] must be a non-empty string")
+    return string_ids
+
+
+def _vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
+    if sp.issparse(vectors):
+        start, end = vectors.indptr[row], vectors.indptr[row + 1]
+        return {str(int(i)): float(v) for i, v in zip(vectors.indices[start:end], vectors.data[start:end])}
+    return vectors[row].tolist()
+
+
+class DataService:
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def add_data_batch(
+        self, tenant: Tenant, project_name: str, collection_name: str,
+        data: Any, string_ids: Any = None, attributes: Any = None,
+    ) -> dict[str, Any]:
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            snapshot = self.context.snapshots.read(session, collection)
+        vectors = vectors_from_json(data, collection.vector_type, collection.vector_dim)
+        count = vectors.shape[0]
+        ids = ids_from_json(string_ids, count)
+        check_new_ids(ids, snapshot)
+        batch = Batch(vectors=vectors, ids=ids, attributes=attributes_from_json(attributes, count))
+        job_id = submit_batch(self.context, tenant, collection, project_name, batch)
+        return {"success": True, "job_id": job_id, "error_message": "none"}
+
+    def add_data(
+        self, tenant: Tenant, project_name: str, collection_name: str,
+        data: Any, string_id: Any = None, attributes: Any = None,
+    ) -> dict[str, Any]:
+        ids = None if string_id is None else [string_id]
+        rows = None if attributes is None else [attributes]
+        try:
+            return self.add_data_batch(tenant, project_name, collection_name, [data], ids, rows)
+        except BadRequest as error:
+            raise BadRequest(error.message.replace("data[0]", "data").replace("string_ids[0]", "string_id")
+                             .replace("attributes[0]", "attributes")) from None
+
+    def get_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
+        if not isinstance(string_ids, list) or not all(isinstance(s, str) for s in string_ids):
+            raise BadRequest("string_ids must be an array of strings")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            snapshot = self.context.snapshots.read(session, collection)
+        positions = snapshot.positions()
+        missing = [sid for sid in string_ids if sid not in positions]
+        if missing:
+            raise NotFound(f"string_id {missing[0]!r} does not exist in collection {collection_name!r}")
+        rows = [positions[sid] for sid in string_ids]
+        return {
+            "success": True,
+            "string_ids": list(string_ids),
+            "vectors": [_vector_json(snapshot.vectors, row) for row in rows],
+            "attributes": [
+                {name: column[row] for name, column in snapshot.attributes.items() if column[row] is not None}
+                for row in rows
+            ],
+        }
+
+    def delete_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
+        if not isinstance(string_ids, list) or not string_ids or not all(isinstance(s, str) for s in string_ids):
+            raise BadRequest("string_ids must be a non-empty array of strings")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            snapshot = self.context.snapshots.read(session, collection)
+            positions = snapshot.positions()
+            missing = [sid for sid in string_ids if sid not in positions]
+            if missing:
+                raise NotFound(f"string_id {missing[0]!r} does not exist in collection {collection_name!r}")
+            last_segment = session.scalar(
+                select(func.max(Segment.id)).where(Segment.collection_id == collection.id)
+            ) or 0
+            unique = list(dict.fromkeys(string_ids))
+            session.add_all(
+                DeletedId(collection_id=collection.id, string_id=sid, up_to_segment=last_segment) for sid in unique
+            )
+            collection.num_vectors = max(0, int(collection.num_vectors) - len(unique))
+        return {"success": True, "num_deleted": len(unique)}

@@ -1,0 +1,70 @@
+"""Lookups shared by the services, with the exact "... does not exist" errors."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from .tables import Collection, Job, Model, Project
+
+__all__ = [
+    "find_project",
+    "get_project",
+    "find_collection",
+    "get_collection",
+    "get_model",
+    "find_model",
+    "get_job",
+]
+
+
+def find_project(session: Session, tenant: str, name: str) -> Project | None:
+    return session.scalar(select(Project).where(Project.tenant == tenant, Project.name == name))
+
+
+def get_project(session: Session, tenant: str, name: str) -> Project:
+    project = find_project(session, tenant, name)
+    if project is None:
+        raise NotFound(f"Project {name!r} does not exist")
+    return project
+
+
+def find_collection(session: Session, project: Project, name: str) -> Collection | None:
+    return session.scalar(
+        select(Collection).where(Collection.project_id == project.id, Collection.name == name)
+    )
+
+
+def get_collection(
+    session: Session, tenant: str, project_name: str, collection_name: str
+) -> Collection:
+    project = get_project(session, tenant, project_name)
+    collection = find_collection(session, project, collection_name)
+    if collection is None:
+        raise NotFound(
+            f"Collection {collection_name!r} does not exist in project {project_name!r}"
+        )
+    return collection
+
+
+def find_model(session: Session, collection: Collection, family: str, name: str) -> Model | None:
+    return session.scalar(
+        select(Model).where(
+            Model.collection_id == collection.id, Model.family == family, Model.name == name
+        )
+    )
+
+
+def get_model(session: Session, collection: Collection, family: str, name: str) -> Model:
+    model = find_model(session, collection, family, name)
+    if model is None:
+        raise NotFound(f"Model {name!r} does not exist in collection {collection.name!r}")
+    return model
+
+
+def get_job(session: Session, tenant: str, job_id: str) -> Job:
+    job = session.scalar(select(Job).where(Job.job_id == job_id, Job.tenant == tenant))
+    if job is None:
+        raise NotFound(f"Job {job_id!r} does not exist")
+    return job
