@@ -1,0 +1,285 @@
+"""CSV files -> :class:`ParsedTable`, parsed with pyarrow's vectorised, multi-threaded reader.
+
+Rules (issue 3):
+
+- RFC-4180 quoting, CRLF or LF line ends, a UTF-8 BOM, header names with spaces
+  (surrounding spaces are trimmed, inner ones kept). Blank lines are skipped.
+- ``has_field_names: false``: columns are named ``column 1`` ... ``column N``
+  (1-based position in the file), which is also how categoricals are named.
+- Numeric columns form the vector (float32, empty cell = NaN). Columns named in
+  ``categorical_features`` are string attributes remembered as declared
+  categoricals; names that are not columns give a warning. A column not declared
+  whose cells are not all numeric becomes a categorical attribute automatically
+  (with a warning). ``vector_attributes`` columns are plain string attributes.
+  An empty cell in an attribute column is a missing value (``None``).
+- A row with more fields than the header (or than the first row) fails naming its
+  line; a shorter row is padded with missing values.
+- Errors name the 1-based line as seen in an editor, the header being line 1.
+
+Vector component names: the header names; without a header ``None`` when every
+column is a vector component (shown as ``column 1`` ... later), else the
+``column N`` names of the original positions so they stay stable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from vecml_local.errors import BadRequest
+
+from .table import ParsedTable, canonical_vector_type, finalize_vectors, unnamed_column
+
+__all__ = ["parse_csv", "line_of_row"]
+
+_SAMPLE_BYTES = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+_NUMERIC_KINDS = (pa.types.is_integer, pa.types.is_floating, pa.types.is_null, pa.types.is_decimal)
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): .*CSV conversion error")
+
+
+def parse_csv(
+    data: bytes,
+    *,
+    has_field_names: bool = True,
+    vector_type: str = "dense",
+    categorical_features: Iterable[str] | None = None,
+    vector_attributes: Iterable[str] | None = None,
+) -> ParsedTable:
+    vector_type = canonical_vector_type(vector_type)
+    if not data.startswith(_BOM) and not data.strip():
+        raise BadRequest("file_data: the CSV file is empty")
+    if data.startswith(_BOM) and not data[3:].strip():
+        raise BadRequest("file_data: the CSV file is empty")
+    warnings: list[str] = []
+    names = _column_names(data, has_field_names)
+    wanted_cat = _as_list(categorical_features, "categorical_features")
+    wanted_attr = _as_list(vector_attributes, "vector_attributes")
+    declared = _resolve(wanted_cat, names, "categorical_features", warnings)
+    plain_attrs = [n for n in _resolve(wanted_attr, names, "vector_attributes", warnings) if n not in declared]
+    text_cols = set(declared) | set(plain_attrs)
+    inferred = _sample_types(data, names, has_field_names)
+    auto = [n for n in names if n not in text_cols and not _is_numeric(inferred.get(n))]
+    table = _read(data, names, has_field_names, text_cols | set(auto), auto)
+    for name in auto:
+        warnings.append(
+            f"column {name!r} is not numeric: kept as a categorical attribute, not a vector component"
+        )
+    categorical = [n for n in names if n in declared or n in auto]
+    vector_cols = [n for n in names if n not in text_cols and n not in auto]
+    attributes = {n: table.column(n).to_pylist() for n in names if n in text_cols or n in auto}
+    matrix = _matrix(table, vector_cols)
+    if has_field_names or len(vector_cols) != len(names):
+        column_names: list[str] | None = vector_cols
+    else:
+        column_names = None
+
+    def row_label(row: int) -> str:
+        return f"line {line_of_row(data, row, has_field_names)}"
+
+    if vector_type == "dense" and matrix.size and not np.isfinite(matrix[~np.isnan(matrix)]).all():
+        row, col = (int(v) for v in np.argwhere(np.isinf(matrix))[0])
+        raise BadRequest(f"{row_label(row)}, column {vector_cols[col]!r}: infinite values are not allowed")
+    vectors = finalize_vectors(matrix, vector_type, column_names=vector_cols, row_label=row_label)
+    return ParsedTable(vectors, column_names, attributes, categorical, warnings)
+
+
+def _as_list(value: Iterable[str] | str | None, field: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [v for v in value.split(",")]
+    out = []
+    for item in value:
+        if not isinstance(item, str):
+            raise BadRequest(f"{field}: expected a list of column names; got {item!r}")
+        out.append(item.strip())
+    return out
+
+
+def _resolve(wanted: list[str], names: list[str], field: str, warnings: list[str]) -> list[str]:
+    found = []
+    for name in wanted:
+        if name in names:
+            if name not in found:
+                found.append(name)
+        else:
+            warnings.append(f"{field}: {name!r} is not a column of the file; ignored")
+    return found
+
+
+def _column_names(data: bytes, has_field_names: bool) -> list[str]:
+    """Names from the header (or ``column N``), read with pyarrow from the first rows."""
+    head = _head(data, 64 * 1024)
+    try:
+        first = pacsv.read_csv(
+            pa.py_buffer(head),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        raise BadRequest(f"line 1: cannot read the CSV file ({_arrow_message(exc)})") from None
+    if first.num_rows == 0 and first.num_columns == 0:
+        raise BadRequest("file_data: the CSV file is empty")
+    if not has_field_names:
+        return [unnamed_column(i + 1) for i in range(first.num_columns)]
+    raw = [first.column(i)[0].as_py() if first.num_rows else first.column_names[i] for i in range(first.num_columns)]
+    names: list[str] = []
+    for i, value in enumerate(raw):
+        name = str(value if value is not None else "").strip()
+        if not name:
+            name = unnamed_column(i + 1)
+        if name in names:
+            raise BadRequest(f"line 1: the column name {name!r} appears more than once in the header")
+        names.append(name)
+    return names
+
+
+def _head(data: bytes, size: int) -> bytes:
+    if len(data) <= size:
+        return data
+    cut = data.rfind(b"\n", 0, size)
+    if cut < 0:
+        cut = data.find(b"\n", size)
+        return data if cut < 0 else data[: cut + 1]
+    return data[: cut + 1]
+
+
+def _sample_types(data: bytes, names: list[str], header: bool) -> dict[str, pa.DataType]:
+    """Types pyarrow infers from the first ~1 MB (text columns found later are retried)."""
+    try:
+        sample = pacsv.read_csv(
+            pa.py_buffer(_head(data, _SAMPLE_BYTES)),
+            read_options=_read_options(names, header, threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid:
+        return {}
+    return {name: sample.schema.field(name).type for name in names}
+
+
+def _is_numeric(kind: pa.DataType | None) -> bool:
+    return kind is None or any(check(kind) for check in _NUMERIC_KINDS)
+
+
+def _read_options(names: list[str], header: bool, threads: bool = True) -> pacsv.ReadOptions:
+    return pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0, use_threads=threads)
+
+
+def _read(data: bytes, names: list[str], header: bool, text_cols: set[str], auto: list[str]) -> pa.Table:
+    """Read every row; pad short rows; fail on long rows; retry columns that turn out textual."""
+    while True:
+        invalid: list[pacsv.InvalidRow] = []
+
+        def handler(row: pacsv.InvalidRow) -> str:
+            invalid.append(row)
+            return "skip"
+
+        types = {n: (pa.string() if n in text_cols else pa.float32()) for n in names}
+        try:
+            table = pacsv.read_csv(
+                pa.py_buffer(data),
+                read_options=_read_options(names, header),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types, null_values=[""], strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            match = _CONVERSION_ERROR.search(str(exc))
+            if match is None or int(match.group(1)) >= len(names):
+                raise BadRequest(f"file_data: cannot read the CSV file ({_arrow_message(exc)})") from None
+            name = names[int(match.group(1))]
+            text_cols.add(name)
+            auto.append(name)
+            continue
+        if not invalid:
+            return table
+        data = _pad_short_rows(data, invalid, header)
+
+
+def _pad_short_rows(data: bytes, invalid: list[pacsv.InvalidRow], header: bool) -> bytes:
+    located = []
+    for text, rows in _group(invalid).items():
+        for pos in _positions(data, text.encode("utf-8"), len(rows)):
+            located.append((pos, rows[0]))
+    located.sort(key=lambda item: item[0])
+    for pos, row in located:
+        if row.actual_columns > row.expected_columns:
+            line = data.count(b"\n", 0, pos) + 1
+            what = "the header has" if header else "the first line has"
+            raise BadRequest(
+                f"line {line}: {row.actual_columns} fields, but {what} {row.expected_columns} columns"
+            )
+    pieces = []
+    start = 0
+    for pos, row in located:
+        end = pos + len(row.text.encode("utf-8"))
+        pieces.append(data[start:end])
+        pieces.append(b"," * (row.expected_columns - row.actual_columns))
+        start = end
+    pieces.append(data[start:])
+    return b"".join(pieces)
+
+
+def _group(invalid: list[pacsv.InvalidRow]) -> dict[str, list[pacsv.InvalidRow]]:
+    groups: dict[str, list[pacsv.InvalidRow]] = {}
+    for row in invalid:
+        groups.setdefault(row.text, []).append(row)
+    return groups
+
+
+def _positions(data: bytes, text: bytes, count: int) -> list[int]:
+    """Byte offsets of the first ``count`` whole-line occurrences of ``text``."""
+    found: list[int] = []
+    pos = data.find(text)
+    while pos >= 0 and len(found) < count:
+        before_ok = pos == 0 or data[pos - 1] in b"\r\n" or (pos == 3 and data.startswith(_BOM))
+        after = pos + len(text)
+        after_ok = after == len(data) or data[after] in b"\r\n"
+        if before_ok and after_ok:
+            found.append(pos)
+        pos = data.find(text, pos + 1)
+    if len(found) < count:
+        raise BadRequest("file_data: the CSV file has rows whose number of fields differs from the header")
+    return found
+
+
+def _matrix(table: pa.Table, columns: list[str]) -> np.ndarray:
+    matrix = np.empty((len(columns), table.num_rows), dtype=np.float32)
+    for j, name in enumerate(columns):
+        column = table.column(name)
+        if column.null_count:
+            column = column.fill_null(np.nan)
+        matrix[j] = column.to_numpy()
+    return np.ascontiguousarray(matrix.T)
+
+
+def _arrow_message(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def line_of_row(data: bytes, row: int, header: bool) -> int:
+    """1-based editor line where the 0-based data ``row`` starts (slow; for error messages)."""
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    seen = -1 if header else 0
+    previous_end = 0
+    for record in reader:
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not record:
+            continue
+        if seen == row:
+            return start
+        seen += 1
+    return previous_end

@@ -1,0 +1,170 @@
+"""libsvm / svmlight files -> CSR float32 :class:`ParsedTable` for a ``sparse`` collection.
+
+Each line is ``label index:value index:value ...``; ``#`` starts a comment; blank
+lines are skipped. The label is stored as the string attribute ``label`` (an
+integral number as ``"1"``, else as written by ``repr(float)``); a line whose
+first token is already ``index:value`` has no label (missing attribute).
+
+Indices are kept exactly as written: index ``i`` is vector component ``i``
+(0-based storage). A file using 1-based indices therefore has an always-empty
+component 0. Unlike scikit-learn's ``zero_based="auto"`` this never guesses, so a
+training file and a prediction file always line up. The dimension is
+``max index + 1``, or ``expected_dim`` when that is known (an index at or past it
+is refused).
+
+Parsing is vectorised: numpy finds tokens, colons and line ends on the raw bytes,
+and pyarrow's CSV reader converts every number at once (one per line after
+turning separators into newlines). Bad tokens are located afterwards, line by
+line, only to write the error message.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import scipy.sparse as sp
+
+from vecml_local.errors import BadRequest
+
+from .table import ParsedTable
+
+__all__ = ["parse_libsvm"]
+
+_COMMENT = re.compile(rb"#[^\n]*")
+_TO_NEWLINE = bytes.maketrans(b" \t\r\x0b\x0c:", b"\n\n\n\n\n\n")
+_LABEL = "label"
+
+
+def parse_libsvm(data: bytes, *, expected_dim: int | None = None) -> ParsedTable:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"#" in data:
+        data = _COMMENT.sub(b"", data)
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    raw = np.frombuffer(data, dtype=np.uint8)
+    nonspace = raw > 32
+    starts = np.flatnonzero(nonspace[1:] & ~nonspace[:-1]) + 1
+    if nonspace[0]:
+        starts = np.concatenate(([0], starts))
+    if starts.size == 0:
+        raise BadRequest("file_data: the libsvm file holds no rows")
+    colons_per_token = np.add.reduceat((raw == 58).astype(np.uint8), starts, dtype=np.int64)
+    newlines = np.flatnonzero(raw == 10)
+    token_line = np.searchsorted(newlines, starts)  # 0-based physical line of each token
+    if (colons_per_token > 1).any():
+        _fail_line(data, int(token_line[np.argmax(colons_per_token > 1)]))
+    first_of_line = np.ones(starts.size, dtype=bool)
+    first_of_line[1:] = token_line[1:] != token_line[:-1]
+    is_label = colons_per_token == 0
+    if (is_label & ~first_of_line).any():
+        _fail_line(data, int(token_line[np.argmax(is_label & ~first_of_line)]))
+    numbers = _numbers(data, expected=int(starts.size + colons_per_token.sum()))
+    # position of each token's first number in `numbers`
+    width = 1 + colons_per_token
+    offset = np.cumsum(width) - width
+    pair_tokens = ~is_label
+    idx_raw = numbers[offset[pair_tokens]]
+    values = numbers[offset[pair_tokens] + 1].astype(np.float32)
+    indices = idx_raw.astype(np.int64)
+    bad_index = (idx_raw != indices) | (indices < 0)
+    if bad_index.any():
+        _fail_line(data, int(token_line[pair_tokens][np.argmax(bad_index)]))
+    row_of_token = np.cumsum(first_of_line) - 1
+    n_rows = int(row_of_token[-1]) + 1
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of_token[pair_tokens], minlength=n_rows), out=indptr[1:])
+    dim = int(indices.max()) + 1 if indices.size else 1
+    if expected_dim is not None:
+        if dim > expected_dim:
+            where = int(np.argmax(indices >= expected_dim))
+            line = int(token_line[pair_tokens][where]) + 1
+            raise BadRequest(
+                f"line {line}: index {int(indices[where])} is outside the collection's "
+                f"dimension {expected_dim} (indices 0 to {expected_dim - 1})"
+            )
+        dim = expected_dim
+    matrix = sp.csr_matrix((values, indices, indptr), shape=(n_rows, dim))
+    if indices.size > 1:
+        step = np.diff(indices) <= 0
+        inner = indptr[1:-1]
+        step[inner[(inner > 0) & (inner < indices.size)] - 1] = False
+        if step.any():
+            matrix.sum_duplicates()
+    labels = _labels(numbers[offset[is_label]], row_of_token[is_label], n_rows)
+    return ParsedTable(matrix, None, {_LABEL: labels}, [], [])
+
+
+def _numbers(data: bytes, expected: int) -> np.ndarray:
+    text = data.translate(_TO_NEWLINE)
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text),
+            read_options=pacsv.ReadOptions(column_names=["v"], block_size=16 << 20),
+            convert_options=pacsv.ConvertOptions(column_types={"v": pa.float64()}, null_values=[]),
+        )
+    except pa.ArrowInvalid:
+        _find_bad_token(data)
+        raise
+    column = table.column("v")
+    if len(column) != expected:
+        _find_bad_token(data)
+    return column.to_numpy()
+
+
+def _labels(values: np.ndarray, rows: np.ndarray, n_rows: int) -> list[str | None]:
+    out: list[str | None] = [None] * n_rows
+    if values.size == 0:
+        return out
+    unique, inverse = np.unique(values, return_inverse=True)
+    names = np.array([_label_text(float(v)) for v in unique], dtype=object)
+    texts = names[inverse]
+    if values.size == n_rows:
+        return texts.tolist()
+    for row, text in zip(rows.tolist(), texts.tolist()):
+        out[row] = text
+    return out
+
+
+def _label_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _fail_line(data: bytes, line_index: int) -> None:
+    lines = data.split(b"\n")
+    _check_line(lines[line_index], line_index + 1)
+    raise BadRequest(f"line {line_index + 1}: not a valid libsvm line")
+
+
+def _find_bad_token(data: bytes) -> None:
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        _check_line(line, number)
+    raise BadRequest("file_data: not a valid libsvm file")
+
+
+def _check_line(line: bytes, number: int) -> None:
+    tokens = line.split()
+    for position, token in enumerate(tokens):
+        text = token.decode("utf-8", errors="replace")
+        if b":" not in token:
+            if position == 0 and _is_float(token):
+                continue
+            what = "the label" if position == 0 else "a feature"
+            raise BadRequest(f"line {number}: bad token {text!r} ({what} must be a number{'' if position == 0 else ' as index:value'})")
+        index, _, value = token.partition(b":")
+        if not index.isdigit() or not _is_float(value):
+            raise BadRequest(
+                f"line {number}: bad token {text!r} (expected index:value with a whole, "
+                f"non-negative index and a number)"
+            )
+
+
+def _is_float(token: bytes) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
