@@ -11,6 +11,7 @@ from .collections import CollectionService
 from .context import ServiceContext, Tenant
 from .data import DataService
 from .jobs import JobService
+from .local import LocalService
 from .projects import ProjectService
 from .tenants import KeyRegistry, RateLimiter
 
@@ -28,6 +29,7 @@ class Services:
         self.collections = CollectionService(context)
         self.data = DataService(context)
         self.jobs = JobService(context)
+        self.local = LocalService(context)
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
 
     def start(self) -> None:
