@@ -1,0 +1,328 @@
+"""Numba kernels for k-means (Lloyd assignment, Hamerly bounds, k-means++ seeding).
+
+Imported lazily by `kmeans.py` (numba compilation is cached on disk, `cache=True`).
+Metric codes: 0 = squared Euclidean (Lloyd) / Euclidean (Hamerly), 1 = Manhattan,
+2 = Hamming (count of differing coordinates), 3 = negative inner product.
+Data are float32 (n, d) C-contiguous; sums are accumulated in float64. Work is
+split into `n_threads` static row ranges, each with its own accumulator, so the
+result does not depend on scheduling (same input -> same output).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+SQEUCLID, MANHATTAN, HAMMING, NEG_IP = 0, 1, 2, 3
+
+
+@njit(cache=True, inline="always")
+def _dist(X, i, C, j, metric):
+    d = X.shape[1]
+    acc = 0.0
+    if metric == 0:
+        for t in range(d):
+            diff = np.float64(X[i, t]) - np.float64(C[j, t])
+            acc += diff * diff
+    elif metric == 1:
+        for t in range(d):
+            acc += abs(np.float64(X[i, t]) - np.float64(C[j, t]))
+    elif metric == 2:
+        for t in range(d):
+            if X[i, t] != C[j, t]:
+                acc += 1.0
+    else:
+        for t in range(d):
+            acc -= np.float64(X[i, t]) * np.float64(C[j, t])
+    return acc
+
+
+@njit(cache=True)
+def _true_dist(X, i, C, j, metric):
+    """A distance satisfying the triangle inequality (Euclidean instead of squared)."""
+    v = _dist(X, i, C, j, metric)
+    if metric == 0:
+        return np.sqrt(v)
+    return v
+
+
+@njit(cache=True, inline="always")
+def _row_dists(X, i, Ct, metric, acc):
+    """acc[j] = distance of row i to every centre (Ct is centres transposed, (d, k)).
+
+    The inner loop runs over centres, so it vectorises without fastmath.
+    """
+    d, k = Ct.shape
+    for j in range(k):
+        acc[j] = 0.0
+    if metric == 0:
+        for t in range(d):
+            xv = np.float64(X[i, t])
+            for j in range(k):
+                diff = xv - Ct[t, j]
+                acc[j] += diff * diff
+    elif metric == 1:
+        for t in range(d):
+            xv = np.float64(X[i, t])
+            for j in range(k):
+                acc[j] += abs(xv - Ct[t, j])
+    elif metric == 2:
+        for t in range(d):
+            xv = np.float64(X[i, t])
+            for j in range(k):
+                if xv != Ct[t, j]:
+                    acc[j] += 1.0
+    else:
+        for t in range(d):
+            xv = np.float64(X[i, t])
+            for j in range(k):
+                acc[j] -= xv * Ct[t, j]
+
+
+@njit(parallel=True, cache=True)
+def lloyd_assign_direct(X, C, metric, labels, mind, n_threads, accumulate):
+    """Nearest centre of every row by direct loops; optional per-thread sums/counts.
+
+    Returns (sums (T,k,d) float64, counts (T,k) int64, n_changed).
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    T = n_threads
+    Ct = np.ascontiguousarray(C.T).astype(np.float64)
+    sums = np.zeros((T, k, d) if accumulate else (T, 1, 1))
+    counts = np.zeros((T, k), dtype=np.int64)
+    changed = np.zeros(T, dtype=np.int64)
+    for t in prange(T):
+        acc = np.empty(k)
+        lo = n * t // T
+        hi = n * (t + 1) // T
+        for i in range(lo, hi):
+            _row_dists(X, i, Ct, metric, acc)
+            best = np.inf
+            bj = 0
+            for j in range(k):
+                if acc[j] < best:
+                    best = acc[j]
+                    bj = j
+            if labels[i] != bj:
+                changed[t] += 1
+            labels[i] = bj
+            mind[i] = best
+            counts[t, bj] += 1
+            if accumulate:
+                for c in range(d):
+                    sums[t, bj, c] += X[i, c]
+    return sums, counts, changed.sum()
+
+
+@njit(parallel=True, cache=True)
+def lloyd_assign_gemm(X, xsq, C, metric, labels, mind, n_threads, accumulate, chunk):
+    """Assignment through BLAS in row chunks, each thread on its own rows.
+
+    metric 0: squared Euclidean |x|^2 - 2 x.c + |c|^2; metric 3: -x.c.
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    T = n_threads
+    csq = np.zeros(k, dtype=np.float32)
+    scale = np.float32(2.0) if metric == 0 else np.float32(1.0)
+    for j in range(k):
+        if metric != 0:
+            break
+        s = 0.0
+        for c in range(d):
+            s += np.float64(C[j, c]) * np.float64(C[j, c])
+        csq[j] = s
+    Ct = np.ascontiguousarray(C.T)
+    sums = np.zeros((T, k, d) if accumulate else (T, 1, 1))
+    counts = np.zeros((T, k), dtype=np.int64)
+    changed = np.zeros(T, dtype=np.int64)
+    for t in prange(T):
+        lo = n * t // T
+        hi = n * (t + 1) // T
+        for s0 in range(lo, hi, chunk):
+            s1 = min(hi, s0 + chunk)
+            dots = np.dot(X[s0:s1], Ct)
+            for r in range(s1 - s0):
+                i = s0 + r
+                best = np.inf
+                bj = 0
+                for j in range(k):
+                    v = csq[j] - scale * dots[r, j]
+                    if v < best:
+                        best = v
+                        bj = j
+                if labels[i] != bj:
+                    changed[t] += 1
+                labels[i] = bj
+                mind[i] = max(best + xsq[i], 0.0) if metric == 0 else best
+                counts[t, bj] += 1
+                if accumulate:
+                    for c in range(d):
+                        sums[t, bj, c] += X[i, c]
+    return sums, counts, changed.sum()
+
+
+@njit(parallel=True, cache=True)
+def exact_min_dist(X, C, labels, metric, out):
+    """Distance of each row to its assigned centre (metric codes as in _dist)."""
+    for i in prange(X.shape[0]):
+        out[i] = _dist(X, i, C, labels[i], metric)
+
+
+@njit(parallel=True, cache=True)
+def candidate_dists(X, cand, metric):
+    """(n, len(cand)) distances from every row to candidate rows of X (k-means++)."""
+    n = X.shape[0]
+    m = cand.shape[0]
+    Ct = np.empty((X.shape[1], m))
+    for a in range(m):
+        for t in range(X.shape[1]):
+            Ct[t, a] = X[cand[a], t]
+    out = np.empty((n, m))
+    for i in prange(n):
+        _row_dists(X, i, Ct, metric, out[i])
+    return out
+
+
+@njit(cache=True)
+def centre_half_gaps(C, metric):
+    """s[j] = half the distance from centre j to its nearest other centre."""
+    k = C.shape[0]
+    s = np.full(k, np.inf)
+    for j in range(k):
+        for jj in range(k):
+            if jj != j:
+                v = _true_dist(C, j, C, jj, metric)
+                if v < s[j]:
+                    s[j] = v
+    return s * 0.5
+
+
+@njit(parallel=True, cache=True)
+def hamerly_init(X, C, metric, labels, upper, lower, n_threads, accumulate):
+    """Full scan: assignment plus upper (to own centre) and lower (to second) bounds."""
+    n, d = X.shape
+    k = C.shape[0]
+    T = n_threads
+    Ct = np.ascontiguousarray(C.T).astype(np.float64)
+    sums = np.zeros((T, k, d) if accumulate else (T, 1, 1))
+    counts = np.zeros((T, k), dtype=np.int64)
+    for t in prange(T):
+        acc = np.empty(k)
+        for i in range(n * t // T, n * (t + 1) // T):
+            _row_dists(X, i, Ct, metric, acc)
+            b1 = np.inf
+            b2 = np.inf
+            bj = 0
+            for j in range(k):
+                v = np.sqrt(acc[j]) if metric == 0 else acc[j]
+                if v < b1:
+                    b2 = b1
+                    b1 = v
+                    bj = j
+                elif v < b2:
+                    b2 = v
+            labels[i] = bj
+            upper[i] = b1
+            lower[i] = b2
+            counts[t, bj] += 1
+            if accumulate:
+                for c in range(d):
+                    sums[t, bj, c] += X[i, c]
+    return sums, counts
+
+
+@njit(parallel=True, cache=True)
+def hamerly_assign(X, C, metric, labels, upper, lower, s, n_threads, accumulate):
+    """One Hamerly assignment pass; distance computations skipped where bounds allow.
+
+    Returns (delta sums (T,k,d), delta counts (T,k), n_changed, n_full_scans).
+    Deltas move a row's contribution from its old centre to its new one.
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    T = n_threads
+    dsums = np.zeros((T, k, d) if accumulate else (T, 1, 1))
+    dcounts = np.zeros((T, k), dtype=np.int64)
+    changed = np.zeros(T, dtype=np.int64)
+    scans = np.zeros(T, dtype=np.int64)
+    Ct = np.ascontiguousarray(C.T).astype(np.float64)
+    for t in prange(T):
+        acc = np.empty(k)
+        for i in range(n * t // T, n * (t + 1) // T):
+            a = labels[i]
+            m = max(s[a], lower[i])
+            if upper[i] <= m:
+                continue
+            upper[i] = _true_dist(X, i, C, a, metric)
+            if upper[i] <= m:
+                continue
+            scans[t] += 1
+            _row_dists(X, i, Ct, metric, acc)
+            b1 = np.inf
+            b2 = np.inf
+            bj = 0
+            for j in range(k):
+                v = np.sqrt(acc[j]) if metric == 0 else acc[j]
+                if v < b1:
+                    b2 = b1
+                    b1 = v
+                    bj = j
+                elif v < b2:
+                    b2 = v
+            upper[i] = b1
+            lower[i] = b2
+            if bj != a:
+                labels[i] = bj
+                changed[t] += 1
+                dcounts[t, a] -= 1
+                dcounts[t, bj] += 1
+                if accumulate:
+                    for c in range(d):
+                        dsums[t, a, c] -= X[i, c]
+                        dsums[t, bj, c] += X[i, c]
+    return dsums, dcounts, changed.sum(), scans.sum()
+
+
+@njit(parallel=True, cache=True)
+def hamerly_move_bounds(labels, upper, lower, p):
+    """After centres moved by p[j]: upper grows by own shift, lower shrinks by the largest other."""
+    k = p.shape[0]
+    r = 0
+    for j in range(1, k):
+        if p[j] > p[r]:
+            r = j
+    second = 0.0
+    for j in range(k):
+        if j != r and p[j] > second:
+            second = p[j]
+    for i in prange(labels.shape[0]):
+        a = labels[i]
+        upper[i] += p[a]
+        if a == r:
+            lower[i] -= second
+        else:
+            lower[i] -= p[r]
+
+
+@njit(cache=True)
+def mode_update(X, labels, k, n_values):
+    """Per-cluster, per-coordinate most frequent value (ties -> smallest), k-modes."""
+    n, d = X.shape
+    counts = np.zeros((k, d, n_values), dtype=np.int64)
+    for i in range(n):
+        a = labels[i]
+        for c in range(d):
+            counts[a, c, np.int64(X[i, c])] += 1
+    out = np.zeros((k, d), dtype=np.float32)
+    for j in range(k):
+        for c in range(d):
+            bv = 0
+            bc = -1
+            for v in range(n_values):
+                if counts[j, c, v] > bc:
+                    bc = counts[j, c, v]
+                    bv = v
+            out[j, c] = bv
+    return out

@@ -1,0 +1,380 @@
+"""k-means for every distance: Lloyd (`kmeans`) and Hamerly (`kmeans_hamerly`).
+
+What each distance means for k-means (the objective reported as `inertia`):
+
+| dist_type                  | assignment                      | centroid update            | objective (inertia)        |
+|----------------------------|---------------------------------|----------------------------|----------------------------|
+| `Euclidean`                | nearest by L2                   | mean                       | sum of squared L2          |
+| `Manhattan`                | nearest by L1                   | coordinate-wise median (k-medians) | sum of L1          |
+| `NegativeCosineSimilarity` | largest cosine (spherical)      | mean, scaled to unit norm  | sum of (1 - cos)           |
+| `NegativeInnerProduct`     | largest inner product <x, c>    | mean, scaled to unit norm  | sum of -<x, c>             |
+| `Hamming`                  | fewest differing coordinates    | per-coordinate mode (k-modes) | sum of Hamming counts   |
+
+Inner Product keeps centroids at unit norm: with raw means the centroid of largest
+norm would win every point. With unit centroids the assignment is the maximum
+inner product one, and points of large norm weigh more in their centroid.
+
+Input combinations (X as given by the storage layer):
+
+| input                       | Euclidean | Manhattan | Cosine | Inner Product | Hamming |
+|-----------------------------|-----------|-----------|--------|---------------|---------|
+| dense float32               | yes       | yes       | yes    | yes           | only 0/1 values |
+| uint8 (dense8/4/2/1Bit)     | yes       | yes       | yes    | yes           | yes     |
+| sparse CSR float32          | yes*      | yes*      | yes*   | yes*          | no (400) |
+
+(*) the training sample is densified (at most 400M elements, else 400); all
+vectors are then labelled block by block, so memory stays bounded.
+
+`kmeans_hamerly` runs Hamerly's algorithm (per-point upper/lower bounds and
+per-centre half gaps skip distance computations) for Euclidean, Cosine (Euclidean
+on unit vectors), Manhattan and Hamming, all true metrics. Inner Product is not a
+metric, so `kmeans_hamerly` with it runs Lloyd's iterations (same result).
+From the same start Lloyd and Hamerly give the same centroids and labels.
+
+Convergence (as scikit-learn): stop when no label changes, or when the summed
+squared centroid shift is at most `tolerance` x mean per-coordinate variance of the
+training data, or after `max_iterations`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from vecml_local.errors import BadRequest
+from vecml_local.ml import distances as dist
+
+__all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS"]
+
+KMEANS_METHODS = ("kmeans", "kmeans_hamerly")
+_INIT_ALIASES = {"k-means++": "k-means++", "kmeans++": "k-means++", "kmeanspp": "k-means++",
+                 "k-means||": "k-means++", "random": "random"}
+_GEMM_METRICS = (0, 3)  # squared Euclidean and inner product: Lloyd assigns through BLAS
+_LOCK = threading.Lock()  # one numba-parallel clustering at a time (2-core hosts)
+
+
+@dataclass
+class KMeansResult:
+    centroids: np.ndarray  # (k, d) float32
+    labels: np.ndarray  # (n,) int32, every vector
+    inertia: float  # objective over every vector
+    train_inertia: float  # objective over the training sample
+    n_iter: int
+    n_train: int
+    dist_type: str
+    method: str
+    full_scans: int = 0  # Hamerly: points whose bounds forced a full scan (best run)
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Space:
+    """How a distance maps onto the kernels."""
+
+    metric: int  # kernel metric code
+    update: str  # mean | unit_mean | median | mode
+    seed_metric: int
+    hamerly: bool
+
+
+def _space(dist_type: str) -> _Space:
+    from vecml_local.ml import _kernels as K
+
+    return {
+        dist.EUCLIDEAN: _Space(K.SQEUCLID, "mean", K.SQEUCLID, True),
+        dist.COSINE: _Space(K.SQEUCLID, "unit_mean", K.SQEUCLID, True),
+        dist.INNER_PRODUCT: _Space(K.NEG_IP, "unit_mean", K.SQEUCLID, False),
+        dist.MANHATTAN: _Space(K.MANHATTAN, "median", K.MANHATTAN, True),
+        dist.HAMMING: _Space(K.HAMMING, "mode", K.HAMMING, True),
+    }[dist_type]
+
+
+def _prepare(block: np.ndarray, dist_type: str) -> np.ndarray:
+    """Dense rows in the space the kernels work in (unit rows for Cosine)."""
+    block = np.ascontiguousarray(block, dtype=np.float32)
+    if dist_type == dist.COSINE:
+        return dist.normalize_rows(block)
+    return block
+
+
+def _check_int(name: str, value, lo: int, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise BadRequest(f"{name} must be an integer")
+    if value < lo or (hi is not None and value > hi):
+        rng = f">= {lo}" if hi is None else f"between {lo} and {hi}"
+        raise BadRequest(f"{name} must be {rng} (got {value})")
+    return int(value)
+
+
+def _threads(num_threads: int) -> int:
+    import numba
+
+    t = max(1, min(int(num_threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(t)
+    return t
+
+
+def _cand_dists(X: np.ndarray, xsq: np.ndarray, cand: np.ndarray, metric: int) -> np.ndarray:
+    """(n, len(cand)) seeding distances; squared Euclidean through BLAS."""
+    from vecml_local.ml import _kernels as K
+
+    if metric == 0:
+        D = (X @ X[cand].T).astype(np.float64)
+        D *= -2.0
+        D += xsq[:, None]
+        D += xsq[cand][None, :]
+        np.maximum(D, 0.0, out=D)
+        return D
+    return K.candidate_dists(X, cand.astype(np.int64), metric)
+
+
+def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int) -> np.ndarray:
+    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices."""
+    n = X.shape[0]
+    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    trials = 2 + int(np.log(k))
+    chosen = [int(rng.integers(n))]
+    closest = _cand_dists(X, xsq, np.array(chosen, dtype=np.int64), metric)[:, 0]
+    pot = closest.sum()
+    for _ in range(1, k):
+        if pot <= 0:
+            cand = rng.integers(n, size=trials)
+        else:
+            cand = np.searchsorted(np.cumsum(closest), rng.random(trials) * pot)
+            cand = np.minimum(cand, n - 1)
+        D = _cand_dists(X, xsq, cand, metric)  # (n, trials)
+        np.minimum(D, closest[:, None], out=D)
+        pots = D.sum(axis=0)
+        b = int(np.argmin(pots))
+        chosen.append(int(cand[b]))
+        closest, pot = np.ascontiguousarray(D[:, b]), pots[b]
+    return np.array(chosen, dtype=np.int64)
+
+
+class _Runner:
+    """One k-means run on the (prepared) training matrix."""
+
+    def __init__(self, X: np.ndarray, space: _Space, T: int, tol_abs: float, max_iter: int):
+        self.X, self.space, self.T, self.tol_abs, self.max_iter = X, space, T, tol_abs, max_iter
+        self.use_gemm = space.metric in _GEMM_METRICS
+        self.xsq = np.einsum("ij,ij->i", X, X).astype(np.float32)
+        self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
+
+    # -- shared pieces -------------------------------------------------------
+    def _assign(self, C, labels, mind, accumulate):
+        from vecml_local.ml import _kernels as K
+
+        if self.use_gemm:
+            return K.lloyd_assign_gemm(self.X, self.xsq, C, self.space.metric, labels, mind, self.T,
+                                       accumulate, 256)
+        return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, mind, self.T, accumulate)
+
+    def _new_centres(self, C_old, sums, counts, labels):
+        from vecml_local.ml import _kernels as K
+
+        k, d = C_old.shape
+        upd = self.space.update
+        if upd in ("mean", "unit_mean"):
+            C = C_old.astype(np.float64, copy=True)
+            ok = counts > 0
+            C[ok] = sums[ok] / counts[ok, None]
+            C = C.astype(np.float32)
+            if upd == "unit_mean":
+                C[ok] = dist.normalize_rows(C[ok])
+        elif upd == "median":
+            C = C_old.copy()
+            order = np.argsort(labels, kind="stable")
+            bounds = np.searchsorted(labels[order], np.arange(k + 1))
+            for j in range(k):
+                if bounds[j + 1] > bounds[j]:
+                    C[j] = np.median(self.X[order[bounds[j]:bounds[j + 1]]], axis=0)
+        else:
+            C = K.mode_update(self.X, labels, k, self.n_values)
+            C[counts == 0] = C_old[counts == 0]
+        empty = np.nonzero(counts == 0)[0]
+        if empty.size:
+            far = np.empty(self.X.shape[0])
+            K.exact_min_dist(self.X, C_old, labels, self.space.metric, far)
+            picks = np.argsort(-far, kind="stable")[: empty.size]
+            C[empty] = self.X[picks]
+        return C
+
+    def objective(self, C, labels) -> float:
+        from vecml_local.ml import _kernels as K
+
+        out = np.empty(self.X.shape[0])
+        K.exact_min_dist(self.X, C, labels, self.space.metric, out)
+        total = float(out.sum())
+        return total / 2.0 if self.space.update == "unit_mean" and self.space.metric == 0 else total
+
+    # -- Lloyd ------------------------------------------------------------------
+    def lloyd(self, C):
+        n = self.X.shape[0]
+        labels = np.full(n, -1, dtype=np.int32)
+        mind = np.empty(n)
+        acc = self.space.update in ("mean", "unit_mean")
+        strict = False
+        it = 0
+        for it in range(1, self.max_iter + 1):
+            sums, counts, changed = self._assign(C, labels, mind, acc)
+            C_new = self._new_centres(C, sums.sum(0), counts.sum(0), labels)
+            shift = float(((C_new.astype(np.float64) - C) ** 2).sum())
+            C = C_new
+            if changed == 0:
+                strict = True
+                break
+            if shift <= self.tol_abs:
+                break
+        if not strict:
+            self._assign(C, labels, mind, False)
+        return C, labels, it, 0
+
+    # -- Hamerly ------------------------------------------------------------------
+    def hamerly(self, C):
+        from vecml_local.ml import _kernels as K
+
+        n = self.X.shape[0]
+        metric = self.space.metric
+        labels = np.empty(n, dtype=np.int32)
+        upper = np.empty(n)
+        lower = np.empty(n)
+        acc = self.space.update in ("mean", "unit_mean")
+        s3, c2 = K.hamerly_init(self.X, C, metric, labels, upper, lower, self.T, acc)
+        sums, counts = s3.sum(0), c2.sum(0)
+        changed, scans, strict, it = n, n, False, 1
+        while True:
+            C_new = self._new_centres(C, sums, counts, labels)
+            diff = C_new.astype(np.float64) - C
+            shift = float((diff ** 2).sum())
+            p = np.array([K._true_dist(C, j, C_new, j, metric) for j in range(C.shape[0])])
+            C = C_new
+            if changed == 0:
+                strict = True
+                break
+            if shift <= self.tol_abs or it >= self.max_iter:
+                break
+            it += 1
+            K.hamerly_move_bounds(labels, upper, lower, p)
+            s = K.centre_half_gaps(C, metric)
+            ds, dc, changed, sc = K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, acc)
+            scans += sc
+            counts = counts + dc.sum(0)
+            if acc:
+                sums = sums + ds.sum(0)
+        if not strict:
+            K.hamerly_move_bounds(labels, upper, lower, p)
+            s = K.centre_half_gaps(C, metric)
+            K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, False)
+        return C, labels, it, int(scans)
+
+
+def assign_to_centroids(X, centroids: np.ndarray, dist_type: str, *, num_threads: int = 4,
+                        block_elements: int = dist.BLOCK_ELEMENTS) -> tuple[np.ndarray, float]:
+    """Nearest-centroid label of every row (blocked) and the summed objective."""
+    from vecml_local.ml import _kernels as K
+
+    space = _space(dist_type)
+    T = _threads(num_threads)
+    n, d = X.shape
+    labels = np.empty(n, dtype=np.int32)
+    total = 0.0
+    C = np.ascontiguousarray(centroids, dtype=np.float32)
+    for s, e in dist.iter_blocks(n, d, block_elements):
+        B = _prepare(dist.dense_rows(X, slice(s, e)), dist_type)
+        lab = np.full(e - s, -1, dtype=np.int32)
+        mind = np.empty(e - s)
+        if space.metric in _GEMM_METRICS:
+            xsq = np.einsum("ij,ij->i", B, B).astype(np.float32)
+            K.lloyd_assign_gemm(B, xsq, C, space.metric, lab, mind, T, False, 256)
+        else:
+            K.lloyd_assign_direct(B, C, space.metric, lab, mind, T, False)
+        K.exact_min_dist(B, C, lab, space.metric, mind)
+        labels[s:e] = lab
+        total += float(mind.sum())
+    if space.update == "unit_mean" and space.metric == 0:
+        total /= 2.0
+    return labels, total
+
+
+def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "Euclidean",
+               n_init: int = 3, max_train_samples: int = 10000, max_iterations: int = 100,
+               tolerance: float = 1e-4, num_threads: int = 4, random_seed: int = 1234567,
+               initialization_method: str = "k-means++") -> KMeansResult:
+    """Fit k-means on a seeded sample of at most `max_train_samples` rows, label every row."""
+    dt = dist.canonical_dist_type(dist_type)
+    if method not in KMEANS_METHODS:
+        raise BadRequest(f"kmeans_method '{method}' is not supported; use 'kmeans' or 'kmeans_hamerly'")
+    init = _INIT_ALIASES.get(str(initialization_method).strip().lower())
+    if init is None:
+        raise BadRequest(f"initialization_method '{initialization_method}' is not supported; use 'k-means++' or 'random'")
+    X = dist.check_matrix(X, dt)
+    n = X.shape[0]
+    k = _check_int("n_clusters", n_clusters, 1)
+    n_init = _check_int("n_init", n_init, 1, 100)
+    max_train = _check_int("max_train_samples", max_train_samples, 1)
+    max_iter = _check_int("max_iterations", max_iterations, 1, 100000)
+    _check_int("num_threads", num_threads, 1)
+    seed = _check_int("random_seed", random_seed, 0, 2**63 - 1)
+    try:
+        tol = float(tolerance)
+    except (TypeError, ValueError):
+        raise BadRequest("tolerance must be a number") from None
+    if not np.isfinite(tol) or tol < 0:
+        raise BadRequest("tolerance must be a finite number >= 0")
+
+    rng = np.random.default_rng(seed)
+    if n > max_train:
+        train_idx = np.sort(rng.choice(n, size=max_train, replace=False))
+    else:
+        train_idx = None
+    n_train = n if train_idx is None else max_train
+    if k > n_train:
+        raise BadRequest(f"n_clusters ({k}) must not exceed the number of training vectors ({n_train})")
+    if sp.issparse(X):
+        Xs = dist.to_dense_float(X if train_idx is None else X[train_idx], what="training sample")
+    else:
+        Xs = X if train_idx is None else X[train_idx]
+    Xt = _prepare(Xs, dt)
+    space = _space(dt)
+    use_hamerly = method == "kmeans_hamerly" and space.hamerly
+    var = Xt.astype(np.float64).var(axis=0).mean() if Xt.size else 0.0
+    seeds = rng.integers(0, 2**31 - 1, size=n_init)
+
+    with _LOCK:
+        from threadpoolctl import threadpool_limits
+
+        T = _threads(num_threads)
+        with threadpool_limits(limits=1, user_api="blas"):
+            runner = _Runner(Xt, space, T, float(tol * var), max_iter)
+            Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
+            best = None
+            for r in range(n_init):
+                rr = np.random.default_rng(int(seeds[r]))
+                if init == "k-means++":
+                    idx = _kmeanspp(Xseed, k, rr, space.seed_metric)
+                else:
+                    idx = rr.choice(n_train, size=k, replace=False)
+                C0 = Xt[idx].astype(np.float32, copy=True)
+                if space.update == "unit_mean":
+                    C0 = dist.normalize_rows(C0)
+                C, labels, it, scans = (runner.hamerly if use_hamerly else runner.lloyd)(C0)
+                obj = runner.objective(C, labels)
+                if best is None or obj < best[0]:
+                    best = (obj, C, labels, it, scans)
+            obj, C, labels, it, scans = best
+            if train_idx is None:
+                all_labels, inertia = labels, obj
+            else:
+                all_labels, inertia = assign_to_centroids(X, C, dt, num_threads=T)
+    return KMeansResult(
+        centroids=np.ascontiguousarray(C, dtype=np.float32), labels=all_labels.astype(np.int32),
+        inertia=float(inertia), train_inertia=float(obj), n_iter=int(it), n_train=int(n_train),
+        dist_type=dt, method=method, full_scans=scans,
+        info={"hamerly_bounds": bool(use_hamerly), "threads": T},
+    )
