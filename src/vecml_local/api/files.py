@@ -1,7 +1,50 @@
-"""files routes (filled in by the files work; registered in the app already)."""
+"""File routes: `upload` (seed 001), `upload_automl_X` (seed 000), `attach_automl_label`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.requests import Request
+
+from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest, UploadRequest
+from ..services.files import UploadFields
+from .deps import JSONBody, parse_call, request_schema, respond, services_of
 
 router = APIRouter(tags=["files"])
+
+
+def _fields(body: UploadRequest) -> UploadFields:
+    payload, field = body.payload_and_field()
+    return UploadFields(
+        payload=payload, payload_field=field, file_format=body.file_format,
+        has_field_names=body.has_field_names, vector_type=body.vector_type,
+        vector_data_field_name=body.vector_data_field_name, categorical_features=body.categorical_features,
+        vector_attributes=body.vector_attributes, binary_dtype=body.binary_dtype, binary_dim=body.binary_dim,
+        compression_type=body.compression_type, checksum=body.checksum,
+    )
+
+
+@router.post("/upload", openapi_extra=request_schema(UploadRequest))
+async def upload(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, UploadRequest)
+    return await respond(
+        services_of(request).files.upload, tenant, body.project_name, body.collection_name, _fields(body)
+    )
+
+
+@router.post("/upload_automl_X", openapi_extra=request_schema(UploadAutomlXRequest))
+async def upload_automl_X(request: Request) -> JSONBody:  # noqa: N802 - the documented name
+    tenant, body = await parse_call(request, UploadAutomlXRequest)
+    return await respond(
+        services_of(request).files.upload, tenant, body.project_name, body.collection_name, _fields(body)
+    )
+
+
+@router.post("/attach_automl_label", openapi_extra=request_schema(AttachAutomlLabelRequest))
+async def attach_automl_label(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, AttachAutomlLabelRequest)
+    payload, field = body.payload_and_field()
+    return await respond(
+        services_of(request).files.attach_automl_label, tenant, body.project_name, body.collection_name,
+        payload=payload, payload_field=field, label_name=body.name(), has_field_names=body.has_field_names,
+        compression_type=body.compression_type, checksum=body.checksum,
+    )

@@ -28,6 +28,7 @@ from .table import ParsedTable, canonical_vector_type, finalize_vectors
 __all__ = [
     "FILE_FORMATS",
     "FileOptions",
+    "canonical_file_format",
     "ParsedTable",
     "ParsedLabels",
     "DecodedPayload",
