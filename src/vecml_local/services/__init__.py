@@ -10,6 +10,7 @@ from .batches import UPLOAD_KIND, publish_batch
 from .collections import CollectionService
 from .context import ServiceContext, Tenant
 from .data import DataService
+from .files import FileService
 from .jobs import JobService
 from .local import LocalService
 from .projects import ProjectService
@@ -29,6 +30,7 @@ class Services:
         self.collections = CollectionService(context)
         self.data = DataService(context)
         self.jobs = JobService(context)
+        self.files = FileService(context)
         self.local = LocalService(context)
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
 
