@@ -1,0 +1,41 @@
+"""The metadata database the in-process API tests use.
+
+Unset `VECML_LOCAL_TEST_DATABASE_URL`: each app gets the default SQLite file in its
+data dir. Set (e.g. `postgresql+psycopg://vecml@/vecml_test?host=/tmp/pg&port=5433`,
+as `.ci/run` does): each app gets that database, emptied first, so every test module
+starts from nothing just as with SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import create_engine, text
+
+__all__ = ["ENV", "configured_url", "fresh_database_url"]
+
+ENV = "VECML_LOCAL_TEST_DATABASE_URL"
+
+
+def configured_url() -> str | None:
+    return os.environ.get(ENV) or None
+
+
+def fresh_database_url() -> str | None:
+    """The test database URL with every table dropped, or None for the SQLite default."""
+    url = configured_url()
+    if url is None:
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            else:
+                from vecml_local.storage.tables import Base
+
+                Base.metadata.drop_all(connection)
+    finally:
+        engine.dispose()
+    return url
