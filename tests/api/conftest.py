@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.database import fresh_database_url
 from tests.support import new_key, wait_for_job
 from vecml_local.app import create_app
 from vecml_local.config import Settings
@@ -33,7 +34,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=fresh_database_url())
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
