@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ..errors import BadRequest
 from ..jobs import JobContext, make_job_id
-from ..storage import Collection, CollectionSnapshot, Segment
+from ..storage import Collection, Segment
 from ..timefmt import now
 from .context import ServiceContext, Tenant
 
@@ -37,7 +37,7 @@ def generated_ids(count: int) -> list[str]:
     return [f"{prefix}-{i}" for i in range(count)]
 
 
-def check_new_ids(ids: list[str], snapshot: CollectionSnapshot | None, field_name: str = "string_ids") -> None:
+def check_new_ids(ids: list[str], stored: frozenset[str] | None, field_name: str = "string_ids") -> None:
     """Refuse ids repeated in the batch or already stored; nothing is inserted then."""
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
@@ -45,10 +45,9 @@ def check_new_ids(ids: list[str], snapshot: CollectionSnapshot | None, field_nam
             if sid in seen:
                 raise BadRequest(f"{field_name}[{i}] {sid!r} appears more than once in this batch")
             seen.add(sid)
-    if snapshot is not None and snapshot.num_rows:
-        positions = snapshot.positions()
+    if stored:
         for i, sid in enumerate(ids):
-            if sid in positions:
+            if sid in stored:
                 raise BadRequest(
                     f"{field_name}[{i}] {sid!r} already exists in the collection; nothing was inserted"
                 )
@@ -63,7 +62,7 @@ def submit_batch(
     payload = {
         "token": token, "collection_id": collection.id, "num_rows": len(batch.ids),
         "categorical": batch.categorical, "warnings": batch.warnings,
-        "dim": int(batch.vectors.shape[1]),
+        "dim": int(batch.vectors.shape[1]), "attribute_names": list(batch.attributes),
     }
     with context.db.session() as session:
         job = context.runner.create(
@@ -90,26 +89,26 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
         if collection is None:
             context.files.discard(token)
             raise BadRequest("The collection was deleted before the upload was stored")
-        snapshot = context.snapshots.read(session, collection)
-    staged = context.files.read_staged(token)
+        stored = context.snapshots.live_ids(session, collection)
+    staged_ids = context.files.read_staged_ids(token)
     try:
-        check_new_ids(staged.ids, snapshot)
+        check_new_ids(staged_ids, stored)
     except BadRequest:
         context.files.discard(token)
         raise
     context.files.publish(token, collection_id)
-    result = {"num_vectors": len(staged.ids), "warnings": payload.get("warnings", [])}
+    result = {"num_vectors": len(staged_ids), "warnings": payload.get("warnings", [])}
     with context.db.session() as session:
         collection = session.get(Collection, collection_id)
         if collection is None:
             raise BadRequest("The collection was deleted before the upload was stored")
         session.add(
             Segment(collection_id=collection_id, kind="vectors", directory=token,
-                    num_rows=len(staged.ids), created_at=now())
+                    num_rows=len(staged_ids), created_at=now())
         )
-        collection.num_vectors = int(collection.num_vectors) + len(staged.ids)
+        collection.num_vectors = int(collection.num_vectors) + len(staged_ids)
         collection.vector_dim = max(int(collection.vector_dim), int(payload.get("dim") or 0))
-        collection.attribute_names = _merge(collection.attribute_names, list(staged.attributes))
+        collection.attribute_names = _merge(collection.attribute_names, payload.get("attribute_names", []))
         collection.categorical_features = _merge(collection.categorical_features, payload.get("categorical", []))
         job.finish(session, result)
     return result

@@ -78,11 +78,11 @@ class DataService:
     ) -> dict[str, Any]:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
-            snapshot = self.context.snapshots.read(session, collection)
+            stored = self.context.snapshots.live_ids(session, collection)
         vectors = vectors_from_json(data, collection.vector_type, collection.vector_dim)
         count = vectors.shape[0]
         ids = ids_from_json(string_ids, count)
-        check_new_ids(ids, snapshot)
+        check_new_ids(ids, stored)
         batch = Batch(vectors=vectors, ids=ids, attributes=attributes_from_json(attributes, count))
         job_id = submit_batch(self.context, tenant, collection, project_name, batch)
         return {"success": True, "job_id": job_id, "error_message": "none"}

@@ -124,6 +124,12 @@ class DataFiles:
     def read_segment(self, collection_id: int, directory: str) -> SegmentData:
         return self._read(self.collections / str(int(collection_id)) / directory)
 
+    def read_ids(self, collection_id: int, directory: str) -> list[str]:
+        return orjson.loads((self.collections / str(int(collection_id)) / directory / IDS).read_bytes())
+
+    def read_staged_ids(self, token: str) -> list[str]:
+        return orjson.loads((self.staging / token / IDS).read_bytes())
+
     def _read(self, directory: Path) -> SegmentData:
         vectors: np.ndarray | sp.csr_matrix | None = None
         if (directory / VECTORS_DENSE).exists():

@@ -71,6 +71,7 @@ class SnapshotReader:
         self.files = files
         self._cache: OrderedDict[int, tuple[tuple[int, int, int], CollectionSnapshot]] = OrderedDict()
         self._cache_size = cache_size
+        self._ids: dict[int, tuple[set[int], frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def version(self, session: Session, collection: Collection) -> tuple[int, int, int]:
@@ -100,6 +101,38 @@ class SnapshotReader:
     def forget(self, collection_id: int) -> None:
         with self._lock:
             self._cache.pop(collection_id, None)
+            self._ids.pop(collection_id, None)
+
+    def live_ids(self, session: Session, collection: Collection) -> frozenset[str]:
+        """The string ids stored in a collection, without loading its vectors.
+
+        Kept per collection and extended with each new segment, so checking a batch for
+        duplicates stays cheap however large the collection grows.
+        """
+        rows = session.execute(
+            select(Segment.id, Segment.directory)
+            .where(Segment.collection_id == collection.id, Segment.kind == "vectors")
+            .order_by(Segment.id)
+        ).all()
+        deleted = session.scalar(
+            select(func.count(DeletedId.id)).where(DeletedId.collection_id == collection.id)
+        ) or 0
+        with self._lock:
+            cached = self._ids.get(collection.id)
+        if deleted:
+            snapshot = self.read(session, collection)
+            return frozenset(snapshot.positions())
+        seen, ids = (cached[0], set(cached[1])) if cached else (set(), set())
+        fresh = [row for row in rows if row.id not in seen]
+        if cached and len(seen) + len(fresh) != len(rows):
+            seen, ids, fresh = set(), set(), list(rows)
+        for row in fresh:
+            ids.update(self.files.read_ids(collection.id, row.directory))
+            seen.add(row.id)
+        frozen = frozenset(ids)
+        with self._lock:
+            self._ids[collection.id] = (seen, frozen)
+        return frozen
 
     def _build(self, session: Session, collection: Collection) -> CollectionSnapshot:
         segments = session.scalars(
