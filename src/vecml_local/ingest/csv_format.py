@@ -53,9 +53,7 @@ def parse_csv(
     vector_attributes: Iterable[str] | None = None,
 ) -> ParsedTable:
     vector_type = canonical_vector_type(vector_type)
-    if not data.startswith(_BOM) and not data.strip():
-        raise BadRequest("file_data: the CSV file is empty")
-    if data.startswith(_BOM) and not data[3:].strip():
+    if not _has_content(data):
         raise BadRequest("file_data: the CSV file is empty")
     warnings: list[str] = []
     names = _column_names(data, has_field_names)
@@ -88,6 +86,11 @@ def parse_csv(
         raise BadRequest(f"{row_label(row)}, column {vector_cols[col]!r}: infinite values are not allowed")
     vectors = finalize_vectors(matrix, vector_type, column_names=vector_cols, row_label=row_label)
     return ParsedTable(vectors, column_names, attributes, categorical, warnings)
+
+
+def _has_content(data: bytes) -> bool:
+    head = data[3:4096] if data.startswith(_BOM) else data[:4096]
+    return bool(head.strip()) or bool(data[4096:].strip())
 
 
 def _as_list(value: Iterable[str] | str | None, field: str) -> list[str]:

@@ -22,6 +22,11 @@ from dataclasses import dataclass
 
 from vecml_local.errors import BadRequest, PayloadTooLarge
 
+try:
+    from pybase64 import b64decode as _fast_b64decode
+except ImportError:  # pragma: no cover - pybase64 is a dependency; binascii is the fallback
+    _fast_b64decode = None
+
 __all__ = ["DecodedPayload", "decode_payload", "gunzip_limited", "GZIP_MAGIC"]
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -86,6 +91,11 @@ def _compression(value: str | None) -> bool:
 
 
 def _b64decode(text: str | bytes, field: str) -> bytes:
+    if _fast_b64decode is not None and isinstance(text, str | bytes):
+        try:  # the common case: clean, padded base64 (SIMD decoder, ~1 GB/s)
+            return _fast_b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            pass  # whitespace, URL-safe alphabet, missing padding...: the tolerant path below
     if isinstance(text, str):
         try:
             encoded = text.encode("ascii")
@@ -105,6 +115,8 @@ def _b64decode(text: str | bytes, field: str) -> bytes:
         raise BadRequest(f"{field}: not valid base64 (truncated: {len(encoded)} characters)")
     encoded += b"=" * (-len(encoded) % 4)
     try:
+        if _fast_b64decode is not None:
+            return _fast_b64decode(encoded, validate=True)
         return binascii.a2b_base64(encoded, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise BadRequest(f"{field}: not valid base64 ({exc})") from None
