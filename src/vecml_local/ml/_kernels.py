@@ -125,7 +125,7 @@ def lloyd_assign_gemm(X, xsq, C, metric, labels, mind, n_threads, accumulate, ch
     k = C.shape[0]
     T = n_threads
     csq = np.zeros(k, dtype=np.float32)
-    scale = np.float32(2.0) if metric == 0 else np.float32(1.0)
+    scale = 2.0 if metric == 0 else 1.0
     for j in range(k):
         if metric != 0:
             break
@@ -148,7 +148,7 @@ def lloyd_assign_gemm(X, xsq, C, metric, labels, mind, n_threads, accumulate, ch
                 best = np.inf
                 bj = 0
                 for j in range(k):
-                    v = csq[j] - scale * dots[r, j]
+                    v = np.float64(csq[j]) - scale * np.float64(dots[r, j])
                     if v < best:
                         best = v
                         bj = j
@@ -326,3 +326,146 @@ def mode_update(X, labels, k, n_values):
                     bv = v
             out[j, c] = bv
     return out
+
+
+@njit(cache=True)
+def _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower, sums, counts, accumulate, init):
+    """Full scans of the buffered rows through one BLAS call (Euclidean Hamerly).
+
+    Same arithmetic as lloyd_assign_gemm, so both pick the same centre.
+    Returns the number of rows whose centre changed.
+    """
+    k = Ct.shape[1]
+    d = X.shape[1]
+    dots = np.dot(buf[:nb], Ct)
+    changed = 0
+    for r in range(nb):
+        i = idx[r]
+        b1 = np.inf
+        b2 = np.inf
+        bj = 0
+        for j in range(k):
+            v = np.float64(csq[j]) - 2.0 * np.float64(dots[r, j])
+            if v < b1:
+                b2 = b1
+                b1 = v
+                bj = j
+            elif v < b2:
+                b2 = v
+        upper[i] = np.sqrt(max(b1 + xsq[i], 0.0))
+        lower[i] = np.sqrt(max(b2 + xsq[i], 0.0))
+        a = labels[i]
+        if init:
+            labels[i] = bj
+            counts[bj] += 1
+            if accumulate:
+                for c in range(d):
+                    sums[bj, c] += X[i, c]
+        elif bj != a:
+            labels[i] = bj
+            changed += 1
+            counts[a] -= 1
+            counts[bj] += 1
+            if accumulate:
+                for c in range(d):
+                    sums[a, c] -= X[i, c]
+                    sums[bj, c] += X[i, c]
+    return changed
+
+
+@njit(parallel=True, cache=True)
+def hamerly_l2(X, xsq, C, labels, upper, lower, s, n_threads, accumulate, init, chunk):
+    """Euclidean Hamerly pass; rows whose bounds fail are scanned in BLAS batches.
+
+    init=True: every row is scanned (first assignment); sums/counts are totals.
+    init=False: bounds skip rows; sums/counts are deltas. Returns (sums, counts, changed, scans).
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    T = n_threads
+    Ct = np.ascontiguousarray(C.T)
+    csq = np.zeros(k, dtype=np.float32)
+    for j in range(k):
+        acc = 0.0
+        for c in range(d):
+            acc += np.float64(C[j, c]) * np.float64(C[j, c])
+        csq[j] = acc
+    sums = np.zeros((T, k, d) if accumulate else (T, 1, 1))
+    counts = np.zeros((T, k), dtype=np.int64)
+    changed = np.zeros(T, dtype=np.int64)
+    scans = np.zeros(T, dtype=np.int64)
+    for t in prange(T):
+        buf = np.empty((chunk, d), dtype=np.float32)
+        idx = np.empty(chunk, dtype=np.int64)
+        nb = 0
+        for i in range(n * t // T, n * (t + 1) // T):
+            if not init:
+                a = labels[i]
+                m = max(s[a], lower[i])
+                if upper[i] <= m:
+                    continue
+                acc = 0.0
+                for c in range(d):
+                    diff = np.float64(X[i, c]) - np.float64(C[a, c])
+                    acc += diff * diff
+                upper[i] = np.sqrt(acc)
+                if upper[i] <= m:
+                    continue
+            for c in range(d):
+                buf[nb, c] = X[i, c]
+            idx[nb] = i
+            nb += 1
+            if nb == chunk:
+                changed[t] += _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower,
+                                        sums[t], counts[t], accumulate, init)
+                scans[t] += nb
+                nb = 0
+        if nb > 0:
+            changed[t] += _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower,
+                                    sums[t], counts[t], accumulate, init)
+            scans[t] += nb
+    return sums, counts, changed.sum(), scans.sum()
+
+
+@njit(cache=True)
+def centre_shifts(C_old, C_new, metric):
+    """Distance each centre moved (a true metric: Euclidean, not squared)."""
+    k = C_old.shape[0]
+    out = np.empty(k)
+    for j in range(k):
+        out[j] = _true_dist(C_old, j, C_new, j, metric)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def pp_pots(X, cand, closest, metric, n_threads):
+    """k-means++: summed min(closest, d(x, candidate)) for each candidate, no (n, m) temporary."""
+    n, d = X.shape
+    m = cand.shape[0]
+    T = n_threads
+    Ct = np.empty((d, m))
+    for a in range(m):
+        for c in range(d):
+            Ct[c, a] = X[cand[a], c]
+    pots = np.zeros((T, m))
+    for t in prange(T):
+        acc = np.empty(m)
+        for i in range(n * t // T, n * (t + 1) // T):
+            _row_dists(X, i, Ct, metric, acc)
+            ci = closest[i]
+            for a in range(m):
+                pots[t, a] += acc[a] if acc[a] < ci else ci
+    out = np.zeros(m)
+    for t in range(T):
+        for a in range(m):
+            out[a] += pots[t, a]
+    return out
+
+
+@njit(parallel=True, cache=True)
+def pp_update(X, c, closest, metric):
+    """closest[i] = min(closest[i], d(x_i, x_c))."""
+    for i in prange(X.shape[0]):
+        v = _dist(X, i, X, c, metric)
+        if v < closest[i]:
+            closest[i] = v

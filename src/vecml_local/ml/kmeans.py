@@ -120,27 +120,15 @@ def _threads(num_threads: int) -> int:
     return t
 
 
-def _cand_dists(X: np.ndarray, xsq: np.ndarray, cand: np.ndarray, metric: int) -> np.ndarray:
-    """(n, len(cand)) seeding distances; squared Euclidean through BLAS."""
+def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: int) -> np.ndarray:
+    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices."""
     from vecml_local.ml import _kernels as K
 
-    if metric == 0:
-        D = (X @ X[cand].T).astype(np.float64)
-        D *= -2.0
-        D += xsq[:, None]
-        D += xsq[cand][None, :]
-        np.maximum(D, 0.0, out=D)
-        return D
-    return K.candidate_dists(X, cand.astype(np.int64), metric)
-
-
-def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int) -> np.ndarray:
-    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices."""
     n = X.shape[0]
-    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
     trials = 2 + int(np.log(k))
     chosen = [int(rng.integers(n))]
-    closest = _cand_dists(X, xsq, np.array(chosen, dtype=np.int64), metric)[:, 0]
+    closest = np.full(n, np.inf)
+    K.pp_update(X, chosen[0], closest, metric)
     pot = closest.sum()
     for _ in range(1, k):
         if pot <= 0:
@@ -148,12 +136,11 @@ def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int) -> n
         else:
             cand = np.searchsorted(np.cumsum(closest), rng.random(trials) * pot)
             cand = np.minimum(cand, n - 1)
-        D = _cand_dists(X, xsq, cand, metric)  # (n, trials)
-        np.minimum(D, closest[:, None], out=D)
-        pots = D.sum(axis=0)
+        pots = K.pp_pots(X, cand.astype(np.int64), closest, metric, T)
         b = int(np.argmin(pots))
         chosen.append(int(cand[b]))
-        closest, pot = np.ascontiguousarray(D[:, b]), pots[b]
+        K.pp_update(X, int(cand[b]), closest, metric)
+        pot = closest.sum()
     return np.array(chosen, dtype=np.int64)
 
 
@@ -245,14 +232,24 @@ class _Runner:
         upper = np.empty(n)
         lower = np.empty(n)
         acc = self.space.update in ("mean", "unit_mean")
-        s3, c2 = K.hamerly_init(self.X, C, metric, labels, upper, lower, self.T, acc)
+        l2 = metric == 0
+
+        def scan(C, s, accumulate, init):
+            if l2:
+                return K.hamerly_l2(self.X, self.xsq, C, labels, upper, lower, s, self.T, accumulate, init, 256)
+            if init:
+                sm, cn = K.hamerly_init(self.X, C, metric, labels, upper, lower, self.T, accumulate)
+                return sm, cn, self.X.shape[0], self.X.shape[0]
+            return K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, accumulate)
+
+        s3, c2, _, _ = scan(C, np.zeros(C.shape[0]), acc, True)
         sums, counts = s3.sum(0), c2.sum(0)
         changed, scans, strict, it = n, n, False, 1
         while True:
             C_new = self._new_centres(C, sums, counts, labels)
             diff = C_new.astype(np.float64) - C
             shift = float((diff ** 2).sum())
-            p = np.array([K._true_dist(C, j, C_new, j, metric) for j in range(C.shape[0])])
+            p = K.centre_shifts(C, C_new, metric)
             C = C_new
             if changed == 0:
                 strict = True
@@ -262,15 +259,14 @@ class _Runner:
             it += 1
             K.hamerly_move_bounds(labels, upper, lower, p)
             s = K.centre_half_gaps(C, metric)
-            ds, dc, changed, sc = K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, acc)
+            ds, dc, changed, sc = scan(C, s, acc, False)
             scans += sc
             counts = counts + dc.sum(0)
             if acc:
                 sums = sums + ds.sum(0)
         if not strict:
             K.hamerly_move_bounds(labels, upper, lower, p)
-            s = K.centre_half_gaps(C, metric)
-            K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, False)
+            scan(C, K.centre_half_gaps(C, metric), False, False)
         return C, labels, it, int(scans)
 
 
@@ -357,7 +353,7 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
             for r in range(n_init):
                 rr = np.random.default_rng(int(seeds[r]))
                 if init == "k-means++":
-                    idx = _kmeanspp(Xseed, k, rr, space.seed_metric)
+                    idx = _kmeanspp(Xseed, k, rr, space.seed_metric, T)
                 else:
                     idx = rr.choice(n_train, size=k, replace=False)
                 C0 = Xt[idx].astype(np.float32, copy=True)
