@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sqlalchemy import func, select
 
 from ..errors import BadRequest, NotFound
+from ..ingest.json_format import attribute_text
 from ..ingest.vectors import vectors_from_json
 from ..storage import DeletedId, Segment
 from ..storage.repository import get_collection
@@ -18,20 +19,8 @@ from .context import ServiceContext, Tenant
 __all__ = ["DataService", "attributes_from_json", "ids_from_json"]
 
 
-def _attribute_value(value: Any, where: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
-    raise BadRequest(f"{where} must be a string, number, boolean or null; got {type(value).__name__}")
-
-
 def attributes_from_json(attributes: Any, count: int) -> dict[str, list[str | None]]:
-    """Rows of `{name: value}` into columns of strings (None = missing)."""
+    """Rows of `{name: value}` into columns of strings (None = missing; objects as JSON text)."""
     if attributes is None:
         return {}
     if not isinstance(attributes, list) or len(attributes) != count:
@@ -46,7 +35,7 @@ def attributes_from_json(attributes: Any, count: int) -> dict[str, list[str | No
             column = columns.get(name)
             if column is None:
                 column = columns[name] = [None] * count
-            column[i] = _attribute_value(value, f"attributes[{i}].{name}")
+            column[i] = attribute_text(value)
     return columns
 
 
@@ -99,9 +88,10 @@ class DataService:
             raise BadRequest(error.message.replace("data[0]", "data").replace("string_ids[0]", "string_id")
                              .replace("attributes[0]", "attributes")) from None
 
-    def get_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
-        if not isinstance(string_ids, list) or not all(isinstance(s, str) for s in string_ids):
-            raise BadRequest("string_ids must be an array of strings")
+    def _locate(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any):  # type: ignore[no-untyped-def]
+        """The collection's snapshot and the rows of `string_ids` (404 naming the first unknown id)."""
+        if not isinstance(string_ids, list) or not string_ids or not all(isinstance(s, str) for s in string_ids):
+            raise BadRequest("string_ids must be a non-empty array of strings")
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             snapshot = self.context.snapshots.read(session, collection)
@@ -109,7 +99,10 @@ class DataService:
         missing = [sid for sid in string_ids if sid not in positions]
         if missing:
             raise NotFound(f"string_id {missing[0]!r} does not exist in collection {collection_name!r}")
-        rows = [positions[sid] for sid in string_ids]
+        return snapshot, [positions[sid] for sid in string_ids]
+
+    def get_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
+        snapshot, rows = self._locate(tenant, project_name, collection_name, string_ids)
         return {
             "success": True,
             "string_ids": list(string_ids),
@@ -121,19 +114,13 @@ class DataService:
         }
 
     def delete_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
-        if not isinstance(string_ids, list) or not string_ids or not all(isinstance(s, str) for s in string_ids):
-            raise BadRequest("string_ids must be a non-empty array of strings")
+        self._locate(tenant, project_name, collection_name, string_ids)
+        unique = list(dict.fromkeys(string_ids))
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
-            snapshot = self.context.snapshots.read(session, collection)
-            positions = snapshot.positions()
-            missing = [sid for sid in string_ids if sid not in positions]
-            if missing:
-                raise NotFound(f"string_id {missing[0]!r} does not exist in collection {collection_name!r}")
             last_segment = session.scalar(
                 select(func.max(Segment.id)).where(Segment.collection_id == collection.id)
             ) or 0
-            unique = list(dict.fromkeys(string_ids))
             session.add_all(
                 DeletedId(collection_id=collection.id, string_id=sid, up_to_segment=last_segment) for sid in unique
             )
