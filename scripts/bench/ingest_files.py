@@ -84,10 +84,12 @@ def upload_seconds(server: ServerProcess, collection: str, data: bytes, **fields
     start = time.perf_counter()
     answer = requests.post(f"{server.base_url}/upload_automl_X", data=body,
                            headers={"content-type": "application/json"}, timeout=900).json()
+    answered = time.perf_counter() - start
     assert answer.get("success"), answer
     status = wait_for_job(server.post, KEY, answer["job_id"], timeout=900)
     elapsed = time.perf_counter() - start
     assert status["status"] == "finished", status
+    print(f"  {collection}: request answered after {answered:.2f} s, job finished after {elapsed:.2f} s")
     return elapsed
 
 

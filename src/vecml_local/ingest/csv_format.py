@@ -42,6 +42,7 @@ _SAMPLE_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _NUMERIC_KINDS = (pa.types.is_integer, pa.types.is_floating, pa.types.is_null, pa.types.is_decimal)
 _CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): .*CSV conversion error")
+_RAGGED_ERROR = re.compile(r"Expected \d+ columns, got \d+")
 
 
 def parse_csv(
@@ -178,7 +179,12 @@ def _read_options(names: list[str], header: bool, threads: bool = True) -> pacsv
 
 
 def _read(data: bytes, names: list[str], header: bool, text_cols: set[str], auto: list[str]) -> pa.Table:
-    """Read every row; pad short rows; fail on long rows; retry columns that turn out textual."""
+    """Read every row; pad short rows; fail on long rows; retry columns that turn out textual.
+
+    The first attempt has no invalid-row handler (a Python callback slows pyarrow's
+    reader down by a third); only a file with ragged rows is read again with one.
+    """
+    ragged = False
     while True:
         invalid: list[pacsv.InvalidRow] = []
 
@@ -191,13 +197,16 @@ def _read(data: bytes, names: list[str], header: bool, text_cols: set[str], auto
             table = pacsv.read_csv(
                 pa.py_buffer(data),
                 read_options=_read_options(names, header),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=handler if ragged else None),
                 convert_options=pacsv.ConvertOptions(
                     column_types=types, null_values=[""], strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
                 ),
             )
         except pa.ArrowInvalid as exc:
+            if not ragged and _RAGGED_ERROR.search(str(exc)):
+                ragged = True
+                continue
             match = _CONVERSION_ERROR.search(str(exc))
             if match is None or int(match.group(1)) >= len(names):
                 raise BadRequest(f"file_data: cannot read the CSV file ({_arrow_message(exc)})") from None
