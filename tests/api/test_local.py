@@ -141,7 +141,7 @@ def test_job_min_polls_reports_in_progress_exactly_n_times(slow_polls_client: Te
     assert slow_polls_client.app.state.services.context.runner.wait_idle(30)  # type: ignore[attr-defined]
     seen = [api.ok(endpoint, job_id=job_id)["status"] for _ in range(5)]
     assert seen == ["in_progress"] * 3 + ["finished"] * 2
-    assert api.ok("get_data", project_name="P", collection_name="c", string_ids=[])["success"] is True
+    assert api.ok("get_collection_info", project_name="P", collection_name="c")["num_vectors"] == 1
 
 
 def test_job_min_polls_counts_per_job(slow_polls_client: TestClient) -> None:
