@@ -108,6 +108,13 @@ def test_csv_quantized_value_out_of_range_names_the_line(api: Api, project: str)
     assert info(api)["vector_type"] == "dense8Bit"
 
 
+def test_errors_name_the_field_the_file_came_in(api: Api, project: str) -> None:
+    assert refused(api, b"\r\n") == "X: the CSV file is empty"
+    status, body = api.call("upload", project_name="P", collection_name="c", file_data=b64(b"a,b\n"),
+                            file_format="csv", has_field_names=True)
+    assert status == 400 and body["error_message"] == "file_data: the csv file holds no data rows"
+
+
 def test_has_field_names_required_for_csv(api: Api, project: str) -> None:
     message = refused(api, b"a\n1\n", has_field_names=None)
     assert message == "has_field_names is required (true if the first line holds the column names)"
@@ -192,6 +199,8 @@ def test_libsvm_into_a_sparse_collection(api: Api, project: str) -> None:
     assert message == "line 2: bad token '2:x' (expected index:value with a whole, non-negative index and a number)"
     message = refused(api, b"1 9:1\n", file_format="libsvm", vector_type="sparse")
     assert message == "line 1: index 9 is outside the collection's dimension 4 (indices 0 to 3)"
+    message = refused(api, b"a,b,c,d,e\n1,2,3,4,5\n", vector_type="sparse")
+    assert message == "the file has 5 vector columns but collection 'c' has vector_dim 4; nothing was stored"
 
 
 def test_binary_float32_and_uint8(api: Api, project: str) -> None:
@@ -203,7 +212,7 @@ def test_binary_float32_and_uint8(api: Api, project: str) -> None:
            vector_type="dense8Bit", collection="u8")
     assert info(api, "u8")["vector_type"] == "dense8Bit"
     message = refused(api, bytes(13), file_format="binary", binary_dtype="float32", binary_dim=3)
-    assert message == ("file_data: the binary file has 13 bytes, which is not a whole number of rows of 12 "
+    assert message == ("X: the binary file has 13 bytes, which is not a whole number of rows of 12 "
                        "bytes (binary_dim 3 x 4-byte float32): 1 rows and 1 bytes left over")
 
 

@@ -72,6 +72,9 @@ def parse_csv(
         )
     categorical = [n for n in names if n in declared or n in auto]
     vector_cols = [n for n in names if n not in text_cols and n not in auto]
+    if not vector_cols:
+        hint = "" if has_field_names else "; if the first line holds column names, send has_field_names: true"
+        raise BadRequest(f"file_data: the CSV file has no numeric column to form the vectors{hint}")
     attributes = {n: table.column(n).to_pylist() for n in names if n in text_cols or n in auto}
     matrix = _matrix(table, vector_cols)
     if has_field_names or len(vector_cols) != len(names):

@@ -134,7 +134,7 @@ def _is_number(value: Any) -> bool:
 
 def _arrays(records, header, vector_type, cats, label) -> ParsedTable:
     names: list[str] | None = None
-    if header:
+    if header and any(isinstance(v, str) for v in records[0]):
         names = [str(v).strip() for v in records[0]]
         records = records[1:]
         offset = 1
@@ -151,8 +151,8 @@ def _arrays(records, header, vector_type, cats, label) -> ParsedTable:
     names = names or [unnamed_column(i + 1) for i in range(width)]
     columns = list(zip(*records)) if records else [() for _ in names]
     table = _columns_to_table(dict(zip(names, columns)), len(records), vector_type, cats, [], label, offset)
-    if not header and table.column_names == names:
-        table.column_names = None
+    if offset == 0:
+        table.column_names = None if table.column_names == names else table.column_names
     return table
 
 
@@ -185,6 +185,8 @@ def _columns_to_table(columns, n, vector_type, cats, attrs, label, offset) -> Pa
                 )
         else:
             vector_cols.append(name)
+    if not vector_cols:
+        raise BadRequest("file_data: the JSON file has no numeric field to form the vectors")
     matrix = np.empty((n, len(vector_cols)), dtype=np.float64)
     for j, name in enumerate(vector_cols):
         matrix[:, j] = np.array([np.nan if v is None else v for v in columns[name]], dtype=np.float64)

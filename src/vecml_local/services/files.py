@@ -146,11 +146,28 @@ def read_inline_file(
         binary_dim=_binary_dim(fields.binary_dim),
         expected_dim=expected_dim,
     )
-    return InlineFile(parse_file(decoded.data, options), decoded.checksum_server, options.vector_type)
+    try:
+        table = parse_file(decoded.data, options)
+    except BadRequest as error:
+        raise _renamed(error, fields.payload_field) from None
+    return InlineFile(table, decoded.checksum_server, options.vector_type)
+
+
+def _renamed(error: BadRequest, field: str) -> BadRequest:
+    """The parsers say `file_data:`; name the field the file actually came in."""
+    prefix = "file_data:"
+    if field != "file_data" and error.message.startswith(prefix):
+        return BadRequest(field + ":" + error.message[len(prefix):])
+    return error
 
 
 def _check_schema(collection: Collection, table: ParsedTable) -> None:
     name = collection.name
+    if collection.vector_type == "sparse" and table.dim > int(collection.vector_dim):
+        raise BadRequest(
+            f"the file has {table.dim} vector columns but collection {name!r} has vector_dim "
+            f"{collection.vector_dim}; nothing was stored"
+        )
     if collection.vector_type != "sparse" and table.dim != int(collection.vector_dim):
         raise BadRequest(
             f"the file has {table.dim} vector columns but collection {name!r} has vector_dim "
@@ -284,8 +301,11 @@ class FileService:
             checksum=_optional_str(checksum, "checksum"),
             max_decoded_bytes=self.context.settings.max_decoded_bytes,
         )
-        labels = parse_labels(decoded.data, has_field_names=_bool(has_field_names, "has_field_names", False),
-                              label_name=given)
+        try:
+            labels = parse_labels(decoded.data, has_field_names=_bool(has_field_names, "has_field_names", False),
+                                  label_name=given)
+        except BadRequest as error:
+            raise _renamed(error, payload_field) from None
         name = (given or labels.name_from_header or "").strip()
         if not name:
             raise BadRequest(

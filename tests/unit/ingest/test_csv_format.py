@@ -138,3 +138,12 @@ def test_line_of_row() -> None:
     data = b'a,b\n1,"x\ny"\n\n2,3\n'
     assert line_of_row(data, 0, True) == 2
     assert line_of_row(data, 1, True) == 5
+
+
+def test_no_numeric_column() -> None:
+    with pytest.raises(BadRequest) as error:
+        parse_csv(b"a,b\nx,y\n", has_field_names=False)
+    assert error.value.message == (
+        "file_data: the CSV file has no numeric column to form the vectors; "
+        "if the first line holds column names, send has_field_names: true"
+    )

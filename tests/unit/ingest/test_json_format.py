@@ -105,3 +105,13 @@ def test_empty_and_wrong_shapes() -> None:
 def test_attribute_text() -> None:
     assert [attribute_text(v) for v in (None, "a", True, 3, 2.0, 0.5, [1])] == [
         None, "a", "true", "3", "2", "0.5", "[1]"]
+
+
+def test_numeric_first_row_is_data_even_when_names_are_announced() -> None:
+    table = parse_json(b"[[1, 2], [3, 4]]", has_field_names=True)
+    assert table.vectors.shape == (2, 2) and table.column_names is None
+
+
+def test_no_numeric_field() -> None:
+    with pytest.raises(BadRequest, match="^file_data: the JSON file has no numeric field to form the vectors$"):
+        parse_json(b'[{"a": "x"}]')
