@@ -183,3 +183,11 @@ def test_user_suite_trains_a_model(tmp_path: Path) -> None:
     assert result.returncode == 0, output
     assert _passed(output, "test_train_a_model_and_predict"), output
     assert " 5 passed" in output, output
+
+
+def test_user_suite_in_keys_auth_mode(tmp_path: Path) -> None:
+    """With VECML_LOCAL_AUTH=keys the fixture registers each test's key on the server."""
+    result = run_user_suite(tmp_path, "-k", "tenant", env={"VECML_LOCAL_AUTH": "keys"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert " 2 passed" in output, output

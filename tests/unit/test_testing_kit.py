@@ -97,3 +97,16 @@ def test_fixture_names_do_not_clash_with_the_project_fixtures(request: pytest.Fi
     names = {name for name in dir(plugin) if name.startswith("vecml_")}
     assert names == {"vecml_server", "vecml_api_key"}
     assert not names & {"client", "api", "server", "collection"}
+
+
+def test_keys_mode_registers_fresh_keys() -> None:
+    with LocalServer(auth="keys") as server:
+        key = server.new_api_key()
+        request = urllib.request.Request(
+            server.url + "/list_projects", method="POST", headers={"Content-Type": "application/json"},
+            data=json.dumps({"user_api_key": key}).encode(),
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read()) == {"success": True, "projects": []}
+        assert server.reset(key)["success"] is True
+        assert server.reset(new_api_key())["success"] is False, "an unregistered key is refused"

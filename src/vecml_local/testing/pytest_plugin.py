@@ -11,6 +11,7 @@ Settings come from `VECML_LOCAL_*` environment variables (e.g.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -32,6 +33,11 @@ def vecml_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
 
 
 @pytest.fixture
-def vecml_api_key() -> str:
-    """A fresh API key (its own empty tenant) for this test."""
+def vecml_api_key(request: pytest.FixtureRequest) -> str:
+    """A fresh API key (its own empty tenant) for this test.
+
+    With `VECML_LOCAL_AUTH=keys` the key is registered on `vecml_server` first."""
+    if os.environ.get("VECML_LOCAL_AUTH", "").strip().lower() == "keys":
+        server: LocalServer = request.getfixturevalue("vecml_server")
+        return server.new_api_key()
     return new_api_key()

@@ -78,7 +78,7 @@ class LocalServer:
         self.app = create_app(settings)
         config = uvicorn.Config(
             self.app, host=self.host, port=self.port, log_level="warning",
-            access_log=False, lifespan="on",
+            access_log=False, lifespan="on", log_config=None,  # leave the test run's logging alone
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="vecml-local-server", daemon=True)
@@ -143,6 +143,9 @@ class LocalServer:
 
     # -- emulator controls (plain urllib, no extra dependency) ---------------
     def new_api_key(self) -> str:
+        """A fresh tenant's key; registered first when the server runs with `auth="keys"`."""
+        if self.running and self.settings.auth == "keys":
+            return str(self.app.state.services.keys.create("vecml_local.testing").key)
         return new_api_key()
 
     def reset(self, api_key: str | None = None) -> dict[str, Any]:
