@@ -1,0 +1,169 @@
+"""DBSCAN for every distance, with memory bounded by a neighbour budget.
+
+A point is core when at least `min_samples` points (itself included) lie within
+`eps` of it (distance <= eps). Clusters are the connected components of core
+points; a border point takes the smallest cluster id among its core neighbours;
+the rest is noise (-1). Clusters are numbered by their lowest core index, so the
+labels equal scikit-learn's DBSCAN on the same data.
+
+Neighbour search (never a full n x n matrix):
+
+| dist_type                  | how                                                           |
+|----------------------------|---------------------------------------------------------------|
+| `Euclidean`                | scikit-learn radius search: k-d tree (d <= 15), else brute    |
+| `Manhattan`                | the same with the L1 metric                                   |
+| `NegativeCosineSimilarity` | rows scaled to unit norm, Euclidean radius sqrt(2 eps)        |
+| `NegativeInnerProduct`     | brute force in BLAS tiles on -<x, y> (eps may be < 0)         |
+| `Hamming`                  | 0/1 data: Euclidean radius sqrt(eps); other codes: `hamming`  |
+
+Neighbour lists are queried block by block; they are kept for reuse while their
+total stays under `neighbour_budget` entries, otherwise recomputed (a second and
+third pass), so memory is O(n + budget) whatever `eps` is.
+Inputs: dense float32, uint8 codes, CSR (densified; 400 when too large).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vecml_local.errors import BadRequest
+from vecml_local.ml import distances as dist
+
+__all__ = ["DBSCANResult", "fit_dbscan"]
+
+_TREE_MAX_DIM = 15  # as scikit-learn: brute force above 15 dimensions
+
+
+@dataclass
+class DBSCANResult:
+    labels: np.ndarray  # (n,) int32, -1 = noise
+    core_indices: np.ndarray  # (m,) int64, ascending
+    n_clusters: int
+    dist_type: str
+
+
+def _number(name: str, value, *, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise BadRequest(f"{name} must be a number")
+    if integer and float(value) != int(value):
+        raise BadRequest(f"{name} must be an integer")
+    if not np.isfinite(float(value)):
+        raise BadRequest(f"{name} must be finite")
+    return float(value)
+
+
+class _Searcher:
+    """Radius neighbours of row blocks as CSR pieces (indptr, indices)."""
+
+    def __init__(self, X, eps: float, dist_type: str, threads: int, budget: int):
+        self.dt, self.eps, self.threads = dist_type, eps, threads
+        Xd = dist.to_dense_float(X, what="X") if not isinstance(X, np.ndarray) else X
+        self.n, self.d = Xd.shape
+        self.tree = None
+        binary = dist_type == dist.HAMMING and Xd.size > 0 and int(Xd.max()) <= 1
+        if dist_type == dist.COSINE:
+            self.X = dist.normalize_rows(Xd)
+            metric, radius = "euclidean", float(np.sqrt(2.0 * min(max(eps, 0.0), 2.0)))
+        elif dist_type == dist.HAMMING and binary:
+            self.X = Xd.astype(np.float32)
+            metric, radius = "euclidean", float(np.sqrt(np.floor(max(eps, 0.0)) + 0.5))
+        elif dist_type == dist.HAMMING:
+            self.X = Xd.astype(np.float32)
+            metric, radius = "hamming", float((np.floor(max(eps, 0.0)) + 0.5) / self.d)
+        else:
+            self.X = np.ascontiguousarray(Xd, dtype=np.float32)
+            metric = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan"}.get(dist_type)
+            radius = eps
+        use_tree = metric is not None and self.d <= _TREE_MAX_DIM
+        if metric is not None and eps >= 0:
+            from sklearn.neighbors import NearestNeighbors
+
+            algo = "brute" if not use_tree else ("ball_tree" if metric == "hamming" else "kd_tree")
+            self.tree = NearestNeighbors(radius=radius, algorithm=algo, metric=metric,
+                                         n_jobs=threads).fit(self.X)
+        self.radius = radius
+        self.gemm = None
+        if self.tree is None and dist_type == dist.INNER_PRODUCT:
+            code, thr = 3, eps
+            self.gemm = (code, thr, np.ascontiguousarray(self.X.T),
+                         np.einsum("ij,ij->i", self.X, self.X).astype(np.float32))
+        self.block = int(min(self.n, max(8192 if use_tree else 256, budget // max(self.n, 1))))
+
+    def blocks(self):
+        for s in range(0, self.n, self.block):
+            e = min(self.n, s + self.block)
+            yield (s, e) + self.query(s, e)
+
+    def query(self, s: int, e: int):
+        if self.tree is not None:
+            lists = self.tree.radius_neighbors(self.X[s:e], return_distance=False)
+            indptr = np.zeros(e - s + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, lists), dtype=np.int64, count=e - s), out=indptr[1:])
+            indices = np.concatenate(lists).astype(np.int64, copy=False) if e > s else np.zeros(0, np.int64)
+            return indptr, indices
+        if self.gemm is not None:
+            from vecml_local.ml._kernels import radius_count, radius_fill
+
+            code, thr, Xt, xsq = self.gemm
+            tile = int(max(8, min(256, 4_000_000 // max(self.n, 1))))
+            Q = self.X[s:e]
+            counts = radius_count(Q, xsq[s:e], Xt, xsq, thr, code, s, tile)
+            indptr = np.zeros(e - s + 1, dtype=np.int64)
+            np.cumsum(counts, out=indptr[1:])
+            return indptr, radius_fill(Q, xsq[s:e], Xt, xsq, thr, code, s, tile, indptr)
+        D = dist.pairwise_distances_block(self.X[s:e], self.X, self.dt)
+        D[np.arange(e - s), np.arange(s, e)] = -np.inf  # a point is always its own neighbour
+        rows, cols = np.nonzero(D <= self.eps)
+        indptr = np.zeros(e - s + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=e - s), out=indptr[1:])
+        return indptr, cols.astype(np.int64)
+
+
+def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean", num_threads: int = 4,
+               neighbour_budget: int = 50_000_000) -> DBSCANResult:
+    """Cluster every row of X; see the module docstring for the search used per distance."""
+    dt = dist.canonical_dist_type(dist_type)
+    eps = _number("eps", eps)
+    ms = _number("min_samples", min_samples, integer=True)
+    if ms < 1:
+        raise BadRequest("min_samples must be >= 1")
+    if eps < 0 and dt != dist.INNER_PRODUCT:
+        raise BadRequest("eps must be >= 0 (only Inner Product distances can be negative)")
+    threads = int(_number("num_threads", num_threads, integer=True))
+    if threads < 1:
+        raise BadRequest("num_threads must be >= 1")
+    X = dist.check_matrix(X, dt)
+    from vecml_local.ml._kernels import border_block, number_clusters, union_block
+
+    from threadpoolctl import threadpool_limits
+
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    with threadpool_limits(limits=1, user_api="blas"):
+        search = _Searcher(X, eps, dt, threads, neighbour_budget)
+        n = search.n
+        counts = np.zeros(n, dtype=np.int64)
+        stored, total, keep = [], 0, True
+        for s, e, indptr, ind in search.blocks():
+            counts[s:e] = np.diff(indptr)
+            if keep:
+                stored.append((s, indptr, ind))
+                total += ind.size
+                if total > neighbour_budget:
+                    keep, stored = False, []
+        is_core = counts >= int(ms)
+
+        def again():
+            return iter(stored) if keep else ((s, ip, ix) for s, _, ip, ix in search.blocks())
+
+        parent = np.arange(n, dtype=np.int64)
+        for s, indptr, ind in again():
+            union_block(parent, s, indptr, ind, is_core)
+        labels, n_clusters = number_clusters(parent, is_core)
+        for s, indptr, ind in again():
+            border_block(labels, s, indptr, ind, is_core)
+    return DBSCANResult(labels=labels, core_indices=np.nonzero(is_core)[0].astype(np.int64),
+                        n_clusters=int(n_clusters), dist_type=dt)
