@@ -157,3 +157,21 @@ def test_job_min_polls_counts_per_job(slow_polls_client: TestClient) -> None:
         ["in_progress"] * 3 + ["finished"]
     # The other job has its own count.
     assert api.ok("get_upload_data_status", job_id=second["job_id"])["status"] == "in_progress"
+
+
+def test_job_timing_changes_on_a_running_server(client: TestClient, api: Api) -> None:
+    api.ok("create_project", project_name="P", application="test")
+    api.ok("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=2)
+    try:
+        body = client.post("/_local/job_timing", json={"job_min_polls": 2}).json()
+        assert body == {"success": True, "job_min_polls": 2}
+        assert client.get("/_local/info").json()["settings"]["job_min_polls"] == 2
+        job_id = api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2]])["job_id"]
+        assert client.app.state.services.context.runner.wait_idle(30)  # type: ignore[attr-defined]
+        seen = [api.ok("get_upload_data_status", job_id=job_id)["status"] for _ in range(3)]
+        assert seen == ["in_progress", "in_progress", "finished"]
+    finally:
+        assert client.post("/_local/job_timing", json={"job_min_polls": 0}).json()["job_min_polls"] == 0
+    for bad in (-1, "3", None, True, 1.5):
+        response = client.post("/_local/job_timing", json={"job_min_polls": bad})
+        assert response.status_code == 400 and "job_min_polls" in response.json()["error_message"]

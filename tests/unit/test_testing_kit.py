@@ -110,3 +110,9 @@ def test_keys_mode_registers_fresh_keys() -> None:
             assert json.loads(response.read()) == {"success": True, "projects": []}
         assert server.reset(key)["success"] is True
         assert server.reset(new_api_key())["success"] is False, "an unregistered key is refused"
+
+
+def test_set_job_min_polls() -> None:
+    with LocalServer() as server:
+        assert server.set_job_min_polls(4) == {"success": True, "job_min_polls": 4}
+        assert server.info()["settings"]["job_min_polls"] == 4

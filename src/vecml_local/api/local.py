@@ -1,4 +1,4 @@
-"""Emulator controls under /_local (never under /api): `reset` and `info`.
+"""Emulator controls under /_local (never under /api): `reset`, `job_timing` and `info`.
 
 Not part of the VecML API; see docs/testing-your-client.md.
 """
@@ -35,6 +35,21 @@ async def reset(request: Request) -> JSONBody:
         return await respond(services.local.reset_all)
     tenant = await run_in_threadpool(services.keys.authenticate, raw["user_api_key"])
     return await respond(services.local.reset_tenant, tenant)
+
+
+class JobTimingRequest(BaseModel):
+    """`{"job_min_polls": N}`: jobs report in_progress for their first N status polls."""
+
+    model_config = ConfigDict(extra="ignore")
+    job_min_polls: int
+
+
+@router.post("/job_timing", openapi_extra=request_schema(JobTimingRequest))
+async def job_timing(request: Request) -> JSONBody:
+    """Emulator control: set VECML_LOCAL_JOB_MIN_POLLS on the running server."""
+    services = services_of(request)
+    raw = await read_json_body(request, services.context.settings.max_request_bytes)
+    return await respond(services.local.set_job_timing, raw.get("job_min_polls"))
 
 
 @router.get("/info")

@@ -107,6 +107,13 @@ class LocalService:
             context.files.discard(token)
         return {"projects_deleted": len(projects), "jobs_deleted": len(jobs)}
 
+    def set_job_timing(self, job_min_polls: Any) -> dict[str, Any]:
+        """Change `job_min_polls` on a running server (every tenant; polls already counted stay)."""
+        if isinstance(job_min_polls, bool) or not isinstance(job_min_polls, int) or job_min_polls < 0:
+            raise BadRequest("job_min_polls must be an integer >= 0")
+        self.context.settings.job_min_polls = job_min_polls
+        return {"success": True, "job_min_polls": job_min_polls}
+
     @staticmethod
     def reset_target(body: dict[str, Any]) -> str:
         """`tenant` for `{"user_api_key": ...}`, `all` for `{"all": true}`; else 400."""

@@ -153,6 +153,10 @@ class LocalServer:
         body: dict[str, Any] = {"user_api_key": api_key} if api_key else {"all": True}
         return self._request("POST", "/_local/reset", body)
 
+    def set_job_min_polls(self, polls: int) -> dict[str, Any]:
+        """`POST /_local/job_timing`: jobs report in_progress for their first `polls` status polls."""
+        return self._request("POST", "/_local/job_timing", {"job_min_polls": polls})
+
     def info(self) -> dict[str, Any]:
         return self._request("GET", "/_local/info")
 
