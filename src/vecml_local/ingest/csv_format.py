@@ -4,6 +4,8 @@ Rules (issue 3):
 
 - RFC-4180 quoting, CRLF or LF line ends, a UTF-8 BOM, header names with spaces
   (surrounding spaces are trimmed, inner ones kept). Blank lines are skipped.
+  Fields are separated by commas; a first line without any comma but with
+  semicolons or tabs selects that separator instead (with a warning).
 - ``has_field_names: false``: columns are named ``column 1`` ... ``column N``
   (1-based position in the file), which is also how categoricals are named.
 - Numeric columns form the vector (float32, empty cell = NaN). Columns named in
@@ -57,15 +59,18 @@ def parse_csv(
     if not _has_content(data):
         raise BadRequest("file_data: the CSV file is empty")
     warnings: list[str] = []
-    names = _column_names(data, has_field_names)
+    delimiter = _delimiter(data)
+    if delimiter != ",":
+        warnings.append(f"the first line has no comma: columns are separated by {delimiter!r}")
+    names = _column_names(data, has_field_names, delimiter)
     wanted_cat = _as_list(categorical_features, "categorical_features")
     wanted_attr = _as_list(vector_attributes, "vector_attributes")
     declared = _resolve(wanted_cat, names, "categorical_features", warnings)
     plain_attrs = [n for n in _resolve(wanted_attr, names, "vector_attributes", warnings) if n not in declared]
     text_cols = set(declared) | set(plain_attrs)
-    inferred = _sample_types(data, names, has_field_names)
+    inferred = _sample_types(data, names, has_field_names, delimiter)
     auto = [n for n in names if n not in text_cols and not _is_numeric(inferred.get(n))]
-    table = _read(data, names, has_field_names, text_cols | set(auto), auto)
+    table = _read(data, names, has_field_names, text_cols | set(auto), auto, delimiter)
     for name in auto:
         warnings.append(
             f"column {name!r} is not numeric: kept as a categorical attribute, not a vector component"
@@ -121,14 +126,25 @@ def _resolve(wanted: list[str], names: list[str], field: str, warnings: list[str
     return found
 
 
-def _column_names(data: bytes, has_field_names: bool) -> list[str]:
+def _delimiter(data: bytes) -> str:
+    """`,` unless the first line has none and has `;` or a tab (European spreadsheets, TSV)."""
+    end = data.find(b"\n", 0, 1 << 16)
+    first = data[: end if end >= 0 else 1 << 16]
+    if b"," in first:
+        return ","
+    counts = {";": first.count(b";"), "\t": first.count(b"\t")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ","
+
+
+def _column_names(data: bytes, has_field_names: bool, delimiter: str = ",") -> list[str]:
     """Names from the header (or ``column N``), read with pyarrow from the first rows."""
     head = _head(data, 64 * 1024)
     try:
         first = pacsv.read_csv(
             pa.py_buffer(head),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda row: "skip"),
             convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=False),
         )
     except pa.ArrowInvalid as exc:
@@ -159,13 +175,13 @@ def _head(data: bytes, size: int) -> bytes:
     return data[: cut + 1]
 
 
-def _sample_types(data: bytes, names: list[str], header: bool) -> dict[str, pa.DataType]:
+def _sample_types(data: bytes, names: list[str], header: bool, delimiter: str = ",") -> dict[str, pa.DataType]:
     """Types pyarrow infers from the first ~1 MB (text columns found later are retried)."""
     try:
         sample = pacsv.read_csv(
             pa.py_buffer(_head(data, _SAMPLE_BYTES)),
             read_options=_read_options(names, header, threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda row: "skip"),
             convert_options=pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True),
         )
     except pa.ArrowInvalid:
@@ -181,7 +197,9 @@ def _read_options(names: list[str], header: bool, threads: bool = True) -> pacsv
     return pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0, use_threads=threads)
 
 
-def _read(data: bytes, names: list[str], header: bool, text_cols: set[str], auto: list[str]) -> pa.Table:
+def _read(
+    data: bytes, names: list[str], header: bool, text_cols: set[str], auto: list[str], delimiter: str = ","
+) -> pa.Table:
     """Read every row; pad short rows; fail on long rows; retry columns that turn out textual.
 
     The first attempt has no invalid-row handler (a Python callback slows pyarrow's
@@ -200,7 +218,9 @@ def _read(data: bytes, names: list[str], header: bool, text_cols: set[str], auto
             table = pacsv.read_csv(
                 pa.py_buffer(data),
                 read_options=_read_options(names, header),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=handler if ragged else None),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, invalid_row_handler=handler if ragged else None
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=types, null_values=[""], strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
@@ -219,10 +239,10 @@ def _read(data: bytes, names: list[str], header: bool, text_cols: set[str], auto
             continue
         if not invalid:
             return table
-        data = _pad_short_rows(data, invalid, header)
+        data = _pad_short_rows(data, invalid, header, delimiter)
 
 
-def _pad_short_rows(data: bytes, invalid: list[pacsv.InvalidRow], header: bool) -> bytes:
+def _pad_short_rows(data: bytes, invalid: list[pacsv.InvalidRow], header: bool, delimiter: str = ",") -> bytes:
     located = []
     for text, rows in _group(invalid).items():
         for pos in _positions(data, text.encode("utf-8"), len(rows)):
@@ -240,7 +260,7 @@ def _pad_short_rows(data: bytes, invalid: list[pacsv.InvalidRow], header: bool) 
     for pos, row in located:
         end = pos + len(row.text.encode("utf-8"))
         pieces.append(data[start:end])
-        pieces.append(b"," * (row.expected_columns - row.actual_columns))
+        pieces.append(delimiter.encode() * (row.expected_columns - row.actual_columns))
         start = end
     pieces.append(data[start:])
     return b"".join(pieces)

@@ -147,3 +147,11 @@ def test_no_numeric_column() -> None:
         "file_data: the CSV file has no numeric column to form the vectors; "
         "if the first line holds column names, send has_field_names: true"
     )
+
+
+def test_semicolon_or_tab_separated() -> None:
+    table = parse_csv(b"a;b;c\n1;2;x\n3\n")
+    assert table.column_names == ["a", "b"] and table.attributes == {"c": ["x", None]}
+    assert table.warnings[0] == "the first line has no comma: columns are separated by ';'"
+    assert parse_csv(b"a\tb\n1\t2\n").column_names == ["a", "b"]
+    assert parse_csv(b"a\n1\n").column_names == ["a"] and parse_csv(b"a\n1\n").warnings == []
