@@ -116,6 +116,7 @@ def test_keys_mode_protects_reset(keys_client: TestClient) -> None:
     assert keys_client.post("/_local/reset", json={"user_api_key": "not-a-key"}).status_code == 401
     response = keys_client.post("/_local/reset", json={"all": True})
     assert response.status_code == 403 and "VECML_LOCAL_AUTH=keys" in response.json()["error_message"]
+    assert keys_client.post("/_local/job_timing", json={"job_min_polls": 3}).status_code == 403
     created = keys_client.app.state.services.keys.create("t")  # type: ignore[attr-defined]
     assert keys_client.post("/_local/reset", json={"user_api_key": created.key}).json()["success"] is True
 

@@ -109,6 +109,9 @@ class LocalService:
 
     def set_job_timing(self, job_min_polls: Any) -> dict[str, Any]:
         """Change `job_min_polls` on a running server (every tenant; polls already counted stay)."""
+        if self.context.settings.auth == "keys":
+            raise Forbidden("Job timing cannot be changed at run time when VECML_LOCAL_AUTH=keys; "
+                            "set VECML_LOCAL_JOB_MIN_POLLS when starting the server")
         if isinstance(job_min_polls, bool) or not isinstance(job_min_polls, int) or job_min_polls < 0:
             raise BadRequest("job_min_polls must be an integer >= 0")
         self.context.settings.job_min_polls = job_min_polls
