@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import zlib
 from dataclasses import dataclass
 
 from vecml_local.errors import BadRequest, PayloadTooLarge
+
+try:  # zlib-ng inflates 3-5x faster than zlib: a decompression bomb is measured sooner
+    from zlib_ng import zlib_ng as _zlib
+except ImportError:  # pragma: no cover - zlib-ng is a dependency; zlib is the fallback
+    import zlib as _zlib
 
 try:
     from pybase64 import b64decode as _fast_b64decode
@@ -32,7 +36,7 @@ __all__ = ["DecodedPayload", "decode_payload", "gunzip_limited", "GZIP_MAGIC"]
 GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = b" \t\r\n\f\v"
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
-_CHUNK = 8 * 1024 * 1024
+_CHUNK = 1024 * 1024  # output per inflate call: small chunks reuse memory and run fastest
 _KEEP_LIMIT = 256 * 1024 * 1024
 
 
@@ -146,12 +150,12 @@ def _inflate(raw: bytes, limit: int, field: str, *, keep: int) -> bytes | None:
     total = 0
     rest = raw
     while rest:
-        d = zlib.decompressobj(wbits=31)
+        d = _zlib.decompressobj(wbits=31)
         buf = rest
         while True:
             try:
                 out = d.decompress(buf, _CHUNK)
-            except zlib.error as exc:
+            except _zlib.error as exc:
                 raise BadRequest(f"{field}: not valid gzip data ({exc})") from None
             total += len(out)
             if total > limit:
