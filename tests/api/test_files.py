@@ -211,6 +211,12 @@ def test_binary_float32_and_uint8(api: Api, project: str) -> None:
     upload(api, bytes([0, 255, 3, 4]), file_format="binary", binary_dtype="uint8", binary_dim=2,
            vector_type="dense8Bit", collection="u8")
     assert info(api, "u8")["vector_type"] == "dense8Bit"
+    upload(api, bytes([0, 255, 3, 4]), file_format="binary", binary_dtype="uint8", binary_dim=2,
+           vector_type="dense", collection="u8b")  # the docs: the element type is binary_dtype
+    assert info(api, "u8b")["vector_type"] == "dense8Bit"
+    upload(api, bytes([1, 2, 3]), file_format="binary", binary_dtype="uint8", binary_dim=3, vector_type="dense",
+           collection="c")  # into the float32 collection made above: converted
+    assert info(api)["num_vectors"] == 3
     message = refused(api, bytes(13), file_format="binary", binary_dtype="float32", binary_dim=3)
     assert message == ("X: the binary file has 13 bytes, which is not a whole number of rows of 12 "
                        "bytes (binary_dim 3 x 4-byte float32): 1 rows and 1 bytes left over")

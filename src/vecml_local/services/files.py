@@ -123,18 +123,15 @@ def read_inline_file(
     """
     file_format = canonical_file_format(fields.file_format)
     requested_type = None if fields.vector_type in (None, "") else canonical_vector_type(fields.vector_type)
+    if file_format == "binary" and requested_type in (None, "dense"):
+        # The docs: for binary files the client may say "dense"; the element type is binary_dtype.
+        element = "dense8Bit" if str(fields.binary_dtype or "").strip().lower() == "uint8" else "dense"
+        requested_type = vector_type or element
     if vector_type is not None and requested_type is not None and requested_type != vector_type:
         raise BadRequest(
             f"vector_type: the collection holds {vector_type} vectors; the file was sent as {requested_type}"
         )
     default_type = "sparse" if file_format == "libsvm" else "dense"
-    decoded = decode_payload(
-        _payload_text(fields.payload, fields.payload_field),
-        field=fields.payload_field,
-        compression_type=_optional_str(fields.compression_type, "compression_type"),
-        checksum=_optional_str(fields.checksum, "checksum"),
-        max_decoded_bytes=context.settings.max_decoded_bytes,
-    )
     options = FileOptions(
         file_format=file_format,
         has_field_names=_bool(fields.has_field_names, "has_field_names", None if file_format == "csv" else True),
@@ -145,6 +142,13 @@ def read_inline_file(
         binary_dtype=_optional_str(fields.binary_dtype, "binary_dtype"),
         binary_dim=_binary_dim(fields.binary_dim),
         expected_dim=expected_dim,
+    )
+    decoded = decode_payload(
+        _payload_text(fields.payload, fields.payload_field),
+        field=fields.payload_field,
+        compression_type=_optional_str(fields.compression_type, "compression_type"),
+        checksum=_optional_str(fields.checksum, "checksum"),
+        max_decoded_bytes=context.settings.max_decoded_bytes,
     )
     try:
         table = parse_file(decoded.data, options)
