@@ -52,7 +52,7 @@ def parse_libsvm(data: bytes, *, expected_dim: int | None = None) -> ParsedTable
         starts = np.concatenate(([0], starts))
     if starts.size == 0:
         raise BadRequest("file_data: the libsvm file holds no rows")
-    colons_per_token = np.add.reduceat((raw == 58).astype(np.uint8), starts, dtype=np.int64)
+    colons_per_token = np.add.reduceat((raw == 58).view(np.uint8), starts, dtype=np.int64)
     newlines = np.flatnonzero(raw == 10)
     token_line = np.searchsorted(newlines, starts)  # 0-based physical line of each token
     if (colons_per_token > 1).any():
