@@ -1,0 +1,73 @@
+"""k-distance plot for choosing DBSCAN's `eps`.
+
+A seeded sample of at most `max_num_samples` points; for each, the distance to
+its k-th nearest neighbour among ALL vectors, the point itself excluded (a
+duplicate of it still counts, at distance 0). The values are sorted descending
+and read at `max_num_grids` evenly spaced positions (linear interpolation between
+neighbouring ranks), so the output always has `max_num_grids` values. The slope is
+the first derivative of that curve per grid step (`numpy.gradient`: central
+differences inside, one-sided at the ends); it is <= 0, most negative at the elbow.
+
+Distances as in `distances.py` (Cosine: 1 - cos; Inner Product: -<x, y>; Hamming:
+differing coordinates). Search: scikit-learn k-d tree for Euclidean/Manhattan up to
+15 dimensions, otherwise blocked brute force (memory O(samples x block)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vecml_local.errors import BadRequest
+from vecml_local.ml import distances as dist
+
+__all__ = ["kdist_plot"]
+
+
+def _int(name: str, value, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float)) or float(value) != int(value):
+        raise BadRequest(f"{name} must be an integer")
+    if int(value) < lo:
+        raise BadRequest(f"{name} must be >= {lo} (got {value})")
+    return int(value)
+
+
+def kdist_plot(X, *, k: int = 5, max_num_samples: int = 2000, max_num_grids: int = 200,
+               dist_type: str = "Euclidean", num_threads: int = 3,
+               random_seed: int = 1234567) -> tuple[list[float], list[float]]:
+    """Return (kdist_grid_desc, slope_grid_desc), each of length max_num_grids."""
+    dt = dist.canonical_dist_type(dist_type)
+    k = _int("k", k, 1)
+    m_max = _int("max_num_samples", max_num_samples, 1)
+    grids = _int("max_num_grids", max_num_grids, 1)
+    threads = _int("num_threads", num_threads, 1)
+    seed = _int("random_seed", random_seed, 0)
+    X = dist.check_matrix(X, dt)
+    n, d = X.shape
+    if n < k + 1:
+        raise BadRequest(f"k ({k}) must be smaller than the number of vectors ({n})")
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(n, size=m_max, replace=False)) if n > m_max else np.arange(n)
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        if dt in (dist.EUCLIDEAN, dist.MANHATTAN) and d <= 15 and not hasattr(X, "tocsr"):
+            from sklearn.neighbors import KDTree
+
+            Xf = np.ascontiguousarray(X, dtype=np.float32)
+            tree = KDTree(Xf, metric="euclidean" if dt == dist.EUCLIDEAN else "manhattan")
+            D, I = tree.query(Xf[sample], k=k + 1)
+            # drop the query itself (not necessarily first when duplicates exist)
+            is_self = I == sample[:, None]
+            has_self = is_self.any(axis=1)
+            D = np.where(has_self[:, None], np.where(is_self, np.inf, D), D)
+            D.sort(axis=1)
+            kth = D[:, k - 1]
+        else:
+            Q = dist.dense_rows(X, sample)
+            kth = dist.knn_blocked(Q, X, k, dt, exclude=sample)[:, k - 1].astype(np.float64)
+    desc = np.sort(kth.astype(np.float64))[::-1]
+    pos = np.linspace(0.0, len(desc) - 1, grids)
+    grid = np.interp(pos, np.arange(len(desc)), desc)
+    slope = np.gradient(grid) if grids > 1 else np.zeros(1)
+    return [float(v) for v in grid], [float(v) for v in slope]

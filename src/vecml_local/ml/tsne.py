@@ -1,0 +1,105 @@
+"""2-D t-SNE of a seeded sample, with openTSNE (imported lazily).
+
+Parameter mapping (VecML name -> openTSNE):
+
+- `max_samples`: seeded uniform sample of that many rows (all rows when fewer).
+- `perplexity`: clamped to (m - 1) / 3 for small samples (openTSNE needs
+  3 x perplexity neighbours), and to at least 1.
+- `max_iter`: total iterations = early exaggeration phase + normal phase:
+  `early_exaggeration_iter = min(250, max_iter // 4)` (250 as usual for the default
+  600), `n_iter` = the rest.
+- `learning_rate`: passed as is.
+- `theta`: `0` -> exact: exact neighbours and the Barnes-Hut gradient with angle 0
+  (no approximation; O(m^2), slow beyond a few thousand points). Otherwise the
+  gradient method is chosen for speed: Barnes-Hut with angle `theta` below
+  `FFT_MIN_POINTS` points, FFT-accelerated interpolation (FIt-SNE, where `theta`
+  has no role) from there on.
+- Distance: the model's `dist_type`: Euclidean, Manhattan, Cosine and Hamming map to
+  the same openTSNE metric; Inner Product uses cosine.
+- Sparse input: the sample is densified; beyond 2,000 columns it is first reduced to
+  50 dimensions with TruncatedSVD. Dense input with more than 100 columns is reduced
+  to 50 with PCA before the neighbour search (openTSNE's own advice for speed).
+
+Returns (sample_indices ascending, embedding (m, 2) float64); the seed gives the
+same layout for the same input and thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from vecml_local.errors import BadRequest
+from vecml_local.ml import distances as dist
+
+__all__ = ["tsne_embed", "FFT_MIN_POINTS"]
+
+FFT_MIN_POINTS = 5000
+_METRIC = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan", dist.COSINE: "cosine",
+           dist.INNER_PRODUCT: "cosine", dist.HAMMING: "hamming"}
+
+
+def _num(name: str, v, lo: float, *, integer: bool = False, strict: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(float(v)):
+        raise BadRequest(f"{name} must be a number")
+    if integer and float(v) != int(v):
+        raise BadRequest(f"{name} must be an integer")
+    if float(v) < lo or (strict and float(v) == lo):
+        raise BadRequest(f"{name} must be {'>' if strict else '>='} {lo} (got {v})")
+    return float(v)
+
+
+def tsne_embed(X, *, max_samples: int = 2000, perplexity: float = 30.0, theta: float = 0.5,
+               max_iter: int = 600, learning_rate: float = 200.0, random_seed: int = 1234567,
+               dist_type: str = "Euclidean", num_threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    dt = dist.canonical_dist_type(dist_type)
+    m_max = int(_num("max_samples", max_samples, 1, integer=True))
+    perp = _num("perplexity", perplexity, 0, strict=True)
+    theta = _num("theta", theta, 0)
+    if theta > 1.0:
+        raise BadRequest("theta must be between 0 and 1")
+    iters = int(_num("max_iter", max_iter, 1, integer=True))
+    lr = _num("learning_rate", learning_rate, 0, strict=True)
+    seed = int(_num("random_seed", random_seed, 0, integer=True))
+    X = dist.check_matrix(X, dt)
+    n, d = X.shape
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(n, size=m_max, replace=False)) if n > m_max else np.arange(n)
+    m = idx.size
+    if m < 2:
+        return idx, np.zeros((m, 2))
+    if m < 4:  # too few points for a neighbourhood graph: a deterministic line
+        return idx, np.column_stack([np.arange(m, dtype=np.float64), np.zeros(m)])
+    S = X[idx]
+    metric = _METRIC[dt]
+    if sp.issparse(S):
+        if d > 2000:
+            from sklearn.decomposition import TruncatedSVD
+
+            S = TruncatedSVD(n_components=min(50, m - 1), random_state=seed).fit_transform(S)
+            metric = "euclidean" if metric == "hamming" else metric
+        else:
+            S = S.toarray()
+    S = np.ascontiguousarray(S, dtype=np.float64)
+    if S.shape[1] > 100 and metric in ("euclidean", "cosine"):
+        from sklearn.decomposition import PCA
+
+        if metric == "cosine":
+            S = dist.normalize_rows(S).astype(np.float64)
+        S = PCA(n_components=50, random_state=seed).fit_transform(S)
+        metric = "euclidean"
+    perp = float(min(perp, max(1.0, (m - 1) / 3.0)))
+    early = min(250, iters // 4)
+    exact = theta == 0.0
+    method = "bh" if exact or m < FFT_MIN_POINTS else "fft"
+    from openTSNE import TSNE
+
+    emb = TSNE(
+        n_components=2, perplexity=perp, learning_rate=lr, early_exaggeration_iter=early,
+        n_iter=max(iters - early, 1), theta=theta, metric=metric,
+        neighbors="exact" if exact or m < 1000 else "auto", negative_gradient_method=method,
+        n_jobs=max(1, int(num_threads)), random_state=seed, verbose=False,
+    ).fit(S)
+    out = np.asarray(emb, dtype=np.float64)
+    out[~np.isfinite(out)] = 0.0
+    return idx, out
