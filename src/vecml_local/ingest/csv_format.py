@@ -8,12 +8,15 @@ Rules (issue 3):
   semicolons or tabs selects that separator instead (with a warning).
 - ``has_field_names: false``: columns are named ``column 1`` ... ``column N``
   (1-based position in the file), which is also how categoricals are named.
-- Numeric columns form the vector (float32, empty cell = NaN). Columns named in
+- Numeric columns form the vector (float32; an empty cell, ``NA``, ``N/A``,
+  ``null``, ``NaN``... = NaN). Columns named in
   ``categorical_features`` are string attributes remembered as declared
   categoricals; names that are not columns give a warning. A column not declared
   whose cells are not all numeric becomes a categorical attribute automatically
   (with a warning). ``vector_attributes`` columns are plain string attributes.
-  An empty cell in an attribute column is a missing value (``None``).
+  An empty cell in an attribute column is a missing value (``None``); other text
+  (``NA`` included) is kept as written. A column with a blank header cell and no
+  value (a trailing comma) is dropped with a warning.
 - A row with more fields than the header (or than the first row) fails naming its
   line; a shorter row is padded with missing values.
 - Errors name the 1-based line as seen in an editor, the header being line 1.
@@ -45,6 +48,8 @@ _BOM = b"\xef\xbb\xbf"
 _NUMERIC_KINDS = (pa.types.is_integer, pa.types.is_floating, pa.types.is_null, pa.types.is_decimal)
 _CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): .*CSV conversion error")
 _RAGGED_ERROR = re.compile(r"Expected \d+ columns, got \d+")
+# Cells read as a missing value in numeric columns (text columns keep them as text).
+_MISSING = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "null", "NULL", "None", "#N/A"]
 
 
 def parse_csv(
@@ -62,7 +67,7 @@ def parse_csv(
     delimiter = _delimiter(data)
     if delimiter != ",":
         warnings.append(f"the first line has no comma: columns are separated by {delimiter!r}")
-    names = _column_names(data, has_field_names, delimiter)
+    names, blank = _column_names(data, has_field_names, delimiter)
     wanted_cat = _as_list(categorical_features, "categorical_features")
     wanted_attr = _as_list(vector_attributes, "vector_attributes")
     declared = _resolve(wanted_cat, names, "categorical_features", warnings)
@@ -77,10 +82,13 @@ def parse_csv(
         )
     categorical = [n for n in names if n in declared or n in auto]
     vector_cols = [n for n in names if n not in text_cols and n not in auto]
+    for name in [n for n in vector_cols if n in blank and table.column(n).null_count == table.num_rows]:
+        vector_cols.remove(name)
+        warnings.append(f"{name} has no name in the header and no value: ignored")
     if not vector_cols:
         hint = "" if has_field_names else "; if the first line holds column names, send has_field_names: true"
         raise BadRequest(f"file_data: the CSV file has no numeric column to form the vectors{hint}")
-    attributes = {n: table.column(n).to_pylist() for n in names if n in text_cols or n in auto}
+    attributes = {n: [v or None for v in table.column(n).to_pylist()] for n in names if n in text_cols or n in auto}
     matrix = _matrix(table, vector_cols)
     if has_field_names or len(vector_cols) != len(names):
         column_names: list[str] | None = vector_cols
@@ -137,8 +145,8 @@ def _delimiter(data: bytes) -> str:
     return best if counts[best] else ","
 
 
-def _column_names(data: bytes, has_field_names: bool, delimiter: str = ",") -> list[str]:
-    """Names from the header (or ``column N``), read with pyarrow from the first rows."""
+def _column_names(data: bytes, has_field_names: bool, delimiter: str = ",") -> tuple[list[str], set[str]]:
+    """Names from the header (or ``column N``), and those a blank header cell got."""
     head = _head(data, 64 * 1024)
     try:
         first = pacsv.read_csv(
@@ -152,17 +160,19 @@ def _column_names(data: bytes, has_field_names: bool, delimiter: str = ",") -> l
     if first.num_rows == 0 and first.num_columns == 0:
         raise BadRequest("file_data: the CSV file is empty")
     if not has_field_names:
-        return [unnamed_column(i + 1) for i in range(first.num_columns)]
+        return [unnamed_column(i + 1) for i in range(first.num_columns)], set()
     raw = [first.column(i)[0].as_py() if first.num_rows else first.column_names[i] for i in range(first.num_columns)]
     names: list[str] = []
+    blank: set[str] = set()
     for i, value in enumerate(raw):
         name = str(value if value is not None else "").strip()
         if not name:
             name = unnamed_column(i + 1)
+            blank.add(name)
         if name in names:
             raise BadRequest(f"line 1: the column name {name!r} appears more than once in the header")
         names.append(name)
-    return names
+    return names, blank
 
 
 def _head(data: bytes, size: int) -> bytes:
@@ -182,7 +192,7 @@ def _sample_types(data: bytes, names: list[str], header: bool, delimiter: str = 
             pa.py_buffer(_head(data, _SAMPLE_BYTES)),
             read_options=_read_options(names, header, threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda row: "skip"),
-            convert_options=pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(null_values=_MISSING, strings_can_be_null=False),
         )
     except pa.ArrowInvalid:
         return {}
@@ -222,8 +232,7 @@ def _read(
                     delimiter=delimiter, invalid_row_handler=handler if ragged else None
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=types, null_values=[""], strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
+                    column_types=types, null_values=_MISSING, strings_can_be_null=False,
                 ),
             )
         except pa.ArrowInvalid as exc:

@@ -155,3 +155,16 @@ def test_semicolon_or_tab_separated() -> None:
     assert table.warnings[0] == "the first line has no comma: columns are separated by ';'"
     assert parse_csv(b"a\tb\n1\t2\n").column_names == ["a", "b"]
     assert parse_csv(b"a\n1\n").column_names == ["a"] and parse_csv(b"a\n1\n").warnings == []
+
+
+def test_na_markers_are_missing_in_numeric_columns_but_text_elsewhere() -> None:
+    table = parse_csv(b"a,b,region\n1,NA,NA\nN/A,2,EU\nnull,3,\n")
+    assert math.isnan(table.vectors[0, 1]) and math.isnan(table.vectors[1, 0]) and math.isnan(table.vectors[2, 0])
+    assert table.column_names == ["a", "b"]
+    assert table.attributes == {"region": ["NA", "EU", None]}
+
+
+def test_trailing_comma_column_is_dropped() -> None:
+    table = parse_csv(b"a,b,\n1,2,\n3,4,\n")
+    assert table.column_names == ["a", "b"] and table.vectors.shape == (2, 2)
+    assert table.warnings == ["column 3 has no name in the header and no value: ignored"]
