@@ -253,10 +253,10 @@ def hamerly_assign(X, C, metric, labels, upper, lower, s, n_threads, accumulate)
         for i in range(n * t // T, n * (t + 1) // T):
             a = labels[i]
             m = max(s[a], lower[i])
-            if upper[i] <= m:
+            if upper[i] < m:  # strict: ties are rescanned, so they break like Lloyd
                 continue
             upper[i] = _true_dist(X, i, C, a, metric)
-            if upper[i] <= m:
+            if upper[i] < m:  # strict: ties are rescanned, so they break like Lloyd
                 continue
             scans[t] += 1
             _row_dists(X, i, Ct, metric, acc)
@@ -402,14 +402,14 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, n_threads, accumulate, init, 
             if not init:
                 a = labels[i]
                 m = max(s[a], lower[i])
-                if upper[i] <= m:
+                if upper[i] < m:  # strict: ties are rescanned, so they break like Lloyd
                     continue
                 acc = 0.0
                 for c in range(d):
                     diff = np.float64(X[i, c]) - np.float64(C[a, c])
                     acc += diff * diff
                 upper[i] = np.sqrt(acc)
-                if upper[i] <= m:
+                if upper[i] < m:  # strict: ties are rescanned, so they break like Lloyd
                     continue
             for c in range(d):
                 buf[nb, c] = X[i, c]
