@@ -89,7 +89,7 @@ def augment(
     picks = [np.tile(np.arange(n), cfg["copies"])]
     if classification:
         classes, counts = np.unique(y, return_counts=True)
-        target = int(counts.max() * cfg["balance"])
+        target = int(counts.max() * (1 + cfg["copies"]) * cfg["balance"])
         for c, cnt in zip(classes, counts):
             need = target - cnt * (1 + cfg["copies"])
             if need > 0:

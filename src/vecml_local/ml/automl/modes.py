@@ -85,7 +85,7 @@ def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
     out = []
     for _ in range(count):
         out.append({
-            "learning_rate": 0.03,
+            "learning_rate": 0.05,
             "num_leaves": int(rng.choice([4, 8, 16, 31, 63, 127])),
             "min_data_in_leaf": int(rng.choice([2, 5, 10, 20, 40, 80])),
             "feature_fraction": round(float(rng.uniform(0.4, 1.0)), 3),
@@ -104,11 +104,11 @@ def run_high_accuracy(problem: Problem):
     n_random = 8 if size <= 5e6 else (4 if size <= 5e7 else 1)
     large = len(problem.y) > 30000
     folds = _folds(problem, 3 if large else 5)
-    grid = [dict(g, learning_rate=0.03) for g in BALANCED_GRID[1:]] + _random_configs(n_random, problem.seed)
+    grid = [dict(g, learning_rate=0.05) for g in BALANCED_GRID[1:]] + _random_configs(n_random, problem.seed)
     if size > 5e7:
         grid = grid[:3]
     cands = [
-        cv_lgbm(problem, f"high_accuracy_{i}", _params(problem, g, salt=i), folds, 5000, 100)
+        cv_lgbm(problem, f"high_accuracy_{i}", _params(problem, g, salt=i), folds, 5000, 50)
         for i, g in enumerate(grid)
     ]
     if len(problem.y) <= 200_000:
