@@ -1,0 +1,184 @@
+"""Clustering benchmark: our k-means / Hamerly / DBSCAN / t-SNE next to scikit-learn.
+
+Each case runs in its own subprocess (fresh interpreter, numba kernels warmed up
+on a tiny input first, data generation not timed) and reports wall time, a
+quality figure and the peak RSS of that process. Usage:
+
+    .venv/bin/python scripts/bench/clustering.py [--quick] [--out docs/benchmarks-clustering.md]
+
+k-means cases fit on the full data (max_train_samples >= n) with the same
+max_iter (100), tol (1e-4), k (10) and n_init (3) for every implementation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+CASES = {
+    # name: (kind, params)
+    "kmeans 200,000 x 64": ("kmeans", {"n": 200_000, "d": 64}),
+    "kmeans 1,000,000 x 8": ("kmeans", {"n": 1_000_000, "d": 8}),
+    "dbscan 50,000 x 2": ("dbscan", {"n": 50_000, "d": 2, "eps": 0.3, "min_samples": 10}),
+    "dbscan 20,000 x 16": ("dbscan", {"n": 20_000, "d": 16, "eps": 3.0, "min_samples": 10}),
+    "t-SNE 2,000": ("tsne", {"n": 2_000}),
+    "t-SNE 10,000": ("tsne", {"n": 10_000}),
+}
+IMPLS = {
+    "kmeans": ["ours kmeans (Lloyd)", "ours kmeans_hamerly", "sklearn lloyd", "sklearn elkan"],
+    "dbscan": ["ours dbscan", "sklearn DBSCAN"],
+    "tsne": ["ours t-SNE (openTSNE)", "sklearn TSNE"],
+}
+
+
+def _data(kind: str, p: dict):
+    import numpy as np
+    from sklearn.datasets import make_blobs
+
+    if kind == "tsne":
+        X, y = make_blobs(p["n"], 50, centers=10, cluster_std=4.0, random_state=0)
+    elif kind == "dbscan":
+        X, y = make_blobs(p["n"], p["d"], centers=5, random_state=0)
+    else:
+        X, y = make_blobs(p["n"], p["d"], centers=10, cluster_std=3.0, random_state=0)
+    return X.astype(np.float32), y
+
+
+def _child(kind: str, impl: str, p: dict) -> dict:
+    import resource
+
+    import numpy as np
+
+    X, y = _data(kind, p)
+    out: dict = {}
+    if kind == "kmeans":
+        from sklearn.cluster import KMeans
+
+        from vecml_local.ml.kmeans import fit_kmeans
+
+        if impl.startswith("ours"):
+            method = "kmeans_hamerly" if "hamerly" in impl else "kmeans"
+            fit_kmeans(X[:2000], n_clusters=10, method=method, n_init=1)  # warm the numba cache
+            t = time.perf_counter()
+            r = fit_kmeans(X, n_clusters=10, method=method, n_init=3, max_train_samples=len(X), max_iterations=100,
+                           tolerance=1e-4, num_threads=os.cpu_count() or 2)
+            out.update(seconds=time.perf_counter() - t, inertia=r.inertia, n_iter=r.n_iter)
+        else:
+            t = time.perf_counter()
+            km = KMeans(10, n_init=3, max_iter=100, tol=1e-4, algorithm=impl.split()[1], random_state=0).fit(X)
+            out.update(seconds=time.perf_counter() - t, inertia=float(km.inertia_), n_iter=int(km.n_iter_))
+    elif kind == "dbscan":
+        from sklearn.cluster import DBSCAN
+
+        from vecml_local.ml.dbscan import fit_dbscan
+
+        if impl.startswith("ours"):
+            fit_dbscan(X[:500], eps=p["eps"], min_samples=p["min_samples"])
+            t = time.perf_counter()
+            lab = fit_dbscan(X, eps=p["eps"], min_samples=p["min_samples"], num_threads=os.cpu_count() or 2).labels
+        else:
+            t = time.perf_counter()
+            lab = DBSCAN(eps=p["eps"], min_samples=p["min_samples"]).fit(X).labels_
+        out.update(seconds=time.perf_counter() - t, n_clusters=int(lab.max() + 1), noise=float((lab < 0).mean()),
+                   labels_crc=int(np.frombuffer(lab.astype(np.int32).tobytes(), dtype=np.uint32).sum() % 2**31))
+    else:
+        from sklearn.manifold import TSNE
+        from sklearn.neighbors import KNeighborsClassifier
+
+        from vecml_local.ml.tsne import tsne_embed
+
+        if impl.startswith("ours"):
+            tsne_embed(X[:200], max_iter=50)
+            t = time.perf_counter()
+            _, emb = tsne_embed(X, max_samples=len(X), num_threads=os.cpu_count() or 2)
+        else:
+            t = time.perf_counter()
+            emb = TSNE(2, perplexity=30.0, max_iter=600, learning_rate=200.0, angle=0.5, random_state=0).fit_transform(X)
+        out["seconds"] = time.perf_counter() - t
+        half = len(X) // 2
+        out["knn_acc"] = float(KNeighborsClassifier(5).fit(emb[:half], y[:half]).score(emb[half:], y[half:]))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return out
+
+
+def _run(case: str, impl: str) -> dict:
+    kind, p = CASES[case]
+    cmd = [sys.executable, __file__, "--child", json.dumps([kind, impl, p])]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if res.returncode != 0:
+        return {"error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "failed"}
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _table(results: dict) -> str:
+    lines = ["| case | implementation | seconds | vs best scikit-learn | quality | peak RSS (MB) |",
+             "|---|---|---:|---:|---|---:|"]
+    for case, rows in results.items():
+        kind = CASES[case][0]
+        sk = [r["seconds"] for name, r in rows.items() if name.startswith("sklearn") and "seconds" in r]
+        best_sk = min(sk) if sk else None
+        ref_inertia = min((r["inertia"] for n, r in rows.items() if n.startswith("sklearn") and "inertia" in r),
+                          default=None)
+        for name, r in rows.items():
+            if "error" in r:
+                lines.append(f"| {case} | {name} | error: {r['error']} | | | |")
+                continue
+            ratio = f"{best_sk / r['seconds']:.2f}x faster" if best_sk and name.startswith("ours") else ""
+            if kind == "kmeans":
+                q = f"inertia {r['inertia']:.6g}, {r['n_iter']} iter (best run)"
+                if ref_inertia and name.startswith("ours"):
+                    q += f", {100 * (r['inertia'] - ref_inertia) / ref_inertia:+.4f}% vs sklearn"
+            elif kind == "dbscan":
+                q = f"{r['n_clusters']} clusters, noise {r['noise']:.3f}, labels checksum {r['labels_crc']}"
+            else:
+                q = f"5-NN accuracy of blob labels in 2-D: {r['knn_acc']:.3f}"
+            lines.append(f"| {case} | {name} | {r['seconds']:.2f} | {ratio} | {q} | {r['peak_rss_mb']:.0f} |")
+        if kind == "kmeans" and "ours kmeans (Lloyd)" in rows and "ours kmeans_hamerly" in rows:
+            a, b = rows["ours kmeans (Lloyd)"], rows["ours kmeans_hamerly"]
+            if "seconds" in a and "seconds" in b:
+                lines.append(f"| {case} | Hamerly vs our Lloyd | | {a['seconds'] / b['seconds']:.2f}x faster | | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--child")
+    ap.add_argument("--quick", action="store_true", help="only the two smallest cases, to check the script")
+    ap.add_argument("--only", help="substring of the case names to run")
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    if a.child:
+        kind, impl, p = json.loads(a.child)
+        print(json.dumps(_child(kind, impl, p)))
+        return
+    cases = list(CASES)
+    if a.quick:
+        cases = ["dbscan 20,000 x 16", "t-SNE 2,000"]
+    if a.only:
+        cases = [c for c in cases if a.only in c]
+    results: dict = {}
+    for case in cases:
+        results[case] = {}
+        for impl in IMPLS[CASES[case][0]]:
+            results[case][impl] = _run(case, impl)
+            print(case, impl, results[case][impl], file=sys.stderr, flush=True)
+    import numpy
+    import sklearn
+
+    head = (f"Host: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}, numpy {numpy.__version__}, scikit-learn {sklearn.__version__}; "
+            f"load average at the end: {os.getloadavg()[0]:.1f}")
+    text = head + "\n\n" + _table(results)
+    print(text)
+    if a.out:
+        with open(a.out, "w") as fh:
+            fh.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
