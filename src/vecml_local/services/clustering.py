@@ -1,0 +1,314 @@
+"""Clustering: `train_kmeans`, `train_dbscan`, `train_hdbscan` (extension),
+`list_clustering_model_infos`, `delete_clustering_model`, `get_clustering_labels`,
+`get_kmeans_centroids`, `get_dbscan_core_points`, `get_dbscan_kdist_plot`,
+`compute_clustering_metrics`, `compute_tsne_embeddings`; the status of clustering
+jobs is rendered by `render_clustering_status` for `get_clustering_training_status`.
+
+Models are rows of `models` (family "clustering"), their arrays in
+`models/<id>/model.npz`. Labels follow the collection's internal order (insertion
+order) at training time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from ..errors import AlreadyExists, BadRequest
+from ..jobs import JobContext, make_job_id
+from ..ml.distances import canonical_dist_type
+from ..names import check_name
+from ..storage import Collection, Job, Model
+from ..storage.repository import find_model, get_collection, get_model
+from ..timefmt import format_minute, now
+from .clustering_models import (
+    CLUSTERING_KIND, JOB_LABELS, as_float, as_int, dbscan_params, hdbscan_params, kmeans_params,
+    list_params, load_artifacts, render_clustering_status, save_artifacts,
+)
+from .context import ServiceContext, Tenant
+
+__all__ = ["ClusteringService"]
+
+FAMILY = "clustering"
+
+
+class ClusteringService:
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    @classmethod
+    def install(cls, services: Any) -> "ClusteringService":
+        """Attach to a `Services` once: job handler, status renderer, `services.clustering`."""
+        existing = getattr(services, "clustering", None)
+        if isinstance(existing, ClusteringService):
+            return existing
+        service = cls(services.context)
+        services.context.runner.register(CLUSTERING_KIND, service.run_training_job)
+        services.jobs.register_renderer(CLUSTERING_KIND, render_clustering_status)
+        services.clustering = service
+        return service
+
+    # -- training ------------------------------------------------------------
+    def train_kmeans(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        return self._submit(tenant, body, "kmeans", kmeans_params(body))
+
+    def train_dbscan(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        return self._submit(tenant, body, "dbscan", dbscan_params(body))
+
+    def train_hdbscan(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        return self._submit(tenant, body, "hdbscan", hdbscan_params(body))
+
+    def _submit(self, tenant: Tenant, body: Any, algorithm: str, params: dict[str, Any]) -> dict[str, Any]:
+        name = check_name(body.name, "cluster_model_name")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+            old = find_model(session, collection, FAMILY, name)
+            if old is not None and old.status != "failed":
+                raise AlreadyExists(f"Model {name!r} already exists in collection {collection.name!r}")
+            if old is not None:  # a failed attempt does not hold the name
+                self.context.files.remove_model(old.id)
+                session.delete(old)
+                session.flush()
+            job_id = make_job_id(tenant.fingerprint, body.project_name, collection.name,
+                                 f"{name}||{JOB_LABELS[algorithm]}")
+            model = Model(collection_id=collection.id, family=FAMILY, name=name,
+                          model_type=params.get("kmeans_method", algorithm), status="training",
+                          params=params, info={"algorithm": algorithm}, job_id=job_id, created_at=now())
+            session.add(model)
+            session.flush()
+            job = self.context.runner.create(
+                session, kind=CLUSTERING_KIND, job_id=job_id, tenant=tenant.id, collection_ids=[collection.id],
+                payload={"algorithm": algorithm, "params": params, "model_id": model.id,
+                         "collection_id": collection.id},
+                project_name=body.project_name, collection_name=collection.name, model_name=name,
+            )
+            seq = job.seq
+        self.context.runner.enqueue(seq, [collection.id])
+        return {"success": True, "job_id": job_id}
+
+    def run_training_job(self, job: JobContext) -> dict[str, Any]:
+        payload = job.payload
+        algorithm, params, model_id = payload["algorithm"], payload["params"], payload["model_id"]
+        try:
+            with self.context.db.session() as session:
+                collection = session.get(Collection, payload["collection_id"])
+                if collection is None or session.get(Model, model_id) is None:
+                    raise BadRequest("The collection or model was deleted before training started")
+                snapshot = self.context.snapshots.read(session, collection)
+            X = snapshot.vectors
+            if snapshot.num_rows == 0:
+                raise BadRequest("The collection has no vectors to cluster")
+            arrays, info = _fit(algorithm, params, X)
+            directory = self.context.files.model_dir(model_id)
+            save_artifacts(directory, arrays)
+            info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(X.shape[1]))
+            with self.context.db.session() as session:
+                model = session.get(Model, model_id)
+                if model is None:
+                    raise BadRequest("The model was deleted during training")
+                model.status, model.info = "ready", info
+                job.finish(session, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})
+            return {}
+        except Exception:
+            with self.context.db.session() as session:
+                model = session.get(Model, model_id)
+                if model is not None and model.status == "training":
+                    model.status = "failed"
+            raise
+
+    # -- reading models ------------------------------------------------------
+    def _ready_model(self, tenant: Tenant, body: Any) -> tuple[Model, Collection]:
+        if body.name is None:
+            raise BadRequest("model_name is required")
+        name = check_name(body.name, "model_name")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+            model = get_model(session, collection, FAMILY, name)
+            if model.status == "training":
+                raise BadRequest(f"Model {name!r} is still training; poll get_clustering_training_status")
+            if model.status == "failed":
+                job = session.scalar(select(Job).where(Job.job_id == model.job_id))
+                reason = f": {job.error_message}" if job is not None and job.error_message else ""
+                raise BadRequest(f"Model {name!r} failed to train{reason}")
+            session.expunge(model)
+            session.expunge(collection)
+            return model, collection
+
+    @staticmethod
+    def _algorithm(model: Model) -> str:
+        return str((model.info or {}).get("algorithm", "kmeans"))
+
+    def get_clustering_labels(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        model, _ = self._ready_model(tenant, body)
+        arrays = load_artifacts(self.context.files.model_dir(model.id))
+        out: dict[str, Any] = {"success": True, "error_code": "Success", "labels": arrays["labels"].tolist()}
+        if "probabilities" in arrays:
+            out["probabilities"] = [round(float(p), 6) for p in arrays["probabilities"]]
+        return out
+
+    def get_kmeans_centroids(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        model, _ = self._ready_model(tenant, body)
+        if self._algorithm(model) != "kmeans":
+            raise BadRequest(f"Model {model.name!r} is a {self._algorithm(model)} model; "
+                             "centroids exist only for k-means models")
+        arrays = load_artifacts(self.context.files.model_dir(model.id))
+        return {"success": True, "error_code": "Success", "centroids": arrays["centroids"].astype(float).tolist()}
+
+    def get_dbscan_core_points(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        model, _ = self._ready_model(tenant, body)
+        if self._algorithm(model) != "dbscan":
+            raise BadRequest(f"Model {model.name!r} is a {self._algorithm(model)} model; "
+                             "core points exist only for DBSCAN models")
+        arrays = load_artifacts(self.context.files.model_dir(model.id))
+        return {"success": True, "error_code": "Success", "core_points": arrays["core_points"].tolist()}
+
+    def list_clustering_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            models = session.scalars(
+                select(Model).where(Model.collection_id == collection.id, Model.family == FAMILY)
+                .order_by(Model.created_at, Model.id)
+            ).all()
+            infos = []
+            for model in models:
+                algorithm = self._algorithm(model)
+                infos.append({
+                    "model_name": model.name,
+                    "model_type": model.model_type if algorithm == "kmeans" else algorithm,
+                    "distance_type": model.params.get("dist_type", "Euclidean"),
+                    "create_time": format_minute(model.created_at),
+                    "model_path": str(self.context.files.models / str(model.id)),
+                    "params": list_params(algorithm, model.params),
+                    "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
+                })
+        return {"success": True, "model_infos": infos}
+
+    def delete_clustering_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        if body.name is None:
+            raise BadRequest("model_name is required")
+        name = check_name(body.name, "model_name")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+            model = get_model(session, collection, FAMILY, name)
+            jobs = session.scalars(select(Job).where(Job.job_id == model.job_id)).all()
+            self.context.runner.cancel(session, jobs, f"Cancelled: model {name!r} was deleted")
+            model_id = model.id
+            session.delete(model)
+        self.context.files.remove_model(model_id)
+        return {"success": True, "status": "finished", "error_code": "Success"}
+
+    # -- analysis ------------------------------------------------------------
+    def _snapshot(self, tenant: Tenant, project_name: str, collection_name: str):  # type: ignore[no-untyped-def]
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            snapshot = self.context.snapshots.read(session, collection)
+        if snapshot.num_rows == 0:
+            raise BadRequest(f"Collection {collection_name!r} has no vectors")
+        return snapshot
+
+    def _model_rows(self, tenant: Tenant, body: Any):  # type: ignore[no-untyped-def]
+        model, _ = self._ready_model(tenant, body)
+        snapshot = self._snapshot(tenant, body.project_name, body.collection_name)
+        arrays = load_artifacts(self.context.files.model_dir(model.id))
+        labels = arrays["labels"]
+        if labels.size != snapshot.num_rows:
+            raise BadRequest(f"Model {model.name!r} was trained on {labels.size} vectors but the collection now "
+                             f"has {snapshot.num_rows}; train the model again")
+        return model, snapshot, labels
+
+    def get_dbscan_kdist_plot(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        from ..ml.kdist import kdist_plot
+
+        dist_type = canonical_dist_type(body.dist_type)
+        k = as_int("k", body.k, 1)
+        samples = as_int("max_num_samples", body.max_num_samples, 1)
+        grids = as_int("max_num_grids", body.max_num_grids, 1, 100000)
+        threads = as_int("num_threads", body.num_threads, 1, 1024)
+        seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
+        snapshot = self._snapshot(tenant, body.project_name, body.collection_name)
+        grid, slope = kdist_plot(snapshot.vectors, k=k, max_num_samples=samples, max_num_grids=grids,
+                                 dist_type=dist_type, num_threads=threads, random_seed=seed)
+        return {"success": True, "error_code": "Success", "k": k, "dist_type": dist_type,
+                "max_num_samples": samples, "max_num_grids": grids,
+                "kdist_grid_desc": grid, "slope_grid_desc": slope}
+
+    def compute_clustering_metrics(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        from ..ml.cluster_metrics import clustering_metrics
+
+        seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
+        model, snapshot, labels = self._model_rows(tenant, body)
+        truth, attribute = None, body.ground_truth_attribute or ""
+        if attribute:
+            if not isinstance(attribute, str) or attribute not in snapshot.attributes:
+                raise BadRequest(f"ground_truth_attribute {attribute!r} is not an attribute of the collection")
+            column = snapshot.attributes[attribute]
+            missing = int(sum(v is None for v in column))
+            if missing:
+                raise BadRequest(f"ground_truth_attribute {attribute!r} is missing for {missing} vectors")
+            truth = [str(v) for v in column]
+        elif body.ground_truth_labels is not None:
+            given = body.ground_truth_labels
+            if not isinstance(given, list):
+                raise BadRequest("ground_truth_labels must be an array of strings, one per vector")
+            if len(given) != snapshot.num_rows:
+                raise BadRequest(f"ground_truth_labels has {len(given)} labels but the collection has "
+                                 f"{snapshot.num_rows} vectors")
+            truth = [str(v) for v in given]
+        dist_type = model.params.get("dist_type", "Euclidean")
+        metrics = clustering_metrics(snapshot.vectors, labels, dist_type=dist_type, ground_truth=truth,
+                                     random_seed=seed)
+        head = {"distance_type": dist_type, "ground_truth_attribute": attribute if isinstance(attribute, str) else "",
+                "ground_truth_labels_provided": truth is not None and not attribute}
+        return {"success": True, "status": "finished", "metrics": {**head, **metrics}}
+
+    def compute_tsne_embeddings(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        from ..ml.tsne import tsne_embed
+
+        max_samples = as_int("max_samples", body.max_samples, 1)
+        perplexity = as_float("perplexity", body.perplexity, 1e-6)
+        theta = as_float("theta", body.theta, 0.0, 1.0)
+        max_iter = as_int("max_iter", body.max_iter, 1, 100000)
+        learning_rate = as_float("learning_rate", body.learning_rate, 1e-6)
+        seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
+        model, snapshot, labels = self._model_rows(tenant, body)
+        idx, emb = tsne_embed(snapshot.vectors, max_samples=max_samples, perplexity=perplexity, theta=theta,
+                              max_iter=max_iter, learning_rate=learning_rate, random_seed=seed,
+                              dist_type=model.params.get("dist_type", "Euclidean"))
+        points = [{"label": int(labels[i]), "x": round(float(x), 6), "y": round(float(y), 6)}
+                  for i, (x, y) in zip(idx.tolist(), emb.tolist())]
+        return {"success": True, "status": "finished", "num_points": len(points),
+                "parameters": {"max_samples": max_samples, "perplexity": perplexity, "theta": theta,
+                               "max_iter": max_iter},
+                "embeddings": points}
+
+
+def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Run one algorithm; numeric arrays to store and a JSON-able summary."""
+    if algorithm == "kmeans":
+        from ..ml.kmeans import fit_kmeans
+
+        r = fit_kmeans(X, n_clusters=params["n_clusters"], method=params["kmeans_method"],
+                       dist_type=params["dist_type"], n_init=params["n_init"],
+                       max_train_samples=params["max_train_samples"], max_iterations=params["max_iterations"],
+                       tolerance=params["tolerance"], num_threads=params["num_threads"],
+                       random_seed=params["random_seed"], initialization_method=params["initialization_method"])
+        return ({"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
+                {"n_clusters": int(r.centroids.shape[0]), "inertia": float(r.inertia), "n_iter": int(r.n_iter),
+                 "n_train": int(r.n_train)})
+    if algorithm == "dbscan":
+        from ..ml.dbscan import fit_dbscan
+
+        d = fit_dbscan(X, eps=params["eps"], min_samples=params["min_samples"], dist_type=params["dist_type"],
+                       num_threads=params["num_threads"])
+        return ({"labels": d.labels.astype(np.int32), "core_points": d.core_indices.astype(np.int64)},
+                {"n_clusters": int(d.n_clusters), "noise_ratio": float((d.labels < 0).mean()),
+                 "num_core_points": int(d.core_indices.size)})
+    from ..ml.hdbscan_cluster import fit_hdbscan
+
+    h = fit_hdbscan(X, min_cluster_size=params["min_cluster_size"], min_samples=params["min_samples"],
+                    cluster_selection_method=params["cluster_selection_method"], dist_type=params["dist_type"],
+                    num_threads=params["num_threads"])
+    return ({"labels": h.labels.astype(np.int32), "probabilities": h.probabilities.astype(np.float64)},
+            {"n_clusters": int(h.n_clusters), "noise_ratio": float((h.labels < 0).mean())})
