@@ -11,6 +11,7 @@ import zlib
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
 from tests.api.conftest import Api
@@ -318,3 +319,34 @@ def test_nan_values_read_back_as_null(api: Api, project: str) -> None:
     done = upload(api, b"a,b\nnan,1\n")
     vector = rows(api, done["string_id_prefix"], [0])["vectors"][0]
     assert vector[0] is None or math.isnan(vector[0])
+
+
+# -- the raw-body payload cut ------------------------------------------------------------
+
+def test_split_payload_cuts_the_base64_string_out() -> None:
+    from vecml_local.api.files import split_payload
+
+    big = b64(bytes(range(256)) * 5000)
+    body = orjson.dumps({"user_api_key": "k", "X": big, "file_format": "csv"})
+    parsed = split_payload(body)
+    assert parsed == {"user_api_key": "k", "X": big.encode(), "file_format": "csv"}
+    escaped = body.replace(b"/", b"\\/")  # some encoders escape slashes: parsed normally
+    assert split_payload(escaped)["X"] == big
+    tricky = orjson.dumps({"note": 'a "X": "b', "X": big})  # the key's text (escaped) in another string
+    assert split_payload(tricky) == {"note": 'a "X": "b', "X": big.encode()}
+    twice = orjson.dumps({"X": big, "file_data": "abcd"})
+    assert split_payload(twice) == {"X": big, "file_data": "abcd"}
+    assert split_payload(b" ") == {}
+
+
+def test_large_upload_with_checksum_through_the_cut(api: Api, project: str) -> None:
+    data = b"a,b,t\n" + b"".join(b"%d,%d,w%d\n" % (i, i % 7, i % 3) for i in range(200_000))
+    text = b64(data)
+    assert len(text) > 1 << 20
+    checksum = hashlib.sha256(text.encode()).hexdigest()
+    body = api.ok("upload_automl_X", project_name="P", collection_name="c", X=text, file_format="csv",
+                  has_field_names=True, checksum=checksum)
+    assert body["checksum_server"] == checksum and body["num_vectors"] == 200_000
+    assert api.wait(body["job_id"])["status"] == "finished"
+    assert rows(api, body["string_id_prefix"], [199_999])["attributes"] == [{"t": "w1"}]
+    assert refused(api, data, checksum="0" * 64).startswith("checksum: the SHA-256 sent")

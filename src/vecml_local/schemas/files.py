@@ -30,9 +30,9 @@ class UploadRequest(CollectionRequest):
     checksum: Any = None
 
     def payload_and_field(self) -> tuple[Any, str]:
-        if self.X not in (None, ""):
+        if self.X not in (None, "", b""):
             return self.X, "X"
-        if self.file_data not in (None, ""):
+        if self.file_data not in (None, "", b""):
             return self.file_data, "file_data"
         return None, "X" if isinstance(self, UploadAutomlXRequest) else "file_data"
 
@@ -55,9 +55,9 @@ class AttachAutomlLabelRequest(CollectionRequest):
     checksum: Any = None
 
     def payload_and_field(self) -> tuple[Any, str]:
-        if self.Y not in (None, ""):
+        if self.Y not in (None, "", b""):
             return self.Y, "Y"
-        if self.file_data not in (None, ""):
+        if self.file_data not in (None, "", b""):
             return self.file_data, "file_data"
         return None, "Y"
 

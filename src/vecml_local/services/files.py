@@ -104,10 +104,11 @@ def _binary_dim(value: Any) -> int | None:
     return value
 
 
-def _payload_text(value: Any, field: str) -> str:
-    if value is None or value == "":
+def _payload_text(value: Any, field: str) -> str | bytes:
+    """The Base64 text (bytes when the route cut it out of the raw body unparsed)."""
+    if value is None or value == "" or value == b"":
         raise BadRequest(f"{field} is required: the file's bytes, base64-encoded")
-    if not isinstance(value, str):
+    if not isinstance(value, str | bytes):
         raise BadRequest(f"{field} must be a base64 string")
     return value
 
