@@ -32,7 +32,7 @@ _PAYLOAD_KEY = re.compile(rb'"(X|Y|file_data)"\s*:\s*"')
 
 
 def split_payload(body: bytes | bytearray) -> dict[str, Any]:
-    """The JSON object in ``body``, its Base64 payload string left as bytes when cut out safely."""
+    """The JSON object in ``body``; its Base64 payload, when cut out safely, is a memoryview of it."""
     if len(body) >= _FAST_FROM:
         match = _PAYLOAD_KEY.search(body)
         if match is not None:
@@ -47,7 +47,7 @@ def split_payload(body: bytes | bytearray) -> dict[str, Any]:
                         parsed = None
                     key = match.group(1).decode()
                     if isinstance(parsed, dict) and parsed.get(key) == "":
-                        parsed[key] = bytes(body[start:end])
+                        parsed[key] = memoryview(body)[start:end]  # no copy of the payload
                         return parsed
     return _parse_json(body)
 

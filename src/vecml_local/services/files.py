@@ -104,11 +104,11 @@ def _binary_dim(value: Any) -> int | None:
     return value
 
 
-def _payload_text(value: Any, field: str) -> str | bytes:
-    """The Base64 text (bytes when the route cut it out of the raw body unparsed)."""
-    if value is None or value == "" or value == b"":
+def _payload_text(value: Any, field: str) -> str | bytes | memoryview:
+    """The Base64 text (a memoryview when the route cut it out of the raw body unparsed)."""
+    if value is None or (isinstance(value, str | bytes | memoryview) and len(value) == 0):
         raise BadRequest(f"{field} is required: the file's bytes, base64-encoded")
-    if not isinstance(value, str | bytes):
+    if not isinstance(value, str | bytes | memoryview):
         raise BadRequest(f"{field} must be a base64 string")
     return value
 
