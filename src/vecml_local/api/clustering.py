@@ -7,7 +7,10 @@ service registers.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 
 from ..schemas.clustering import (
@@ -23,7 +26,20 @@ from ..schemas.common import CollectionRequest
 from ..services.clustering import ClusteringService
 from .deps import JSONBody, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["clustering"])
+
+
+@asynccontextmanager
+async def _install(app: FastAPI) -> AsyncIterator[None]:
+    """Runs inside the app's lifespan (FastAPI merges router lifespans): the clustering job
+    handler and status renderer exist from start-up, so a restarted server answers
+    `get_clustering_training_status` for old jobs with the clustering fields."""
+    services = getattr(app.state, "services", None)
+    if services is not None:
+        ClusteringService.install(services)
+    yield
+
+
+router = APIRouter(tags=["clustering"], lifespan=_install)
 
 
 def clustering_of(request: Request) -> ClusteringService:

@@ -121,7 +121,11 @@ def _threads(num_threads: int) -> int:
 
 
 def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: int) -> np.ndarray:
-    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices."""
+    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices.
+
+    Each step is one fused numba pass (distances to the candidates, min with the current
+    closest distance, per-thread sums): no (n, candidates) temporaries.
+    """
     from vecml_local.ml import _kernels as K
 
     n = X.shape[0]
@@ -142,6 +146,19 @@ def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: i
         K.pp_update(X, int(cand[b]), closest, metric)
         pot = closest.sum()
     return np.array(chosen, dtype=np.int64)
+
+
+def _mean_variance(X: np.ndarray) -> float:
+    """Mean per-coordinate variance, in blocks (no float64 copy of X)."""
+    n, d = X.shape
+    if n == 0:
+        return 0.0
+    mean = X.sum(axis=0, dtype=np.float64) / n
+    acc = np.zeros(d)
+    for s, e in dist.iter_blocks(n, d, 4_000_000):
+        diff = X[s:e].astype(np.float64) - mean
+        acc += np.einsum("ij,ij->j", diff, diff)
+    return float((acc / n).mean())
 
 
 class _Runner:
@@ -339,7 +356,7 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
     Xt = _prepare(Xs, dt)
     space = _space(dt)
     use_hamerly = method == "kmeans_hamerly" and space.hamerly
-    var = Xt.astype(np.float64).var(axis=0).mean() if Xt.size else 0.0
+    var = _mean_variance(Xt)
     seeds = rng.integers(0, 2**31 - 1, size=n_init)
 
     with _LOCK:
