@@ -36,69 +36,103 @@ __all__ = ["parse_libsvm"]
 _COMMENT = re.compile(rb"#[^\n]*")
 _TO_NEWLINE = bytes.maketrans(b" \t\r\x0b\x0c:", b"\n\n\n\n\n\n")
 _LABEL = "label"
+_CHUNK = 16 * 1024 * 1024
 
 
-def parse_libsvm(data: bytes, *, expected_dim: int | None = None) -> ParsedTable:
+def parse_libsvm(data: bytes, *, expected_dim: int | None = None, chunk_bytes: int = _CHUNK) -> ParsedTable:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"#" in data:
         data = _COMMENT.sub(b"", data)
     if not data.endswith(b"\n"):
         data += b"\n"
-    raw = np.frombuffer(data, dtype=np.uint8)
-    nonspace = raw > 32
-    starts = np.flatnonzero(nonspace[1:] & ~nonspace[:-1]) + 1
-    if nonspace[0]:
-        starts = np.concatenate(([0], starts))
-    if starts.size == 0:
+    # Whole lines at a time, so the temporaries stay a few times the chunk, not the file.
+    counts, indices, values, labels = [], [], [], []
+    position, line_offset = 0, 0
+    while position < len(data):
+        end = data.rfind(b"\n", position, position + chunk_bytes) + 1
+        if end <= position:
+            end = data.find(b"\n", position) + 1
+        chunk = data[position:end]
+        part = _parse_chunk(chunk, line_offset, expected_dim)
+        if part is not None:
+            counts.append(part[0])
+            indices.append(part[1])
+            values.append(part[2])
+            labels.extend(part[3])
+        line_offset += chunk.count(b"\n")
+        position = end
+    if not counts:
         raise BadRequest("file_data: the libsvm file holds no rows")
-    colons_per_token = np.add.reduceat((raw == 58).view(np.uint8), starts, dtype=np.int64)
-    newlines = np.flatnonzero(raw == 10)
-    token_line = np.searchsorted(newlines, starts)  # 0-based physical line of each token
-    if (colons_per_token > 1).any():
-        _fail_line(data, int(token_line[np.argmax(colons_per_token > 1)]))
-    first_of_line = np.ones(starts.size, dtype=bool)
-    first_of_line[1:] = token_line[1:] != token_line[:-1]
-    is_label = colons_per_token == 0
-    if (is_label & ~first_of_line).any():
-        _fail_line(data, int(token_line[np.argmax(is_label & ~first_of_line)]))
-    numbers = _numbers(data, expected=int(starts.size + colons_per_token.sum()))
-    # position of each token's first number in `numbers`
-    width = 1 + colons_per_token
-    offset = np.cumsum(width) - width
-    pair_tokens = ~is_label
-    idx_raw = numbers[offset[pair_tokens]]
-    values = numbers[offset[pair_tokens] + 1].astype(np.float32)
-    indices = idx_raw.astype(np.int64)
-    bad_index = (idx_raw != indices) | (indices < 0)
-    if bad_index.any():
-        _fail_line(data, int(token_line[pair_tokens][np.argmax(bad_index)]))
-    row_of_token = np.cumsum(first_of_line) - 1
-    n_rows = int(row_of_token[-1]) + 1
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of_token[pair_tokens], minlength=n_rows), out=indptr[1:])
-    dim = int(indices.max()) + 1 if indices.size else 1
-    if expected_dim is not None:
-        if dim > expected_dim:
-            where = int(np.argmax(indices >= expected_dim))
-            line = int(token_line[pair_tokens][where]) + 1
-            raise BadRequest(
-                f"line {line}: index {int(indices[where])} is outside the collection's "
-                f"dimension {expected_dim} (indices 0 to {expected_dim - 1})"
-            )
-        dim = expected_dim
-    matrix = sp.csr_matrix((values, indices, indptr), shape=(n_rows, dim))
-    if indices.size > 1:
-        step = np.diff(indices) <= 0
+    row_nnz = np.concatenate(counts)
+    indptr = np.zeros(row_nnz.size + 1, dtype=np.int64)
+    np.cumsum(row_nnz, out=indptr[1:])
+    all_indices = np.concatenate(indices)
+    dim = int(all_indices.max()) + 1 if all_indices.size else 1
+    dim = expected_dim if expected_dim is not None else dim
+    matrix = sp.csr_matrix((np.concatenate(values), all_indices, indptr), shape=(row_nnz.size, dim))
+    if all_indices.size > 1:
+        step = np.diff(all_indices) <= 0
         inner = indptr[1:-1]
-        step[inner[(inner > 0) & (inner < indices.size)] - 1] = False
+        step[inner[(inner > 0) & (inner < all_indices.size)] - 1] = False
         if step.any():
             matrix.sum_duplicates()
-    labels = _labels(numbers[offset[is_label]], row_of_token[is_label], n_rows)
     return ParsedTable(matrix, None, {_LABEL: labels}, [], [])
 
 
-def _numbers(data: bytes, expected: int) -> np.ndarray:
+def _parse_chunk(
+    data: bytes, line_offset: int, expected_dim: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None]] | None:
+    """Rows of whole lines: (pairs per row, indices, values, labels), None for no row."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    nonspace = raw > 32
+    starts = np.flatnonzero(nonspace[1:] & ~nonspace[:-1]).astype(np.int32) + 1
+    if nonspace[0]:
+        starts = np.concatenate((np.zeros(1, np.int32), starts))
+    del nonspace
+    if starts.size == 0:
+        return None
+    colons_per_token = np.add.reduceat((raw == 58).view(np.uint8), starts, dtype=np.int32)
+    token_line = np.searchsorted(np.flatnonzero(raw == 10), starts).astype(np.int32)  # 0-based, in the chunk
+    if (colons_per_token > 1).any():
+        _fail_line(data, int(token_line[np.argmax(colons_per_token > 1)]), line_offset)
+    first_of_line = np.ones(starts.size, dtype=bool)
+    first_of_line[1:] = token_line[1:] != token_line[:-1]
+    del starts
+    is_label = colons_per_token == 0
+    if (is_label & ~first_of_line).any():
+        _fail_line(data, int(token_line[np.argmax(is_label & ~first_of_line)]), line_offset)
+    numbers = _numbers(data, int(colons_per_token.size + colons_per_token.sum()), line_offset)
+    # position of each token's first number in `numbers`
+    offset = np.cumsum(colons_per_token + 1, dtype=np.int64)
+    offset -= colons_per_token + 1
+    pair_tokens = ~is_label
+    pair_offset = offset[pair_tokens]
+    idx_raw = numbers[pair_offset]
+    values = numbers[pair_offset + 1].astype(np.float32)
+    del pair_offset
+    indices = idx_raw.astype(np.int64)
+    bad_index = (idx_raw != indices) | (indices < 0)
+    del idx_raw
+    if bad_index.any():
+        _fail_line(data, int(token_line[pair_tokens][np.argmax(bad_index)]), line_offset)
+    if expected_dim is not None and indices.size and int(indices.max()) >= expected_dim:
+        where = int(np.argmax(indices >= expected_dim))
+        line = int(token_line[pair_tokens][where]) + 1 + line_offset
+        raise BadRequest(
+            f"line {line}: index {int(indices[where])} is outside the collection's "
+            f"dimension {expected_dim} (indices 0 to {expected_dim - 1})"
+        )
+    if indices.size and int(indices.max()) < 2**31 - 1:
+        indices = indices.astype(np.int32)
+    row_of_token = np.cumsum(first_of_line, dtype=np.int32) - 1
+    n_rows = int(row_of_token[-1]) + 1
+    row_nnz = np.bincount(row_of_token[pair_tokens], minlength=n_rows)
+    labels = _labels(numbers[offset[is_label]], row_of_token[is_label], n_rows)
+    return row_nnz, indices, values, labels
+
+
+def _numbers(data: bytes, expected: int, line_offset: int = 0) -> np.ndarray:
     text = data.translate(_TO_NEWLINE)
     try:
         table = pacsv.read_csv(
@@ -107,11 +141,11 @@ def _numbers(data: bytes, expected: int) -> np.ndarray:
             convert_options=pacsv.ConvertOptions(column_types={"v": pa.float64()}, null_values=[]),
         )
     except pa.ArrowInvalid:
-        _find_bad_token(data)
+        _find_bad_token(data, line_offset)
         raise
     column = table.column("v")
     if len(column) != expected:
-        _find_bad_token(data)
+        _find_bad_token(data, line_offset)
     return column.to_numpy()
 
 
@@ -133,14 +167,14 @@ def _label_text(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _fail_line(data: bytes, line_index: int) -> None:
+def _fail_line(data: bytes, line_index: int, line_offset: int = 0) -> None:
     lines = data.split(b"\n")
-    _check_line(lines[line_index], line_index + 1)
-    raise BadRequest(f"line {line_index + 1}: not a valid libsvm line")
+    _check_line(lines[line_index], line_index + 1 + line_offset)
+    raise BadRequest(f"line {line_index + 1 + line_offset}: not a valid libsvm line")
 
 
-def _find_bad_token(data: bytes) -> None:
-    for number, line in enumerate(data.split(b"\n"), start=1):
+def _find_bad_token(data: bytes, line_offset: int = 0) -> None:
+    for number, line in enumerate(data.split(b"\n"), start=1 + line_offset):
         _check_line(line, number)
     raise BadRequest("file_data: not a valid libsvm file")
 

@@ -68,3 +68,15 @@ def test_bad_token_names_the_line(data: bytes, message: str) -> None:
 def test_empty_file() -> None:
     with pytest.raises(BadRequest, match="^file_data: the libsvm file holds no rows$"):
         parse_libsvm(b"# only a comment\n\n")
+
+
+def test_chunks_give_the_same_result_and_global_line_numbers() -> None:
+    data = b"".join(b"%d %d:%d.5 %d:1\n" % (i % 2, i % 5, i, 5 + i % 3) for i in range(1000))
+    whole = parse_libsvm(data)
+    chunked = parse_libsvm(data, chunk_bytes=97)
+    assert (whole.vectors != chunked.vectors).nnz == 0 and whole.attributes == chunked.attributes
+    broken = data + b"1 0:1 x\n"
+    with pytest.raises(BadRequest, match=r"^line 1001: bad token 'x'"):
+        parse_libsvm(broken, chunk_bytes=97)
+    with pytest.raises(BadRequest, match=r"^line 1001: index 10 is outside"):
+        parse_libsvm(data + b"1 10:1\n", expected_dim=8, chunk_bytes=97)
