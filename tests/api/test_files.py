@@ -350,3 +350,21 @@ def test_large_upload_with_checksum_through_the_cut(api: Api, project: str) -> N
     assert api.wait(body["job_id"])["status"] == "finished"
     assert rows(api, body["string_id_prefix"], [199_999])["attributes"] == [{"t": "w1"}]
     assert refused(api, data, checksum="0" * 64).startswith("checksum: the SHA-256 sent")
+
+
+def test_base64_with_line_breaks_and_collection_visible_at_once(api: Api, project: str) -> None:
+    text = b64(b"a,b\n" + b"1,2\n" * 100)
+    wrapped = "\r\n".join(text[i : i + 76] for i in range(0, len(text), 76)) + "\n"
+    body = api.ok("upload", project_name="P", collection_name="c", file_data=wrapped, file_format="csv",
+                  has_field_names=True)
+    got = info(api)  # created while the request waited, before the job ran
+    assert got["vector_dim"] == 2 and got["column_names"] == ["a", "b"]
+    assert api.wait(body["job_id"])["status"] == "finished" and info(api)["num_vectors"] == 100
+
+
+def test_label_values_are_stripped_text(api: Api, project: str) -> None:
+    done = upload(api, b"a\n1\n2\n3\n")
+    body, status = label(api, b"  yes \r\n007\r\n 1.50\r\n", label_name="y")
+    assert status["status"] == "finished"
+    got = rows(api, done["string_id_prefix"], [0, 1, 2])["attributes"]
+    assert [r["y"] for r in got] == ["yes", "007", "1.50"]
