@@ -98,7 +98,7 @@ def parse_csv(
     def row_label(row: int) -> str:
         return f"line {line_of_row(data, row, has_field_names)}"
 
-    if vector_type == "dense" and matrix.size and not np.isfinite(matrix[~np.isnan(matrix)]).all():
+    if vector_type == "dense" and np.isinf(matrix).any():
         row, col = (int(v) for v in np.argwhere(np.isinf(matrix))[0])
         raise BadRequest(f"{row_label(row)}, column {vector_cols[col]!r}: infinite values are not allowed")
     vectors = finalize_vectors(matrix, vector_type, column_names=vector_cols, row_label=row_label)
