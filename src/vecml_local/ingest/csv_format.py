@@ -73,9 +73,10 @@ def parse_csv(
     declared = _resolve(wanted_cat, names, "categorical_features", warnings)
     plain_attrs = [n for n in _resolve(wanted_attr, names, "vector_attributes", warnings) if n not in declared]
     text_cols = set(declared) | set(plain_attrs)
-    inferred = _sample_types(data, names, has_field_names, delimiter)
+    body_start, header_lines = _header_end(data, delimiter) if has_field_names else (0, 0)
+    inferred = _sample_types(data[body_start : body_start + 2 * _SAMPLE_BYTES], names, delimiter)
     auto = [n for n in names if n not in text_cols and not _is_numeric(inferred.get(n))]
-    table = _read(data, names, has_field_names, text_cols | set(auto), auto, delimiter)
+    table = _read(data, body_start, header_lines, names, has_field_names, text_cols | set(auto), auto, delimiter)
     for name in auto:
         warnings.append(
             f"column {name!r} is not numeric: kept as a categorical attribute, not a vector component"
@@ -185,12 +186,34 @@ def _head(data: bytes, size: int) -> bytes:
     return data[: cut + 1]
 
 
-def _sample_types(data: bytes, names: list[str], header: bool, delimiter: str = ",") -> dict[str, pa.DataType]:
+def _header_end(data: bytes, delimiter: str) -> tuple[int, int]:
+    """Byte offset where the data rows start, and how many lines the header took.
+
+    Found with the csv module (quotes may hold line breaks; blank lines may come
+    first): pyarrow's `skip_rows` counts raw lines, not CSV rows.
+    """
+    head = _head(data, 1 << 20).decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    lines = 1
+    for record in reader:
+        if record:
+            lines = reader.line_num
+            break
+    position = 0
+    for _ in range(lines):
+        found = data.find(b"\n", position)
+        if found < 0:
+            return len(data), lines
+        position = found + 1
+    return position, lines
+
+
+def _sample_types(data: bytes, names: list[str], delimiter: str = ",") -> dict[str, pa.DataType]:
     """Types pyarrow infers from the first ~1 MB (text columns found later are retried)."""
     try:
         sample = pacsv.read_csv(
             pa.py_buffer(_head(data, _SAMPLE_BYTES)),
-            read_options=_read_options(names, header, threads=False),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=lambda row: "skip"),
             convert_options=pacsv.ConvertOptions(null_values=_MISSING, strings_can_be_null=False),
         )
@@ -203,12 +226,9 @@ def _is_numeric(kind: pa.DataType | None) -> bool:
     return kind is None or any(check(kind) for check in _NUMERIC_KINDS)
 
 
-def _read_options(names: list[str], header: bool, threads: bool = True) -> pacsv.ReadOptions:
-    return pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0, use_threads=threads)
-
-
 def _read(
-    data: bytes, names: list[str], header: bool, text_cols: set[str], auto: list[str], delimiter: str = ","
+    data: bytes, body_start: int, header_lines: int, names: list[str], header: bool,
+    text_cols: set[str], auto: list[str], delimiter: str = ",",
 ) -> pa.Table:
     """Read every row; pad short rows; fail on long rows; retry columns that turn out textual.
 
@@ -216,6 +236,9 @@ def _read(
     reader down by a third); only a file with ragged rows is read again with one.
     """
     ragged = False
+    body: bytes | memoryview = memoryview(data)[body_start:] if body_start else data
+    if not bytes(body[:4096]).strip() and not bytes(body).strip():  # a header and nothing else
+        return pa.table({n: pa.array([], pa.string() if n in text_cols else pa.float32()) for n in names})
     while True:
         invalid: list[pacsv.InvalidRow] = []
 
@@ -226,8 +249,8 @@ def _read(
         types = {n: (pa.string() if n in text_cols else pa.float32()) for n in names}
         try:
             table = pacsv.read_csv(
-                pa.py_buffer(data),
-                read_options=_read_options(names, header),
+                pa.py_buffer(body),
+                read_options=pacsv.ReadOptions(column_names=names),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, invalid_row_handler=handler if ragged else None
                 ),
@@ -248,10 +271,12 @@ def _read(
             continue
         if not invalid:
             return table
-        data = _pad_short_rows(data, invalid, header, delimiter)
+        body = _pad_short_rows(bytes(body), invalid, header, delimiter, header_lines)
 
 
-def _pad_short_rows(data: bytes, invalid: list[pacsv.InvalidRow], header: bool, delimiter: str = ",") -> bytes:
+def _pad_short_rows(
+    data: bytes, invalid: list[pacsv.InvalidRow], header: bool, delimiter: str = ",", line_base: int = 0
+) -> bytes:
     located = []
     for text, rows in _group(invalid).items():
         for pos in _positions(data, text.encode("utf-8"), len(rows)):
@@ -259,7 +284,7 @@ def _pad_short_rows(data: bytes, invalid: list[pacsv.InvalidRow], header: bool, 
     located.sort(key=lambda item: item[0])
     for pos, row in located:
         if row.actual_columns > row.expected_columns:
-            line = data.count(b"\n", 0, pos) + 1
+            line = data.count(b"\n", 0, pos) + 1 + line_base
             what = "the header has" if header else "the first line has"
             raise BadRequest(
                 f"line {line}: {row.actual_columns} fields, but {what} {row.expected_columns} columns"

@@ -168,3 +168,14 @@ def test_trailing_comma_column_is_dropped() -> None:
     table = parse_csv(b"a,b,\n1,2,\n3,4,\n")
     assert table.column_names == ["a", "b"] and table.vectors.shape == (2, 2)
     assert table.warnings == ["column 3 has no name in the header and no value: ignored"]
+
+
+def test_header_with_a_line_break_and_leading_blank_lines() -> None:
+    table = parse_csv(b'\r\n\r\n"a\r\nx",b\r\n1,2\r\n3,4\r\n')
+    assert table.column_names == ["a\r\nx", "b"] and table.vectors.tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(BadRequest) as error:
+        parse_csv(b'\n"a\nx",b\n1,2\n3,4,5\n')
+    assert error.value.message == "line 5: 3 fields, but the header has 2 columns"
+    with pytest.raises(BadRequest) as error:
+        parse_csv(b'\n"a\nx",b\n1,2\n3,inf\n')
+    assert error.value.message == "line 5, column 'b': infinite values are not allowed"
