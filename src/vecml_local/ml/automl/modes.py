@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .lgbm import base_params
-from .search import Candidate, Problem, cv_lgbm, cv_linear, greedy_ensemble, make_folds
+from .search import Candidate, Problem, cv_lgbm, cv_linear, greedy_ensemble, holdout_lgbm, make_folds
 
 __all__ = ["TRAINING_MODES", "normalize_training_mode", "run_mode", "HIGH_SPEED", "BALANCED_GRID"]
 
@@ -67,7 +67,13 @@ def run_linear(problem: Problem):
     return _single(cv_linear(problem, _folds(problem, 5)))
 
 
+HIGH_SPEED_HOLDOUT_ROWS = 20_000
+
+
 def run_high_speed(problem: Problem):
+    if len(problem.y) > HIGH_SPEED_HOLDOUT_ROWS:
+        params = _params(problem, dict(HIGH_SPEED, learning_rate=0.2, num_leaves=63, use_quantized_grad=True, bagging_fraction=1.0, bagging_freq=0))
+        return _single(holdout_lgbm(problem, "high_speed", params, 1000, 30))
     folds = _folds(problem, 3)
     return _single(cv_lgbm(problem, "high_speed", _params(problem, HIGH_SPEED), folds, 1000, 30))
 

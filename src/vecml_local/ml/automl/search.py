@@ -19,11 +19,11 @@ import numpy as np
 
 from .augment import augment
 from .encoding import LinearEncoder
-from .lgbm import fit_booster, predict_booster
+from .lgbm import fit_booster, make_dataset, predict_booster
 from .linear import choose_strength, fit_linear, predict_linear
 from .table import FeatureTable, subset_rows
 
-__all__ = ["Problem", "Candidate", "make_folds", "loss", "cv_lgbm", "cv_linear", "greedy_ensemble"]
+__all__ = ["Problem", "Candidate", "make_folds", "loss", "cv_lgbm", "holdout_lgbm", "cv_linear", "greedy_ensemble"]
 
 
 @dataclass
@@ -43,6 +43,23 @@ class Problem:
     def classification(self) -> bool:
         return self.task == "classification"
 
+    _full: Any = None
+
+    def full_dataset(self):
+        """The LightGBM Dataset of all rows, binned once (folds use subsets of it)."""
+        if self._full is None:
+            self._full = make_dataset(self.x, self.y, self.cat_idx, keep_raw=True).construct()
+        return self._full
+
+    def lgb_train_valid(self, tr: np.ndarray, te: np.ndarray | None, salt: int):
+        """Train (and validation) sets for row positions: subsets of the shared
+        Dataset without augmentation, fresh Datasets of augmented rows otherwise."""
+        if self.augmentation == "off":
+            full = self.full_dataset()
+            return full.subset(np.sort(tr)), (full.subset(np.sort(te)) if te is not None else None)
+        xt, yt = self.augmented(self.x[tr], self.y[tr], self.n_numeric, salt)
+        return (xt, yt), ((self.x[te], self.y[te]) if te is not None else None)
+
     def augmented(self, x: np.ndarray, y: np.ndarray, n_numeric: int, salt: int) -> tuple[np.ndarray, np.ndarray]:
         return augment(
             x, y, self.augmentation, n_numeric=n_numeric,
@@ -60,6 +77,7 @@ class Candidate:
     rounds: int = 0
     strength: float = 1.0
     fold_iterations: list[int] = field(default_factory=list)
+    scored: np.ndarray | None = None  # rows with an out-of-sample prediction; None = all
 
 
 def make_folds(y: np.ndarray, classification: bool, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -103,15 +121,37 @@ def cv_lgbm(
     oof = _empty_oof(problem)
     iters: list[int] = []
     for f, (tr, te) in enumerate(folds):
-        xt, yt = problem.augmented(problem.x[tr], problem.y[tr], problem.n_numeric, f)
+        train_set, valid_set = problem.lgb_train_valid(tr, te, f)
         booster, best = fit_booster(
-            params, xt, yt, problem.cat_idx, max_rounds,
-            valid=(problem.x[te], problem.y[te]), early_stopping_rounds=early_stopping_rounds,
+            params, train_set, problem.cat_idx, max_rounds,
+            valid=valid_set, early_stopping_rounds=early_stopping_rounds,
         )
         oof[te] = predict_booster(booster, problem.x[te], problem.task, problem.n_classes, num_iteration=best)
         iters.append(best)
     rounds = max(1, int(round(float(np.mean(iters)) * 1.1)))
     return Candidate(name, "lightgbm", params, oof, loss(problem.task, problem.y, oof), rounds, fold_iterations=iters)
+
+
+def holdout_lgbm(
+    problem: Problem, name: str, params: dict[str, Any], max_rounds: int, early_stopping_rounds: int
+) -> Candidate:
+    """Large-data shortcut: fit on 80 % of the rows, stop early on 10 %, score the
+    other 10 % (rows used neither for fitting nor for early stopping)."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(problem.y))
+    strat = problem.y if problem.classification and np.bincount(problem.y).min() >= 2 else None
+    tr, rest = train_test_split(idx, test_size=0.2, random_state=problem.seed, stratify=strat)
+    strat = problem.y[rest] if strat is not None and np.bincount(problem.y[rest]).min() >= 2 else None
+    stop, score = train_test_split(rest, test_size=0.5, random_state=problem.seed, stratify=strat)
+    train_set, valid_set = problem.lgb_train_valid(tr, stop, 0)
+    booster, best = fit_booster(params, train_set, problem.cat_idx, max_rounds, valid=valid_set,
+                                early_stopping_rounds=early_stopping_rounds)
+    oof = _empty_oof(problem)
+    oof[score] = predict_booster(booster, problem.x[score], problem.task, problem.n_classes, num_iteration=best)
+    rounds = max(1, int(round(best * 1.1)))
+    return Candidate(name, "lightgbm", params, oof, loss(problem.task, problem.y[score], oof[score]), rounds,
+                     fold_iterations=[best], scored=np.sort(score))
 
 
 def cv_linear(problem: Problem, folds: list[tuple[np.ndarray, np.ndarray]]) -> Candidate:

@@ -82,9 +82,11 @@ def _train(problem, table, labels, codec, encoder, mode, level, validation) -> T
     task, y = problem.task, problem.y
     if codec is not None and len(codec.classes) == 1:
         members, weights, oof = [ConstantMember(np.ones(1))], [1.0], np.ones((len(y), 1))
+        scored = None
         info: dict[str, Any] = {"members": [{"kind": "constant"}]}
     else:
         chosen, weights, oof = run_mode(mode, problem)
+        scored = chosen[0].scored if len(chosen) == 1 else None
         members = [_refit(problem, c) for c in chosen]
         info = {"members": [_describe(c, w) for c, w in zip(chosen, weights)]}
     model = TrainedModel(task, mode, level, encoder, codec, members, weights, info=info)
@@ -92,16 +94,20 @@ def _train(problem, table, labels, codec, encoder, mode, level, validation) -> T
         model.validation_metric = _validate(model, validation)
         info["validation"] = "dataset"
     else:
-        model.validation_metric = _oof_metric(problem, oof)
-        info["validation"] = "cross_validation"
+        if scored is not None:
+            model.validation_metric = _oof_metric(problem, oof, scored)
+            info["validation"] = "holdout"
+        else:
+            model.validation_metric = _oof_metric(problem, oof)
+            info["validation"] = "cross_validation"
     info["num_rows"] = int(len(y))
     return model
 
 
 def _refit(problem: Problem, c: Candidate):
     if c.kind == "lightgbm":
-        x, y = problem.augmented(problem.x, problem.y, problem.n_numeric, 10_000)
-        booster, _ = fit_booster(c.params, x, y, problem.cat_idx, c.rounds)
+        train_set, _ = problem.lgb_train_valid(np.arange(len(problem.y)), None, 10_000)
+        booster, _ = fit_booster(c.params, train_set, problem.cat_idx, c.rounds)
         return LgbmMember(booster, c.params)
     encoder = LinearEncoder.fit(problem.table)
     xl = encoder.transform(problem.table)
@@ -120,10 +126,12 @@ def _describe(c: Candidate, weight: float) -> dict[str, Any]:
     return out
 
 
-def _oof_metric(problem: Problem, oof: np.ndarray) -> dict[str, float]:
+def _oof_metric(problem: Problem, oof: np.ndarray, rows: np.ndarray | None = None) -> dict[str, float]:
+    y = problem.y if rows is None else problem.y[rows]
+    oof = oof if rows is None else oof[rows]
     if problem.task == "regression":
-        return regression_metrics(problem.y, oof)
-    return classification_metrics(problem.y, np.argmax(oof, axis=1), oof, oof.shape[1])
+        return regression_metrics(y, oof)
+    return classification_metrics(y, np.argmax(oof, axis=1), oof, oof.shape[1])
 
 
 def _validate(model: TrainedModel, validation: tuple[FeatureTable, Any]) -> dict[str, float]:
