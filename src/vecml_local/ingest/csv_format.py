@@ -35,6 +35,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from vecml_local.errors import BadRequest
@@ -89,7 +90,7 @@ def parse_csv(
     if not vector_cols:
         hint = "" if has_field_names else "; if the first line holds column names, send has_field_names: true"
         raise BadRequest(f"file_data: the CSV file has no numeric column to form the vectors{hint}")
-    attributes = {n: [v or None for v in table.column(n).to_pylist()] for n in names if n in text_cols or n in auto}
+    attributes = {n: _strings(table.column(n)) for n in names if n in text_cols or n in auto}
     matrix = _matrix(table, vector_cols)
     if has_field_names or len(vector_cols) != len(names):
         column_names: list[str] | None = vector_cols
@@ -326,11 +327,19 @@ def _positions(data: bytes, text: bytes, count: int) -> list[int]:
 def _matrix(table: pa.Table, columns: list[str]) -> np.ndarray:
     matrix = np.empty((len(columns), table.num_rows), dtype=np.float32)
     for j, name in enumerate(columns):
-        column = table.column(name)
-        if column.null_count:
-            column = column.fill_null(np.nan)
-        matrix[j] = column.to_numpy()
+        offset = 0
+        for chunk in table.column(name).chunks:  # float32 chunks: read in place, nulls as NaN
+            matrix[j, offset : offset + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+            offset += len(chunk)
     return np.ascontiguousarray(matrix.T)
+
+
+def _strings(column: pa.ChunkedArray) -> list[str | None]:
+    """A text column as a list, an empty cell as None (dictionary-encoded: categoricals repeat)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    words = np.array([word or None for word in encoded.dictionary.to_pylist()] + [None], dtype=object)
+    indices = encoded.indices.fill_null(len(words) - 1).to_numpy(zero_copy_only=False)
+    return words[indices].tolist()
 
 
 def _arrow_message(exc: Exception) -> str:
