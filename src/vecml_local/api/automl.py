@@ -1,7 +1,73 @@
-"""automl routes (filled in by the automl work; registered in the app already)."""
+"""AutoML routes (seed 000's AutoML API; seed 001 spellings accepted).
+
+`get_automl_training_status` lives with the other status routes (api/jobs.py);
+training jobs get their documented fields from the renderer the AutoML service
+registers at start-up.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-router = APIRouter(tags=["automl"])
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+
+from ..schemas.automl import AutomlModelRequest, AutomlPredictRequest, TrainAutomlModelRequest
+from ..schemas.common import CollectionRequest
+from ..services.automl import AutomlService
+from .deps import JSONBody, parse_call, request_schema, respond, services_of
+
+
+@asynccontextmanager
+async def _install(app: FastAPI) -> AsyncIterator[None]:
+    """The AutoML job handler and status renderer exist from start-up, so pending
+    training jobs run after a restart and old jobs keep their status fields."""
+    services = getattr(app.state, "services", None)
+    if services is not None:
+        AutomlService.install(services)
+    yield
+
+
+router = APIRouter(tags=["automl"], lifespan=_install)
+
+
+def automl_of(request: Request) -> AutomlService:
+    return AutomlService.install(services_of(request))
+
+
+@router.post("/train_automl_model", openapi_extra=request_schema(TrainAutomlModelRequest))
+async def train_automl_model(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, TrainAutomlModelRequest)
+    return await respond(automl_of(request).train_automl_model, tenant, body)
+
+
+@router.post("/automl_predict", openapi_extra=request_schema(AutomlPredictRequest))
+async def automl_predict(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, AutomlPredictRequest)
+    return await respond(automl_of(request).automl_predict, tenant, body)
+
+
+@router.post("/get_feature_importance", openapi_extra=request_schema(AutomlModelRequest))
+async def get_feature_importance(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, AutomlModelRequest)
+    return await respond(automl_of(request).get_feature_importance, tenant, body)
+
+
+@router.post("/get_model_validation_metric", openapi_extra=request_schema(AutomlModelRequest))
+async def get_model_validation_metric(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, AutomlModelRequest)
+    return await respond(automl_of(request).get_model_validation_metric, tenant, body)
+
+
+@router.post("/list_automl_model_infos", openapi_extra=request_schema(CollectionRequest))
+async def list_automl_model_infos(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, CollectionRequest)
+    return await respond(automl_of(request).list_automl_model_infos, tenant, body.project_name,
+                         body.collection_name)
+
+
+@router.post("/delete_automl_model", openapi_extra=request_schema(AutomlModelRequest))
+async def delete_automl_model(request: Request) -> JSONBody:
+    tenant, body = await parse_call(request, AutomlModelRequest)
+    return await respond(automl_of(request).delete_automl_model, tenant, body)

@@ -1,0 +1,57 @@
+"""Requests of the AutoML endpoints. Field names are exactly the documented ones
+(seed 000), plus seed 001's spellings. Values are typed `Any` and checked by the
+service, which names the field in its 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import CollectionRequest
+
+__all__ = ["TrainAutomlModelRequest", "AutomlModelRequest", "AutomlPredictRequest"]
+
+
+class TrainAutomlModelRequest(CollectionRequest):
+    model_name: Any = None
+    training_mode: Any = None
+    task_type: Any = None
+    label_attribute: Any = None
+    train_categorical_features: Any = None  # seed 000
+    categorical_features: Any = None  # seed 001
+    validation_dataset: Any = None
+    data_augmentation: Any = None
+    random_seed: Any = None  # extension
+    num_threads: Any = None  # extension
+
+    def categoricals(self) -> Any:
+        if self.train_categorical_features is not None:
+            return self.train_categorical_features
+        return self.categorical_features
+
+
+class AutomlModelRequest(CollectionRequest):
+    """`get_feature_importance`, `get_model_validation_metric`, `delete_automl_model`."""
+
+    model_name: Any = None
+
+
+class AutomlPredictRequest(AutomlModelRequest):
+    prediction_dataset: Any = None
+    file_data: Any = None
+    X: Any = None
+    file_format: Any = None
+    has_field_names: Any = None
+    compression_type: Any = None
+    checksum: Any = None
+    vector_type: Any = None
+    binary_dtype: Any = None
+    binary_dim: Any = None
+    vector_data_field_name: Any = None
+    return_probabilities: Any = None  # extension
+
+    def payload_and_field(self) -> tuple[Any, str]:
+        if self.file_data not in (None, "", b""):
+            return self.file_data, "file_data"
+        if self.X not in (None, "", b""):
+            return self.X, "X"
+        return None, "file_data"

@@ -1,0 +1,356 @@
+"""AutoML: `train_automl_model`, `automl_predict`, `get_feature_importance`,
+`get_model_validation_metric`, `list_automl_model_infos`, `delete_automl_model`;
+training jobs are rendered for `get_automl_training_status` by
+`render_automl_status`.
+
+Models are rows of `models` (family "automl"); their files (LightGBM text,
+coefficients as npz, metadata JSON — no pickle) live in `models/<id>/`. Trained
+models are cached in memory (LRU) so repeated small predictions are fast.
+Training reads a snapshot of the collection when the job starts; the job waits
+for earlier jobs on the collection and on `validation_dataset`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from ..errors import AlreadyExists, BadRequest
+from ..jobs import JobContext, make_job_id
+from ..ml.automl import (
+    TrainedModel, align_table, compute_metrics, load_model, normalize_augmentation, normalize_task_type,
+    normalize_training_mode, save_model, train_model,
+)
+from ..ml.automl.labels import is_missing_label
+from ..names import check_name
+from ..storage import Collection, Job, Model
+from ..storage.repository import find_collection, find_model, get_collection, get_model, get_project
+from ..timefmt import format_minute_comma, now
+from .automl_data import (
+    AUTOML_KIND, FAMILY, categorical_list, optional_name, parsed_table, positional_fallback,
+    render_automl_status, snapshot_table,
+)
+from .context import ServiceContext, Tenant
+from .files import UploadFields, read_inline_file
+
+__all__ = ["AutomlService", "AUTOML_KIND"]
+
+CACHE_SIZE = 16
+
+
+class AutomlService:
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        self._cache: OrderedDict[int, TrainedModel] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def install(cls, services: Any) -> "AutomlService":
+        """Attach to a `Services` once: job handler, status renderer, `services.automl`."""
+        existing = getattr(services, "automl", None)
+        if isinstance(existing, AutomlService):
+            return existing
+        service = cls(services.context)
+        services.context.runner.register(AUTOML_KIND, service.run_training_job)
+        services.jobs.register_renderer(AUTOML_KIND, render_automl_status)
+        services.automl = service
+        return service
+
+    # -- training ------------------------------------------------------------
+    def train_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        name = check_name(body.model_name, "model_name")
+        task_type = normalize_task_type(body.task_type)
+        label = optional_name(body.label_attribute, "label_attribute")
+        if label is None:
+            raise BadRequest("label_attribute is required: the attribute holding the target")
+        requested_mode = str(body.training_mode or "").strip()
+        mode = normalize_training_mode(requested_mode)
+        shown_mode = "auto" if requested_mode.lower() == "auto" else mode
+        augmentation = normalize_augmentation(body.data_augmentation)
+        field = "train_categorical_features" if body.train_categorical_features is not None else "categorical_features"
+        categorical = categorical_list(body.categoricals(), field)
+        validation_name = optional_name(body.validation_dataset, "validation_dataset")
+        seed = _int_or(body.random_seed, "random_seed", 0)
+        threads = _int_or(body.num_threads, "num_threads", 0)
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+            collection_ids = [collection.id]
+            validation_id = None
+            if validation_name is not None:
+                project = get_project(session, tenant.id, body.project_name)
+                validation = find_collection(session, project, validation_name)
+                if validation is None:
+                    raise BadRequest(f"validation_dataset {validation_name!r} does not exist in project "
+                                     f"{body.project_name!r}")
+                if int(validation.vector_dim) != int(collection.vector_dim):
+                    raise BadRequest(f"validation_dataset {validation_name!r} has vector dimension "
+                                     f"{validation.vector_dim}, the training data {collection.vector_dim}")
+                validation_id = validation.id
+                collection_ids.append(validation.id)
+            old = find_model(session, collection, FAMILY, name)
+            if old is not None and old.status != "failed":
+                raise AlreadyExists(f"Model {name!r} already exists in collection {collection.name!r}")
+            if old is not None:  # a failed attempt does not hold the name
+                self._forget(old.id)
+                self.context.files.remove_model(old.id)
+                session.delete(old)
+                session.flush()
+            job_id = make_job_id(tenant.fingerprint, body.project_name, collection.name, f"{name}||TrainJob")
+            params = {"task_type": task_type, "training_mode": shown_mode, "mode": mode,
+                      "label_attribute": label, "data_augmentation": augmentation,
+                      "validation_dataset": validation_name or "", "categorical_features": categorical,
+                      "random_seed": seed, "num_threads": threads}
+            model = Model(collection_id=collection.id, family=FAMILY, name=name, model_type=mode,
+                          status="training", params=params, info={}, job_id=job_id, created_at=now())
+            session.add(model)
+            session.flush()
+            job = self.context.runner.create(
+                session, kind=AUTOML_KIND, job_id=job_id, tenant=tenant.id, collection_ids=collection_ids,
+                payload={**params, "model_id": model.id, "collection_id": collection.id,
+                         "validation_id": validation_id},
+                project_name=body.project_name, collection_name=collection.name, model_name=name,
+            )
+            seq = job.seq
+        self.context.runner.enqueue(seq, collection_ids)
+        return {"success": True, "job_id": job_id}
+
+    def run_training_job(self, job: JobContext) -> dict[str, Any]:
+        p = job.payload
+        model_id = p["model_id"]
+        try:
+            with self.context.db.session() as session:
+                collection = session.get(Collection, p["collection_id"])
+                if collection is None or session.get(Model, model_id) is None:
+                    raise BadRequest("The collection or model was deleted before training started")
+                declared = list(collection.categorical_features or [])
+                snapshot = self.context.snapshots.read(session, collection)
+                validation_snapshot = None
+                if p.get("validation_id") is not None:
+                    validation = session.get(Collection, p["validation_id"])
+                    if validation is None:
+                        raise BadRequest(f"validation_dataset {p['validation_dataset']!r} was deleted")
+                    validation_snapshot = self.context.snapshots.read(session, validation)
+            label = p["label_attribute"]
+            wanted = p["categorical_features"] if p["categorical_features"] is not None else declared
+            wanted = [c for c in wanted if c != label]
+            if label not in snapshot.attributes:
+                raise BadRequest(f"label_attribute {label!r} is not an attribute of collection "
+                                 f"{collection.name!r}")
+            table, warnings = snapshot_table(snapshot, wanted, f"collection {collection.name!r}")
+            labels = snapshot.attributes[label]
+            if all(is_missing_label(v) for v in labels):
+                raise BadRequest(f"label_attribute {label!r} has no values in collection {collection.name!r}")
+            validation_pair = None
+            if validation_snapshot is not None:
+                if label not in validation_snapshot.attributes:
+                    raise BadRequest(f"label_attribute {label!r} is not an attribute of validation_dataset "
+                                     f"{p['validation_dataset']!r}")
+                vtable, _ = snapshot_table(validation_snapshot, list(table.categorical), "validation_dataset")
+                vtable = positional_fallback(vtable, table.numeric_names)
+                validation_pair = (vtable, validation_snapshot.attributes[label])
+            model = train_model(
+                table, labels, task_type=p["task_type"], training_mode=p["mode"],
+                data_augmentation=p["data_augmentation"], validation=validation_pair,
+                num_threads=p.get("num_threads") or None, random_seed=int(p.get("random_seed") or 0),
+            )
+            save_model(model, self.context.files.model_dir(model_id))
+            importance = [{"feature": f, "importance": v} for f, v in model.feature_importance()]
+            info = {"validation_metric": model.validation_metric, "feature_importance": importance,
+                    "num_rows": model.info.get("num_rows"), "validation": model.info.get("validation"),
+                    "members": model.info.get("members"), "warnings": warnings}
+            with self.context.db.session() as session:
+                row = session.get(Model, model_id)
+                if row is None:
+                    raise BadRequest("The model was deleted during training")
+                row.status, row.info = "ready", info
+                result: dict[str, Any] = {"validation_metric": model.validation_metric}
+                if warnings:
+                    result["warnings"] = warnings
+                job.finish(session, result)
+            self._remember(model_id, model)
+            return result
+        except Exception:
+            with self.context.db.session() as session:
+                row = session.get(Model, model_id)
+                if row is not None and row.status == "training":
+                    row.status = "failed"
+            raise
+
+    # -- reading models ------------------------------------------------------
+    def _ready_model(self, tenant: Tenant, body: Any) -> tuple[Model, Collection]:
+        name = check_name(body.model_name, "model_name")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+            model = get_model(session, collection, FAMILY, name)
+            if model.status == "training":
+                raise BadRequest(f"Model {name!r} is still training; poll get_automl_training_status")
+            if model.status == "failed":
+                job = session.scalar(select(Job).where(Job.job_id == model.job_id))
+                reason = f": {job.error_message}" if job is not None and job.error_message else ""
+                raise BadRequest(f"Model {name!r} failed to train{reason}")
+            session.expunge(model)
+            session.expunge(collection)
+            return model, collection
+
+    def _trained(self, model: Model) -> TrainedModel:
+        with self._lock:
+            cached = self._cache.get(model.id)
+            if cached is not None:
+                self._cache.move_to_end(model.id)
+                return cached
+        loaded = load_model(self.context.files.model_dir(model.id))
+        self._remember(model.id, loaded)
+        return loaded
+
+    def _remember(self, model_id: int, model: TrainedModel) -> None:
+        with self._lock:
+            self._cache[model_id] = model
+            self._cache.move_to_end(model_id)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _forget(self, model_id: int) -> None:
+        with self._lock:
+            self._cache.pop(model_id, None)
+
+    def get_feature_importance(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        model, _ = self._ready_model(tenant, body)
+        return {"success": True, "feature_importance": list((model.info or {}).get("feature_importance", []))}
+
+    def get_model_validation_metric(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        model, _ = self._ready_model(tenant, body)
+        return {"success": True, "validation_metric": (model.info or {}).get("validation_metric", {})}
+
+    def list_automl_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            models = session.scalars(
+                select(Model).where(Model.collection_id == collection.id, Model.family == FAMILY)
+                .order_by(Model.created_at, Model.id)
+            ).all()
+            infos = [{
+                "model_name": m.name,
+                "task_type": m.params.get("task_type", ""),
+                "training_mode": m.params.get("training_mode", m.model_type),
+                "label_attribute": m.params.get("label_attribute", ""),
+                "data_augmentation": "false" if m.params.get("data_augmentation", "off") == "off" else "true",
+                "validation_dataset": m.params.get("validation_dataset", ""),
+                "create_time": format_minute_comma(m.created_at),
+                "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
+            } for m in models]
+        return {"success": True, "model_infos": infos}
+
+    def delete_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        name = check_name(body.model_name, "model_name")
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+            model = get_model(session, collection, FAMILY, name)
+            jobs = session.scalars(select(Job).where(Job.job_id == model.job_id)).all()
+            self.context.runner.cancel(session, jobs, f"Cancelled: model {name!r} was deleted")
+            model_id = model.id
+            session.delete(model)
+        self._forget(model_id)
+        self.context.files.remove_model(model_id)
+        return {"success": True}
+
+    # -- prediction ----------------------------------------------------------
+    def automl_predict(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+        row, collection = self._ready_model(tenant, body)
+        model = self._trained(row)
+        label = row.params.get("label_attribute", "")
+        dataset = optional_name(body.prediction_dataset, "prediction_dataset")
+        payload, field = body.payload_and_field()
+        if dataset is not None:
+            table, truth = self._dataset_rows(tenant, body.project_name, dataset, model, label)
+        elif payload is not None:
+            table, truth = self._file_rows(body, payload, field, model, label, collection)
+        else:
+            raise BadRequest("prediction data is required: prediction_dataset, or an inline file in file_data (or X)")
+        table = positional_fallback(table, model.numeric_names)
+        table = align_table(table, model.numeric_names, model.categorical_names)
+        predictions, proba = model.predict_with_proba(table)
+        out: dict[str, Any] = {"success": True}
+        if truth is not None:
+            metric = _prediction_metric(model, truth, predictions, proba)
+            if metric is not None:
+                out["num_samples"], out["prediction_metric"] = metric
+        out["predictions"] = predictions
+        if _truthy(body.return_probabilities) and proba is not None:
+            out["classes"] = model.classes
+            out["probabilities"] = np.round(proba, 6).tolist()
+        return out
+
+    def _dataset_rows(self, tenant: Tenant, project_name: str, dataset: str, model: TrainedModel, label: str):
+        with self.context.db.session() as session:
+            project = get_project(session, tenant.id, project_name)
+            target = find_collection(session, project, dataset)
+            if target is None:
+                raise BadRequest(f"prediction_dataset {dataset!r} does not exist in project {project_name!r}")
+            snapshot = self.context.snapshots.read(session, target)
+        if snapshot.num_rows == 0:
+            raise BadRequest(f"prediction_dataset {dataset!r} has no vectors")
+        table, _ = snapshot_table(snapshot, [c for c in model.categorical_names if c in snapshot.attributes],
+                                  "prediction_dataset")
+        return table, snapshot.attributes.get(label)
+
+    def _file_rows(self, body: Any, payload: Any, field: str, model: TrainedModel, label: str, collection: Collection):
+        fields = UploadFields(
+            payload=payload, payload_field=field, file_format=body.file_format or "csv",
+            has_field_names=body.has_field_names, vector_type=body.vector_type,
+            vector_data_field_name=body.vector_data_field_name, categorical_features=model.categorical_names,
+            vector_attributes=[label] if label else [], binary_dtype=body.binary_dtype,
+            binary_dim=body.binary_dim, compression_type=body.compression_type, checksum=body.checksum,
+        )
+        inline = read_inline_file(self.context, fields)
+        table, attributes = parsed_table(inline.table, len(model.numeric_names))
+        if label in table.numeric_names:  # a numeric label column read as a feature column
+            j = table.numeric_names.index(label)
+            values = table.numeric[:, j]
+            attributes[label] = np.array([None if np.isnan(v) else repr(float(v)) for v in values], dtype=object)
+        return table, attributes.get(label)
+
+
+def _prediction_metric(model: TrainedModel, truth: Any, predictions: list[Any], proba: Any):
+    """(num_samples, metric) over the rows with a true label; None when no row has one."""
+    keep = [i for i, v in enumerate(truth) if not is_missing_label(v)]
+    if model.task_type == "regression":
+        parsed = []
+        for i in keep:
+            try:
+                value = float(str(truth[i]).strip())
+            except ValueError:
+                continue
+            if np.isfinite(value):
+                parsed.append((i, value))
+        if not parsed:
+            return None
+        rows = [i for i, _ in parsed]
+        metric = compute_metrics("regression", [v for _, v in parsed], [predictions[i] for i in rows])
+        return len(rows), metric
+    if not keep:
+        return None
+    metric = compute_metrics("classification", [truth[i] for i in keep], [predictions[i] for i in keep],
+                             proba[keep] if proba is not None else None, model.classes)
+    return len(keep), metric
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def _int_or(value: Any, field: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{field} must be an integer") from None
+    if number < 0:
+        raise BadRequest(f"{field} must be >= 0")
+    return number
