@@ -160,8 +160,6 @@ def render_clustering_status(job: Job, status: str) -> dict[str, Any]:
     body["start_time"] = format_time(started)
     body["end_time"] = format_time(ended or now())
     body["duration"] = format_duration(job.started_at, ended) if job.started_at else "00:00:00"
-    if status == "finished" and job.result:
-        body["result"] = job.result
     return body
 
 
