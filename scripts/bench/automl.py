@@ -172,6 +172,56 @@ def high_speed_100k() -> float:
     return time.perf_counter() - t0
 
 
+def predict_latency(calls: int = 60) -> tuple[float, float]:
+    """Median / p90 ms of a one-row inline `automl_predict` (CSV with header) against a
+    real server process, model cached (first call not counted), keep-alive client."""
+    import base64
+    import tempfile
+
+    import httpx
+    from sklearn.datasets import load_breast_cancer
+
+    sys.path.insert(0, str(ROOT / "scripts" / "bench"))
+    from _server import ServerProcess, wait_for_job
+
+    x, y = load_breast_cancer(return_X_y=True)
+    key = "bench-latency"
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServerProcess(Path(tmp)).start()
+        try:
+            with httpx.Client(base_url=server.base_url, timeout=120) as client:
+                def post(endpoint, body):
+                    return client.post(f"/{endpoint}", json={"user_api_key": key, **body}).json()
+
+                post("create_project", {"project_name": "P", "application": "bench"})
+                post("init", {"project_name": "P", "collection_name": "c", "vector_type": "dense", "vector_dim": 30})
+                job = post("add_data_batch", {"project_name": "P", "collection_name": "c", "data": x.tolist(),
+                                              "string_ids": [str(i) for i in range(len(y))],
+                                              "attributes": [{"label": str(v)} for v in y]})
+                wait_for_job(lambda e, b: client.post(f"/{e}", json=b).json(), key, job["job_id"])
+                job = post("train_automl_model", {"project_name": "P", "collection_name": "c", "model_name": "m",
+                                                  "training_mode": "high_speed", "task_type": "classification",
+                                                  "label_attribute": "label"})
+                wait_for_job(lambda e, b: client.post(f"/{e}", json=b).json(), key, job["job_id"],
+                             "get_automl_training_status", timeout=300)
+                header = ",".join(f"column {i}" for i in range(1, 31))
+                row = ",".join(repr(float(v)) for v in x[0])
+                body = {"project_name": "P", "collection_name": "c", "model_name": "m", "file_format": "csv",
+                        "has_field_names": True,
+                        "file_data": base64.b64encode(f"{header}\n{row}".encode()).decode()}
+                assert post("automl_predict", body)["success"]
+                times = []
+                for _ in range(calls):
+                    t0 = time.perf_counter()
+                    answer = post("automl_predict", body)
+                    times.append((time.perf_counter() - t0) * 1000)
+                    assert answer["success"]
+        finally:
+            server.stop()
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.9)]
+
+
 def fmt(case: Case, m: dict[str, float]) -> str:
     if case.task == "classification":
         return f"{m['accuracy']:.4f} / {m['auc']:.4f}"
@@ -182,7 +232,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default="")
+    ap.add_argument("--latency-only", action="store_true",
+                    help="only the one-row predict latency; appended to --out")
     args = ap.parse_args()
+    if args.latency_only:
+        med, p90 = predict_latency()
+        line = latency_line(med, p90)
+        print(line)
+        if args.out:
+            with open(args.out, "a") as fh:
+                fh.write("\n## One-row predict latency\n\n" + line + "\n")
+        return
     rows, aug_rows, goals = [], [], []
     for case in datasets(args.quick):
         tr, te = split(case)
@@ -205,10 +265,17 @@ def main() -> None:
             print(case.name, "aug", level, m, flush=True)
     hs = high_speed_100k()
     print("high_speed 100k x 64:", hs, flush=True)
-    write(args, rows, aug_rows, goals, hs)
+    latency = latency_line(*predict_latency())
+    write(args, rows, aug_rows, goals, hs, latency)
 
 
-def write(args, rows, aug_rows, goals, hs) -> None:
+def latency_line(median_ms: float, p90_ms: float) -> str:
+    return (f"- one-row inline `automl_predict` (CSV with header, 30 features, high_speed model, cached, "
+            f"keep-alive HTTP client, real server process): median {median_ms:.1f} ms, p90 {p90_ms:.1f} ms "
+            f"(goal: median < 20 ms).")
+
+
+def write(args, rows, aug_rows, goals, hs, latency: str) -> None:
     lines = [
         "# AutoML benchmark",
         "",
@@ -248,6 +315,7 @@ def write(args, rows, aug_rows, goals, hs) -> None:
             "(positive = ours better: accuracy higher / mse lower)."
         )
     lines.append(f"- high_speed on 100,000 x 64 (binary, make_classification): {hs:.1f} s (goal < 30 s).")
+    lines.append(latency)
     lines += [
         "",
         "## data_augmentation (balanced mode)",
