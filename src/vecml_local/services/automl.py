@@ -45,7 +45,8 @@ CACHE_SIZE = 16
 class AutomlService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
-        self._cache: OrderedDict[int, TrainedModel] = OrderedDict()
+        # keyed by (model row id, training job id): SQLite may reuse a deleted row's id
+        self._cache: OrderedDict[tuple[int, str], TrainedModel] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -171,7 +172,7 @@ class AutomlService:
                 if warnings:
                     result["warnings"] = warnings
                 job.finish(session, result)
-            self._remember(model_id, model)
+            self._remember((model_id, job.job_id), model)
             return result
         except Exception:
             with self.context.db.session() as session:
@@ -197,25 +198,27 @@ class AutomlService:
             return model, collection
 
     def _trained(self, model: Model) -> TrainedModel:
+        key = (model.id, model.job_id)
         with self._lock:
-            cached = self._cache.get(model.id)
+            cached = self._cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(model.id)
+                self._cache.move_to_end(key)
                 return cached
         loaded = load_model(self.context.files.model_dir(model.id))
-        self._remember(model.id, loaded)
+        self._remember(key, loaded)
         return loaded
 
-    def _remember(self, model_id: int, model: TrainedModel) -> None:
+    def _remember(self, key: tuple[int, str], model: TrainedModel) -> None:
         with self._lock:
-            self._cache[model_id] = model
-            self._cache.move_to_end(model_id)
+            self._cache[key] = model
+            self._cache.move_to_end(key)
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
 
     def _forget(self, model_id: int) -> None:
         with self._lock:
-            self._cache.pop(model_id, None)
+            for key in [k for k in self._cache if k[0] == model_id]:
+                del self._cache[key]
 
     def get_feature_importance(self, tenant: Tenant, body: Any) -> dict[str, Any]:
         model, _ = self._ready_model(tenant, body)
