@@ -89,7 +89,7 @@ class _Searcher:
             code, thr = 3, eps
             self.gemm = (code, thr, np.ascontiguousarray(self.X.T),
                          np.einsum("ij,ij->i", self.X, self.X).astype(np.float32))
-        self.block = int(min(self.n, max(8192 if use_tree else 256, budget // max(self.n, 1))))
+        self.block = int(min(self.n, max(8192 if self.tree is not None else 256, budget // max(self.n, 1))))
 
     def blocks(self):
         for s in range(0, self.n, self.block):
@@ -101,8 +101,8 @@ class _Searcher:
             lists = self.tree.radius_neighbors(self.X[s:e], return_distance=False)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(np.fromiter(map(len, lists), dtype=np.int64, count=e - s), out=indptr[1:])
-            indices = np.concatenate(lists).astype(np.int64, copy=False) if e > s else np.zeros(0, np.int64)
-            return indptr, indices
+            indices = np.concatenate(lists) if e > s else np.zeros(0, np.int64)
+            return indptr, indices.astype(np.int32) if self.n < 2**31 else indices  # half the memory
         if self.gemm is not None:
             from vecml_local.ml._kernels import radius_count, radius_fill
 
