@@ -324,7 +324,7 @@ def test_nan_values_read_back_as_null(api: Api, project: str) -> None:
 # -- the raw-body payload cut ------------------------------------------------------------
 
 def test_split_payload_cuts_the_base64_string_out() -> None:
-    from vecml_local.api.files import split_payload
+    from vecml_local.api.body import split_payload
 
     big = b64(bytes(range(256)) * 5000)
     body = orjson.dumps({"user_api_key": "k", "X": big, "file_format": "csv"})

@@ -6,7 +6,6 @@ Every route does `tenant, body = await parse_call(request, SomeRequest)` and the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import BadRequest, PayloadTooLarge
+from ..errors import BadRequest
 from ..services import Services, Tenant
+from .body import read_body, too_large
 
-__all__ = ["parse_call", "respond", "services_of", "JSONBody", "request_schema", "read_json_body"]
+__all__ = ["parse_call", "respond", "services_of", "JSONBody", "request_schema", "too_large"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,45 +47,6 @@ def request_schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"Request body is larger than the limit of {limit // (1024 * 1024)} MB")
-
-
-async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large(limit)
-    # Large bodies take a second to parse: do it off the event loop so polls stay fast.
-    return await run_in_threadpool(_parse_json_object, body) if len(body) > 65536 else _parse_json_object(body)
-
-
-def _parse_json_object(body: bytearray) -> dict[str, Any]:
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        if not body.strip():
-            return {}
-        parsed = _lenient_json(body)
-    if not isinstance(parsed, dict):
-        raise BadRequest("Request body must be a JSON object")
-    return parsed
-
-
-def _lenient_json(body: bytearray) -> Any:
-    """Accept what strict parsers refuse but clients send: raw newlines/tabs inside strings."""
-    try:
-        return json.loads(body.decode("utf-8", errors="replace"), strict=False)
-    except json.JSONDecodeError as error:
-        raise BadRequest(
-            f"Request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
-
-
 def _describe(error: ValidationError) -> str:
     problems = []
     for item in error.errors()[:3]:
@@ -100,9 +61,12 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def parse_call(request: Request, model: type[M]) -> tuple[Tenant, M]:
+async def parse_call(request: Request, model: type[M], *, file_payload: bool = False) -> tuple[Tenant, M]:
+    """Body (size-limited), API key, rate limit, schema. `file_payload`: the body carries a
+    Base64 file in `X`, `Y` or `file_data`, which is cut out without a JSON parse."""
     services = services_of(request)
-    raw = await read_json_body(request, services.context.settings.max_request_bytes)
+    limit = services.context.settings.max_request_bytes
+    raw = await read_body(request, limit, file_payload=file_payload)
     key = raw.get("user_api_key") or _bearer(request)
     tenant = await run_in_threadpool(services.keys.authenticate, key)
     services.rate_limiter.check(tenant)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from .deps import JSONBody, read_json_body, request_schema, respond, services_of
+from .body import read_body
+from .deps import JSONBody, request_schema, respond, services_of
 
 router = APIRouter(tags=["emulator"])
 
@@ -27,7 +28,7 @@ class ResetRequest(BaseModel):
 async def reset(request: Request) -> JSONBody:
     """Emulator control: delete one tenant's (or every tenant's) projects, files and jobs."""
     services = services_of(request)
-    raw = await read_json_body(request, services.context.settings.max_request_bytes)
+    raw = await read_body(request, services.context.settings.max_request_bytes)
     header = request.headers.get("authorization", "")
     if not raw.get("user_api_key") and header.lower().startswith("bearer "):
         raw["user_api_key"] = header[7:].strip()
@@ -48,7 +49,7 @@ class JobTimingRequest(BaseModel):
 async def job_timing(request: Request) -> JSONBody:
     """Emulator control: set VECML_LOCAL_JOB_MIN_POLLS on the running server."""
     services = services_of(request)
-    raw = await read_json_body(request, services.context.settings.max_request_bytes)
+    raw = await read_body(request, services.context.settings.max_request_bytes)
     return await respond(services.local.set_job_timing, raw.get("job_min_polls"))
 
 
