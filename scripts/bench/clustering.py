@@ -64,6 +64,11 @@ def _child(kind: str, impl: str, p: dict) -> dict:
 
     X, y = _data(kind, p)
     out: dict = {}
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
     if kind == "kmeans":
         from sklearn.cluster import KMeans
 
@@ -72,14 +77,15 @@ def _child(kind: str, impl: str, p: dict) -> dict:
         if impl.startswith("ours"):
             method = "kmeans_hamerly" if "hamerly" in impl else "kmeans"
             fit_kmeans(X[:2000], n_clusters=10, method=method, n_init=1)  # warm the numba cache
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             r = fit_kmeans(X, n_clusters=10, method=method, n_init=3, max_train_samples=len(X), max_iterations=100,
                            tolerance=1e-4, num_threads=os.cpu_count() or 2)
-            out.update(seconds=time.perf_counter() - t, inertia=r.inertia, n_iter=r.n_iter)
+            out.update(seconds=time.perf_counter() - t, cpu=cpu() - c, inertia=r.inertia, n_iter=r.n_iter)
         else:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             km = KMeans(10, n_init=3, max_iter=100, tol=1e-4, algorithm=impl.split()[1], random_state=0).fit(X)
-            out.update(seconds=time.perf_counter() - t, inertia=float(km.inertia_), n_iter=int(km.n_iter_))
+            out.update(seconds=time.perf_counter() - t, cpu=cpu() - c, inertia=float(km.inertia_),
+                       n_iter=int(km.n_iter_))
     elif kind == "dbscan":
         from sklearn.cluster import DBSCAN
 
@@ -87,12 +93,12 @@ def _child(kind: str, impl: str, p: dict) -> dict:
 
         if impl.startswith("ours"):
             fit_dbscan(X[:500], eps=p["eps"], min_samples=p["min_samples"])
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             lab = fit_dbscan(X, eps=p["eps"], min_samples=p["min_samples"], num_threads=os.cpu_count() or 2).labels
         else:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             lab = DBSCAN(eps=p["eps"], min_samples=p["min_samples"]).fit(X).labels_
-        out.update(seconds=time.perf_counter() - t, n_clusters=int(lab.max() + 1), noise=float((lab < 0).mean()),
+        out.update(seconds=time.perf_counter() - t, cpu=cpu() - c, n_clusters=int(lab.max() + 1), noise=float((lab < 0).mean()),
                    labels_crc=int(np.frombuffer(lab.astype(np.int32).tobytes(), dtype=np.uint32).sum() % 2**31))
     else:
         from sklearn.manifold import TSNE
@@ -102,12 +108,13 @@ def _child(kind: str, impl: str, p: dict) -> dict:
 
         if impl.startswith("ours"):
             tsne_embed(X[:200], max_iter=50)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             _, emb = tsne_embed(X, max_samples=len(X), num_threads=os.cpu_count() or 2)
         else:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             emb = TSNE(2, perplexity=30.0, max_iter=600, learning_rate=200.0, angle=0.5, random_state=0).fit_transform(X)
         out["seconds"] = time.perf_counter() - t
+        out["cpu"] = cpu() - c
         half = len(X) // 2
         out["knn_acc"] = float(KNeighborsClassifier(5).fit(emb[:half], y[:half]).score(emb[half:], y[half:]))
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -124,8 +131,9 @@ def _run(case: str, impl: str) -> dict:
 
 
 def _table(results: dict) -> str:
-    lines = ["| case | implementation | seconds | vs best scikit-learn | quality | peak RSS (MB) |",
-             "|---|---|---:|---:|---|---:|"]
+    lines = ["| case | implementation | wall s | CPU s | best scikit-learn wall / ours (>1: ours faster) "
+             "| quality | peak RSS (MB) |",
+             "|---|---|---:|---:|---:|---|---:|"]
     for case, rows in results.items():
         kind = CASES[case][0]
         sk = [r["seconds"] for name, r in rows.items() if name.startswith("sklearn") and "seconds" in r]
@@ -134,9 +142,9 @@ def _table(results: dict) -> str:
                           default=None)
         for name, r in rows.items():
             if "error" in r:
-                lines.append(f"| {case} | {name} | error: {r['error']} | | | |")
+                lines.append(f"| {case} | {name} | error: {r['error']} | | | | |")
                 continue
-            ratio = f"{best_sk / r['seconds']:.2f}x faster" if best_sk and name.startswith("ours") else ""
+            ratio = f"{best_sk / r['seconds']:.2f}" if best_sk and name.startswith("ours") else ""
             if kind == "kmeans":
                 q = f"inertia {r['inertia']:.6g}, {r['n_iter']} iter (best run)"
                 if ref_inertia and name.startswith("ours"):
@@ -145,11 +153,13 @@ def _table(results: dict) -> str:
                 q = f"{r['n_clusters']} clusters, noise {r['noise']:.3f}, labels checksum {r['labels_crc']}"
             else:
                 q = f"5-NN accuracy of blob labels in 2-D: {r['knn_acc']:.3f}"
-            lines.append(f"| {case} | {name} | {r['seconds']:.2f} | {ratio} | {q} | {r['peak_rss_mb']:.0f} |")
+            lines.append(f"| {case} | {name} | {r['seconds']:.2f} | {r.get('cpu', 0):.2f} | {ratio} | {q} "
+                         f"| {r['peak_rss_mb']:.0f} |")
         if kind == "kmeans" and "ours kmeans (Lloyd)" in rows and "ours kmeans_hamerly" in rows:
             a, b = rows["ours kmeans (Lloyd)"], rows["ours kmeans_hamerly"]
             if "seconds" in a and "seconds" in b:
-                lines.append(f"| {case} | Hamerly vs our Lloyd | | {a['seconds'] / b['seconds']:.2f}x faster | | |")
+                lines.append(f"| {case} | Hamerly vs our Lloyd (Lloyd / Hamerly) | {a['seconds'] / b['seconds']:.2f} "
+                             f"| {a.get('cpu', 0) / max(b.get('cpu', 1e-9), 1e-9):.2f} | | | |")
     return "\n".join(lines)
 
 
