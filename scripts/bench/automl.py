@@ -88,7 +88,8 @@ def datasets(quick: bool) -> list[Case]:
     raw_cat = _degrade(np.delete(raw_x, 1, axis=1), {0: ["20s", "30s", "40s", "50s", "60s+"]}, 3)
     raw_cat.categorical["sex"] = sex
     return cases + [
-        Case("digits", "classification", _table(dig_x), dig_y, "10 classes, 1797 x 64"),
+        Case("digits_0to4", "classification", _table(dig_x[dig_y < 5]), dig_y[dig_y < 5],
+             "5 classes (digits 0-4), 901 x 64"),
         Case("breast_cancer_nan_cat", "classification", _degrade(bc_x, {22: sizes, 27: sizes}, 1), bc_y,
              "binary; 2 columns binned into text categoricals, 10 % cells missing"),
         Case("wine_nan_cat", "classification", _degrade(wine_x, {9: sizes, 6: ["low", "mid", "high"]}, 2), wine_y,
