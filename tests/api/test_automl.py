@@ -67,6 +67,10 @@ def test_train_status_predict_importance_list_delete(api: Api, cancer) -> None: 
     code, body = api.call("train_automl_model", **where, training_mode="auto", task_type="classification",
                           label_attribute="label")
     assert code == 409 and "already exists" in body["error_message"]
+    code, body = api.call("automl_predict", **where, prediction_dataset="nowhere")
+    assert code == 404 and "prediction_dataset 'nowhere' does not exist" in body["error_message"]
+    code, body = api.call("automl_predict", **where)
+    assert code == 400 and "prediction_dataset" in body["error_message"]
     assert api.ok("delete_automl_model", **where) == {"success": True}
     code, body = api.call("automl_predict", **where, prediction_dataset="test")
     assert code == 404 and "does not exist" in body["error_message"]
@@ -115,10 +119,12 @@ def test_documented_errors(api: Api, cancer) -> None:  # type: ignore[no-untyped
     base = {"project_name": "P", "collection_name": "train", "model_name": "m", "training_mode": "balanced",
             "task_type": "classification", "label_attribute": "label"}
     for field, value, word in [("task_type", "clustering", "task_type"), ("model_name", "bad name!", "model_name"),
-                               ("data_augmentation", "max", "data_augmentation"),
-                               ("validation_dataset", "nowhere", "validation_dataset")]:
+                               ("data_augmentation", "max", "data_augmentation")]:
         code, body = api.call("train_automl_model", **{**base, field: value})
         assert code == 400 and word in body["error_message"] and body["success"] is False
+    code, body = api.call("train_automl_model", **{**base, "validation_dataset": "nowhere"})
+    assert code == 404 and "validation_dataset 'nowhere' does not exist" in body["error_message"]
+
     code, body = api.call("train_automl_model", **{**base, "collection_name": "ghost"})
     assert code == 404 and "does not exist" in body["error_message"]
     job = api.ok("train_automl_model", **{**base, "label_attribute": "no_such"})

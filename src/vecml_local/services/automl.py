@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from ..errors import AlreadyExists, BadRequest
+from ..errors import AlreadyExists, BadRequest, NotFound
 from ..jobs import JobContext, make_job_id
 from ..ml.automl import (
     TrainedModel, align_table, compute_metrics, load_model, normalize_augmentation, normalize_task_type,
@@ -85,7 +85,7 @@ class AutomlService:
                 project = get_project(session, tenant.id, body.project_name)
                 validation = find_collection(session, project, validation_name)
                 if validation is None:
-                    raise BadRequest(f"validation_dataset {validation_name!r} does not exist in project "
+                    raise NotFound(f"validation_dataset {validation_name!r} does not exist in project "
                                      f"{body.project_name!r}")
                 if int(validation.vector_dim) != int(collection.vector_dim):
                     raise BadRequest(f"validation_dataset {validation_name!r} has vector dimension "
@@ -292,7 +292,7 @@ class AutomlService:
             project = get_project(session, tenant.id, project_name)
             target = find_collection(session, project, dataset)
             if target is None:
-                raise BadRequest(f"prediction_dataset {dataset!r} does not exist in project {project_name!r}")
+                raise NotFound(f"prediction_dataset {dataset!r} does not exist in project {project_name!r}")
             snapshot = self.context.snapshots.read(session, target)
         if snapshot.num_rows == 0:
             raise BadRequest(f"prediction_dataset {dataset!r} has no vectors")
