@@ -89,8 +89,14 @@ class LocalService:
         with context.db.session() as session:
             projects = list(session.scalars(select(Project).where(Project.tenant == tenant)))
             project_ids = [project.id for project in projects]
+            # Lock the collections before touching their jobs: a publishing job locks its
+            # collection, then its job row; taking them in the same order avoids a deadlock
+            # on PostgreSQL (SQLite serialises writers and ignores FOR UPDATE).
             collections = (
-                list(session.scalars(select(Collection).where(Collection.project_id.in_(project_ids))))
+                list(session.scalars(
+                    select(Collection).where(Collection.project_id.in_(project_ids))
+                    .order_by(Collection.id).with_for_update()
+                ))
                 if project_ids else []
             )
             doomed = drop_collections(context, session, tenant, collections, RESET_REASON)
