@@ -122,3 +122,21 @@ def test_restart_fails_interrupted_jobs(client: TestClient, api: Api, tmp_path: 
             interrupted = session.scalars(select(Job).where(Job.tenant == services.keys.authenticate(api.key).id))
             states = [(job.status, job.error_message) for job in interrupted]
     assert states and all(status == "failed" and "restarted" in message for status, message in states)
+
+
+def test_deleting_while_uploads_publish_never_deadlocks(client: TestClient) -> None:
+    """delete_project / delete_collection / reset take the collection lock before the job
+    rows, in the order a publishing upload takes them: no PostgreSQL deadlock, no 500."""
+    for round_ in range(15):
+        api = Api(client, new_key())
+        api.ok("create_project", project_name="P", application="x")
+        api.ok("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=2)
+        for _ in range(4):
+            api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2]] * 300)
+        if round_ % 3 == 0:
+            api.ok("delete_collection", project_name="P", collection_name="c")
+        elif round_ % 3 == 1:
+            api.ok("delete_project", project_name="P")
+        else:
+            assert client.post("/_local/reset", json={"user_api_key": api.key}).status_code == 200
+    assert client.app.state.services.context.runner.wait_idle(60)  # type: ignore[attr-defined]
