@@ -27,8 +27,9 @@ def drop_collections(
     """Delete the rows now; return (collection id, model ids) whose files the caller removes
     after the transaction commits (files go last so a failed commit loses nothing)."""
     ids = {collection.id for collection in collections}
-    if ids:  # lock order collection -> job, as a publishing job takes them (PostgreSQL deadlock)
+    if ids:  # lock order collection -> model -> job, as publishing and training jobs take them (PostgreSQL)
         session.execute(select(Collection.id).where(Collection.id.in_(ids)).order_by(Collection.id).with_for_update())
+        session.execute(select(Model.id).where(Model.collection_id.in_(ids)).order_by(Model.id).with_for_update())
     cancel_collection_jobs(context, session, tenant, ids, reason)
     doomed = []
     for collection in collections:
