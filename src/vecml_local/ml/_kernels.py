@@ -13,6 +13,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from vecml_local.ml._parallel import configure
+
+configure()
+
 SQEUCLID, MANHATTAN, HAMMING, NEG_IP = 0, 1, 2, 3
 
 

@@ -141,8 +141,10 @@ def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean",
 
     import numba
 
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    with threadpool_limits(limits=1, user_api="blas"):
+    from vecml_local.ml._parallel import LOCK
+
+    with LOCK, threadpool_limits(limits=1, user_api="blas"):
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         search = _Searcher(X, eps, dt, threads, neighbour_budget)
         n = search.n
         counts = np.zeros(n, dtype=np.int64)

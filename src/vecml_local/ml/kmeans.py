@@ -38,7 +38,6 @@ training data, or after `max_iterations`.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,7 +52,6 @@ KMEANS_METHODS = ("kmeans", "kmeans_hamerly")
 _INIT_ALIASES = {"k-means++": "k-means++", "kmeans++": "k-means++", "kmeanspp": "k-means++",
                  "k-means||": "k-means++", "random": "random"}
 _GEMM_METRICS = (0, 3)  # squared Euclidean and inner product: Lloyd assigns through BLAS
-_LOCK = threading.Lock()  # one numba-parallel clustering at a time (2-core hosts)
 
 
 @dataclass
@@ -110,6 +108,18 @@ def _check_int(name: str, value, lo: int, hi: int | None = None) -> int:
         rng = f">= {lo}" if hi is None else f"between {lo} and {hi}"
         raise BadRequest(f"{name} must be {rng} (got {value})")
     return int(value)
+
+
+def _dynamic():
+    """Hand prange iterations (our row ranges) to threads one at a time."""
+    import numba
+
+    return numba.parallel_chunksize(1)
+
+
+def _parts(n: int, k: int, d: int, T: int) -> int:
+    """Number of row ranges: 16 (T at least) while their accumulators stay small."""
+    return int(max(1, min(n, max(T, min(16, 4_000_000 // max(k * d, 1))))))
 
 
 def _threads(num_threads: int) -> int:
@@ -189,8 +199,11 @@ def _mean_variance(X: np.ndarray) -> float:
 class _Runner:
     """One k-means run on the (prepared) training matrix."""
 
-    def __init__(self, X: np.ndarray, space: _Space, T: int, tol_abs: float, max_iter: int):
-        self.X, self.space, self.T, self.tol_abs, self.max_iter = X, space, T, tol_abs, max_iter
+    def __init__(self, X: np.ndarray, space: _Space, P: int, tol_abs: float, max_iter: int):
+        # P row ranges, each with its own accumulator, handed to threads dynamically:
+        # a descheduled thread does not hold up the others, and the sums (hence the
+        # result) do not depend on the number of threads.
+        self.X, self.space, self.T, self.tol_abs, self.max_iter = X, space, P, tol_abs, max_iter
         self.use_gemm = space.metric in _GEMM_METRICS
         self.xsq = np.einsum("ij,ij->i", X, X).astype(np.float32)
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
@@ -199,10 +212,11 @@ class _Runner:
     def _assign(self, C, labels, mind, accumulate):
         from vecml_local.ml import _kernels as K
 
-        if self.use_gemm:
-            return K.lloyd_assign_gemm(self.X, self.xsq, C, self.space.metric, labels, mind, self.T,
-                                       accumulate, 256)
-        return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, mind, self.T, accumulate)
+        with _dynamic():
+            if self.use_gemm:
+                return K.lloyd_assign_gemm(self.X, self.xsq, C, self.space.metric, labels, mind, self.T,
+                                           accumulate, 256)
+            return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, mind, self.T, accumulate)
 
     def _new_centres(self, C_old, sums, counts, labels):
         from vecml_local.ml import _kernels as K
@@ -277,12 +291,14 @@ class _Runner:
         l2 = metric == 0
 
         def scan(C, s, accumulate, init):
-            if l2:
-                return K.hamerly_l2(self.X, self.xsq, C, labels, upper, lower, s, self.T, accumulate, init, 256)
-            if init:
-                sm, cn = K.hamerly_init(self.X, C, metric, labels, upper, lower, self.T, accumulate)
-                return sm, cn, self.X.shape[0], self.X.shape[0]
-            return K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, accumulate)
+            with _dynamic():
+                if l2:
+                    return K.hamerly_l2(self.X, self.xsq, C, labels, upper, lower, s, self.T, accumulate, init,
+                                        256)
+                if init:
+                    sm, cn = K.hamerly_init(self.X, C, metric, labels, upper, lower, self.T, accumulate)
+                    return sm, cn, self.X.shape[0], self.X.shape[0]
+                return K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, accumulate)
 
         s3, c2, _, _ = scan(C, np.zeros(C.shape[0]), acc, True)
         sums, counts = s3.sum(0), c2.sum(0)
@@ -316,7 +332,13 @@ def assign_to_centroids(X, centroids: np.ndarray, dist_type: str, *, num_threads
                         block_elements: int = dist.BLOCK_ELEMENTS) -> tuple[np.ndarray, float]:
     """Nearest-centroid label of every row (blocked) and the summed objective."""
     from vecml_local.ml import _kernels as K
+    from vecml_local.ml._parallel import LOCK
 
+    with LOCK:
+        return _assign_all(K, X, centroids, dist_type, num_threads, block_elements)
+
+
+def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # type: ignore[no-untyped-def]
     space = _space(dist_type)
     T = _threads(num_threads)
     n, d = X.shape
@@ -327,11 +349,13 @@ def assign_to_centroids(X, centroids: np.ndarray, dist_type: str, *, num_threads
         B = _prepare(dist.dense_rows(X, slice(s, e)), dist_type)
         lab = np.full(e - s, -1, dtype=np.int32)
         mind = np.empty(e - s)
-        if space.metric in _GEMM_METRICS:
-            xsq = np.einsum("ij,ij->i", B, B).astype(np.float32)
-            K.lloyd_assign_gemm(B, xsq, C, space.metric, lab, mind, T, False, 256)
-        else:
-            K.lloyd_assign_direct(B, C, space.metric, lab, mind, T, False)
+        P = _parts(e - s, C.shape[0], d, T)
+        with _dynamic():
+            if space.metric in _GEMM_METRICS:
+                xsq = np.einsum("ij,ij->i", B, B).astype(np.float32)
+                K.lloyd_assign_gemm(B, xsq, C, space.metric, lab, mind, P, False, 256)
+            else:
+                K.lloyd_assign_direct(B, C, space.metric, lab, mind, P, False)
         K.exact_min_dist(B, C, lab, space.metric, mind)
         labels[s:e] = lab
         total += float(mind.sum())
@@ -384,12 +408,14 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
     var = _mean_variance(Xt)
     seeds = rng.integers(0, 2**31 - 1, size=n_init)
 
-    with _LOCK:
+    from vecml_local.ml._parallel import LOCK
+
+    with LOCK:
         from threadpoolctl import threadpool_limits
 
         T = _threads(num_threads)
         with threadpool_limits(limits=1, user_api="blas"):
-            runner = _Runner(Xt, space, T, float(tol * var), max_iter)
+            runner = _Runner(Xt, space, _parts(n_train, k, Xt.shape[1], T), float(tol * var), max_iter)
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
             best = None
             for r in range(n_init):

@@ -107,6 +107,7 @@ class ClusteringService:
             with self.context.db.session() as session:
                 model = session.get(Model, model_id)
                 if model is None:
+                    self.context.files.remove_model(model_id)
                     raise BadRequest("The model was deleted during training")
                 model.status, model.info = "ready", info
                 job.finish(session, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})

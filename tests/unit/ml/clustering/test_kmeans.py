@@ -126,3 +126,22 @@ def test_quantized_and_sparse_inputs(blobs) -> None:
 def test_bad_parameters_name_the_field(blobs, kwargs, field) -> None:
     with pytest.raises(BadRequest, match=field):
         fit_kmeans(blobs[0], **kwargs)
+
+
+def test_concurrent_calls_from_threads_are_safe_and_deterministic(blobs) -> None:
+    """numba's work-queue layer is not thread-safe: our lock must serialise parallel kernels."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vecml_local.ml.dbscan import fit_dbscan
+
+    X, _ = blobs
+    ref_k = fit_kmeans(X, n_clusters=5, method="kmeans_hamerly").labels
+    ref_d = fit_dbscan(X[:800], eps=-30.0, min_samples=5, dist_type="Inner Product").labels
+    with ThreadPoolExecutor(4) as pool:
+        ks = [pool.submit(fit_kmeans, X, n_clusters=5, method="kmeans_hamerly") for _ in range(3)]
+        ds = [pool.submit(fit_dbscan, X[:800], eps=-30.0, min_samples=5, dist_type="Inner Product")
+              for _ in range(3)]
+        for f in ks:
+            np.testing.assert_array_equal(f.result().labels, ref_k)
+        for f in ds:
+            np.testing.assert_array_equal(f.result().labels, ref_d)

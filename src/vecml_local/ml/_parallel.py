@@ -1,0 +1,26 @@
+"""One place for how our numba kernels run in parallel.
+
+- Threading layer `workqueue` (unless NUMBA_THREADING_LAYER says otherwise): on a
+  shared 2-CPU host the OpenMP layer's spinning threads cost 30-60% more CPU and
+  wall time than numba's own work queue (measured in scripts/bench/clustering.py's
+  setting). The work queue is not thread-safe, so:
+- `LOCK` (re-entrant) is held around every call that launches parallel kernels;
+  clustering jobs and requests queue on it rather than oversubscribe the CPUs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+__all__ = ["LOCK", "configure"]
+
+LOCK = threading.RLock()
+
+
+def configure() -> None:
+    """Choose the threading layer before the first parallel launch (no effect after)."""
+    import numba
+
+    if not os.environ.get("NUMBA_THREADING_LAYER"):
+        numba.config.THREADING_LAYER = "workqueue"
