@@ -84,6 +84,7 @@ class _Searcher:
             self.tree = NearestNeighbors(radius=radius, algorithm=algo, metric=metric,
                                          n_jobs=threads).fit(self.X)
         self.radius = radius
+        self.budget = budget
         self.gemm = None
         if self.tree is None and dist_type == dist.INNER_PRODUCT:
             code, thr = 3, eps
@@ -92,9 +93,19 @@ class _Searcher:
         self.block = int(min(self.n, max(8192 if self.tree is not None else 256, budget // max(self.n, 1))))
 
     def blocks(self):
-        for s in range(0, self.n, self.block):
-            e = min(self.n, s + self.block)
-            yield (s, e) + self.query(s, e)
+        """Row blocks; after the first, sized from the neighbours seen so far so that one
+        block holds about a quarter of the budget (fewer, larger queries)."""
+        s, seen_rows, seen_nb = 0, 0, 0
+        while s < self.n:
+            size = self.block
+            if seen_rows:
+                per_row = seen_nb / seen_rows + 1.0
+                size = int(max(self.block, min(self.n, self.budget / 4 / per_row)))
+            e = min(self.n, s + size)
+            indptr, indices = self.query(s, e)
+            seen_rows, seen_nb = seen_rows + (e - s), seen_nb + indices.size
+            yield s, e, indptr, indices
+            s = e
 
     def query(self, s: int, e: int):
         if self.tree is not None:
@@ -145,7 +156,9 @@ def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean",
 
     with LOCK, threadpool_limits(limits=1, user_api="blas"):
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-        search = _Searcher(X, eps, dt, threads, neighbour_budget)
+        from vecml_local.ml._parallel import effective_threads
+
+        search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget)
         n = search.n
         counts = np.zeros(n, dtype=np.int64)
         stored, total, keep = [], 0, True

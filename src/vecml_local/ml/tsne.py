@@ -97,14 +97,11 @@ def tsne_embed(X, *, max_samples: int = 2000, perplexity: float = 30.0, theta: f
     early = min(250, iters // 4)
     exact = theta == 0.0
     method = "bh" if exact or m < FFT_MIN_POINTS else "fft"
-    import os
-
     from openTSNE import TSNE
 
-    threads = max(1, int(num_threads))
-    cpus = os.cpu_count() or 1
-    if threads > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] >= cpus:
-        threads = 1
+    from vecml_local.ml._parallel import effective_threads
+
+    threads = effective_threads(num_threads)
     emb = TSNE(
         n_components=2, perplexity=perp, learning_rate=lr, early_exaggeration_iter=early,
         n_iter=max(iters - early, 1), theta=theta, metric=metric,
