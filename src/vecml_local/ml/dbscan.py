@@ -115,7 +115,7 @@ class _Searcher:
             indices = np.concatenate(lists) if e > s else np.zeros(0, np.int64)
             return indptr, indices.astype(np.int32) if self.n < 2**31 else indices  # half the memory
         if self.gemm is not None:
-            from vecml_local.ml._kernels import radius_count, radius_fill
+            from vecml_local.ml._dbscan_kernels import radius_count, radius_fill
 
             code, thr, Xt, xsq = self.gemm
             tile = int(max(8, min(256, 4_000_000 // max(self.n, 1))))
@@ -146,7 +146,7 @@ def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean",
     if threads < 1:
         raise BadRequest("num_threads must be >= 1")
     X = dist.check_matrix(X, dt)
-    from vecml_local.ml._kernels import border_block, number_clusters, union_block
+    from vecml_local.ml._dbscan_kernels import border_block, number_clusters, union_block
 
     from threadpoolctl import threadpool_limits
 

@@ -278,54 +278,10 @@ class _Runner:
             self._assign(C, labels, mind, False)
         return C, labels, it, 0
 
-    # -- Hamerly ------------------------------------------------------------------
     def hamerly(self, C):
-        from vecml_local.ml import _kernels as K
+        from vecml_local.ml.hamerly import run_hamerly
 
-        n = self.X.shape[0]
-        metric = self.space.metric
-        labels = np.empty(n, dtype=np.int32)
-        upper = np.empty(n)
-        lower = np.empty(n)
-        acc = self.space.update in ("mean", "unit_mean")
-        l2 = metric == 0
-
-        def scan(C, s, accumulate, init):
-            with _dynamic():
-                if l2:
-                    return K.hamerly_l2(self.X, self.xsq, C, labels, upper, lower, s, self.T, accumulate, init,
-                                        256)
-                if init:
-                    sm, cn = K.hamerly_init(self.X, C, metric, labels, upper, lower, self.T, accumulate)
-                    return sm, cn, self.X.shape[0], self.X.shape[0]
-                return K.hamerly_assign(self.X, C, metric, labels, upper, lower, s, self.T, accumulate)
-
-        s3, c2, _, _ = scan(C, np.zeros(C.shape[0]), acc, True)
-        sums, counts = s3.sum(0), c2.sum(0)
-        changed, scans, strict, it = n, n, False, 1
-        while True:
-            C_new = self._new_centres(C, sums, counts, labels)
-            diff = C_new.astype(np.float64) - C
-            shift = float((diff ** 2).sum())
-            p = K.centre_shifts(C, C_new, metric)
-            C = C_new
-            if changed == 0:
-                strict = True
-                break
-            if shift <= self.tol_abs or it >= self.max_iter:
-                break
-            it += 1
-            K.hamerly_move_bounds(labels, upper, lower, p)
-            s = K.centre_half_gaps(C, metric)
-            ds, dc, changed, sc = scan(C, s, acc, False)
-            scans += sc
-            counts = counts + dc.sum(0)
-            if acc:
-                sums = sums + ds.sum(0)
-        if not strict:
-            K.hamerly_move_bounds(labels, upper, lower, p)
-            scan(C, K.centre_half_gaps(C, metric), False, False)
-        return C, labels, it, int(scans)
+        return run_hamerly(self, C)
 
 
 def assign_to_centroids(X, centroids: np.ndarray, dist_type: str, *, num_threads: int = 4,
