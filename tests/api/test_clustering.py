@@ -168,3 +168,19 @@ def test_missing_collection_is_404(api: Api) -> None:
     status, body = api.call("train_kmeans", project_name="Q", collection_name="nope", cluster_model_name="m",
                             n_clusters=2)
     assert status == 404 and "does not exist" in body["error_message"]
+
+
+def test_small_collection_edges_and_growth(api: Api) -> None:
+    api.ok("create_project", project_name="S", application="test")
+    where = {"project_name": "S", "collection_name": "tiny"}
+    api.ok("init", **where, vector_type="dense", vector_dim=2)
+    api.wait(api.ok("add_data_batch", **where, data=[[0, 0], [0, 1], [5, 5]])["job_id"])
+    status, body = api.call("get_dbscan_kdist_plot", **where, k=5)
+    assert status == 400 and "k" in body["error_message"]
+    api.wait(api.ok("train_kmeans", **where, cluster_model_name="m", n_clusters=2)["job_id"], STATUS)
+    tsne = api.ok("compute_tsne_embeddings", **where, model_name="m")
+    assert tsne["num_points"] == 3
+    api.wait(api.ok("add_data_batch", **where, data=[[9, 9]])["job_id"])
+    status, body = api.call("compute_clustering_metrics", **where, model_name="m")
+    assert status == 400 and "train the model again" in body["error_message"]
+    assert len(api.ok("get_clustering_labels", **where, model_name="m")["labels"]) == 3
