@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from ..config import Settings
 from ..storage import Collection, Job, Model, Segment
+from .automl import AutomlService
 from .batches import UPLOAD_KIND, publish_batch
+from .clustering import ClusteringService
 from .collections import CollectionService
 from .context import ServiceContext, Tenant
 from .data import DataService
@@ -33,6 +35,10 @@ class Services:
         self.files = FileService(context)
         self.local = LocalService(context)
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
+        # Training services register their job handlers and status renderers here, before
+        # `start()` queues the jobs a restart left pending.
+        self.automl = AutomlService.install(self)
+        self.clustering = ClusteringService.install(self)
 
     def start(self) -> None:
         self.context.runner.fail_interrupted()
