@@ -27,7 +27,7 @@ from ..ml.automl import (
 )
 from ..ml.automl.labels import is_missing_label
 from ..names import check_name
-from ..storage import Collection, Job, Model
+from ..storage import Collection, Job, Model, Project
 from ..storage.repository import find_collection, find_model, get_collection, get_model, get_project
 from ..timefmt import format_minute_comma, now
 from .automl_data import (
@@ -185,8 +185,17 @@ class AutomlService:
     def _ready_model(self, tenant: Tenant, body: Any) -> tuple[Model, Collection]:
         name = check_name(body.model_name, "model_name")
         with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-            model = get_model(session, collection, FAMILY, name)
+            found = session.execute(  # one query on the hot path (predict); precise errors below
+                select(Model, Collection).join(Collection, Model.collection_id == Collection.id)
+                .join(Project, Collection.project_id == Project.id)
+                .where(Project.tenant == tenant.id, Project.name == body.project_name,
+                       Collection.name == body.collection_name, Model.family == FAMILY, Model.name == name)
+            ).first()
+            if found is not None:
+                model, collection = found
+            else:
+                collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
+                model = get_model(session, collection, FAMILY, name)
             if model.status == "training":
                 raise BadRequest(f"Model {name!r} is still training; poll get_automl_training_status")
             if model.status == "failed":
