@@ -2,15 +2,12 @@
 
 `get_automl_training_status` lives with the other status routes (api/jobs.py);
 training jobs get their documented fields from the renderer the AutoML service
-registers at start-up.
+registers when `Services` is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from starlette.requests import Request
 
 from ..schemas.automl import AutomlModelRequest, AutomlPredictRequest, TrainAutomlModelRequest
@@ -18,22 +15,11 @@ from ..schemas.common import CollectionRequest
 from ..services.automl import AutomlService
 from .deps import JSONBody, parse_call, request_schema, respond, services_of
 
-
-@asynccontextmanager
-async def _install(app: FastAPI) -> AsyncIterator[None]:
-    """The AutoML job handler and status renderer exist from start-up, so pending
-    training jobs run after a restart and old jobs keep their status fields."""
-    services = getattr(app.state, "services", None)
-    if services is not None:
-        AutomlService.install(services)
-    yield
-
-
-router = APIRouter(tags=["automl"], lifespan=_install)
+router = APIRouter(tags=["automl"])
 
 
 def automl_of(request: Request) -> AutomlService:
-    return AutomlService.install(services_of(request))
+    return services_of(request).automl
 
 
 @router.post("/train_automl_model", openapi_extra=request_schema(TrainAutomlModelRequest))
@@ -44,7 +30,7 @@ async def train_automl_model(request: Request) -> JSONBody:
 
 @router.post("/automl_predict", openapi_extra=request_schema(AutomlPredictRequest))
 async def automl_predict(request: Request) -> JSONBody:
-    tenant, body = await parse_call(request, AutomlPredictRequest)
+    tenant, body = await parse_call(request, AutomlPredictRequest, file_payload=True)
     return await respond(automl_of(request).automl_predict, tenant, body)
 
 
