@@ -27,11 +27,11 @@ def configure() -> None:
 
 
 def effective_threads(requested: int) -> int:
-    """`requested`, but 1 when the host's 1-minute load already exceeds its CPU count:
+    """`requested`, but 1 when the host's 1-minute load is 1.5x its CPU count or more:
     extra threads of libraries we do not control (joblib, OpenMP) then only add
-    contention (measured: 20-60% slower on a busy 2-CPU host)."""
+    contention (measured: 20-60% slower on a 2-CPU host at load 4-6)."""
     requested = max(1, int(requested))
     cpus = os.cpu_count() or 1
-    if requested > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] >= cpus:
+    if requested > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] >= 1.5 * cpus:
         return 1
     return min(requested, cpus)
