@@ -7,10 +7,7 @@ service registers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from starlette.requests import Request
 
 from ..schemas.clustering import (
@@ -26,25 +23,12 @@ from ..schemas.common import CollectionRequest
 from ..services.clustering import ClusteringService
 from .deps import JSONBody, parse_call, request_schema, respond, services_of
 
-
-
-@asynccontextmanager
-async def _install(app: FastAPI) -> AsyncIterator[None]:
-    """Runs inside the app's lifespan (FastAPI merges router lifespans): the clustering job
-    handler and status renderer exist from start-up, so a restarted server answers
-    `get_clustering_training_status` for old jobs with the clustering fields."""
-    services = getattr(app.state, "services", None)
-    if services is not None:
-        ClusteringService.install(services)
-    yield
-
-
-router = APIRouter(tags=["clustering"], lifespan=_install)
+router = APIRouter(tags=["clustering"])
 
 
 def clustering_of(request: Request) -> ClusteringService:
-    """The clustering service (installed on first use if the app did not install it)."""
-    return ClusteringService.install(services_of(request))
+    """The clustering service; `Services` installs it (job handler, status renderer)."""
+    return services_of(request).clustering
 
 
 @router.post("/train_kmeans", openapi_extra=request_schema(TrainKmeansRequest))
