@@ -6,9 +6,11 @@ from sqlalchemy import select
 
 from ..config import Settings
 from ..storage import Collection, Job, Model, Segment
-from .automl import AutomlService
+from .automl import AUTOML_KIND, AutomlService
+from .automl_data import render_automl_status
 from .batches import UPLOAD_KIND, publish_batch
 from .clustering import ClusteringService
+from .clustering_models import CLUSTERING_KIND, render_clustering_status
 from .collections import CollectionService
 from .context import ServiceContext, Tenant
 from .data import DataService
@@ -35,10 +37,13 @@ class Services:
         self.files = FileService(context)
         self.local = LocalService(context)
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
-        # Training services register their job handlers and status renderers here, before
-        # `start()` queues the jobs a restart left pending.
-        self.automl = AutomlService.install(self)
-        self.clustering = ClusteringService.install(self)
+        self.automl = AutomlService(context)
+        self.clustering = ClusteringService(context)
+        # Every job kind has its handler before `start()` queues what a restart left pending.
+        context.runner.register(AUTOML_KIND, self.automl.run_training_job)
+        context.runner.register(CLUSTERING_KIND, self.clustering.run_training_job)
+        self.jobs.register_renderer(AUTOML_KIND, render_automl_status)
+        self.jobs.register_renderer(CLUSTERING_KIND, render_clustering_status)
 
     def start(self) -> None:
         self.context.runner.fail_interrupted()

@@ -32,7 +32,7 @@ from ..storage.repository import find_collection, find_model, get_collection, ge
 from ..timefmt import format_minute_comma, now
 from .automl_data import (
     AUTOML_KIND, FAMILY, categorical_list, optional_name, parsed_table, positional_fallback,
-    render_automl_status, snapshot_table,
+    snapshot_table,
 )
 from .context import ServiceContext, Tenant
 from .files import UploadFields, read_inline_file
@@ -48,18 +48,6 @@ class AutomlService:
         # keyed by (model row id, training job id): SQLite may reuse a deleted row's id
         self._cache: OrderedDict[tuple[int, str], TrainedModel] = OrderedDict()
         self._lock = threading.Lock()
-
-    @classmethod
-    def install(cls, services: Any) -> "AutomlService":
-        """Attach to a `Services` once: job handler, status renderer, `services.automl`."""
-        existing = getattr(services, "automl", None)
-        if isinstance(existing, AutomlService):
-            return existing
-        service = cls(services.context)
-        services.context.runner.register(AUTOML_KIND, service.run_training_job)
-        services.jobs.register_renderer(AUTOML_KIND, render_automl_status)
-        services.automl = service
-        return service
 
     # -- training ------------------------------------------------------------
     def train_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:

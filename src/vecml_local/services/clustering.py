@@ -25,7 +25,7 @@ from ..storage.repository import find_model, get_collection, get_model
 from ..timefmt import format_minute, now
 from .clustering_models import (
     CLUSTERING_KIND, JOB_LABELS, as_float, as_int, dbscan_params, hdbscan_params, kmeans_params,
-    list_params, load_artifacts, render_clustering_status, save_artifacts,
+    list_params, load_artifacts, save_artifacts,
 )
 from .context import ServiceContext, Tenant
 
@@ -37,18 +37,6 @@ FAMILY = "clustering"
 class ClusteringService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
-
-    @classmethod
-    def install(cls, services: Any) -> "ClusteringService":
-        """Attach to a `Services` once: job handler, status renderer, `services.clustering`."""
-        existing = getattr(services, "clustering", None)
-        if isinstance(existing, ClusteringService):
-            return existing
-        service = cls(services.context)
-        services.context.runner.register(CLUSTERING_KIND, service.run_training_job)
-        services.jobs.register_renderer(CLUSTERING_KIND, render_clustering_status)
-        services.clustering = service
-        return service
 
     # -- training ------------------------------------------------------------
     def train_kmeans(self, tenant: Tenant, body: Any) -> dict[str, Any]:
