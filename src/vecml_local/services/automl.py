@@ -28,7 +28,9 @@ from ..ml.automl import (
 from ..ml.automl.labels import is_missing_label
 from ..names import check_name
 from ..storage import Collection, Job, Model, Project
-from ..storage.repository import find_collection, find_model, get_collection, get_model, get_project
+from ..storage.repository import (
+    check_model_ready, find_collection, find_model, get_collection, get_model, get_project,
+)
 from ..timefmt import format_minute_comma, now
 from .automl_data import (
     AUTOML_KIND, FAMILY, categorical_list, optional_name, parsed_table, positional_fallback,
@@ -184,12 +186,7 @@ class AutomlService:
             else:
                 collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
                 model = get_model(session, collection, FAMILY, name)
-            if model.status == "training":
-                raise BadRequest(f"Model {name!r} is still training; poll get_automl_training_status")
-            if model.status == "failed":
-                job = session.scalar(select(Job).where(Job.job_id == model.job_id))
-                reason = f": {job.error_message}" if job is not None and job.error_message else ""
-                raise BadRequest(f"Model {name!r} failed to train{reason}")
+            check_model_ready(session, model, "get_automl_training_status")
             session.expunge(model)
             session.expunge(collection)
             return model, collection

@@ -21,7 +21,7 @@ from ..jobs import JobContext, make_job_id
 from ..ml.distances import canonical_dist_type
 from ..names import check_name
 from ..storage import Collection, Job, Model
-from ..storage.repository import find_model, get_collection, get_model
+from ..storage.repository import check_model_ready, find_model, get_collection, get_model
 from ..timefmt import format_minute, now
 from .clustering_models import (
     CLUSTERING_KIND, JOB_LABELS, as_float, as_int, dbscan_params, hdbscan_params, kmeans_params,
@@ -32,6 +32,13 @@ from .context import ServiceContext, Tenant
 __all__ = ["ClusteringService"]
 
 FAMILY = "clustering"
+
+
+def _model_name(body: Any) -> str:
+    """`model_name` (or `cluster_model_name`) of a request about an existing model."""
+    if body.name is None:
+        raise BadRequest("model_name is required")
+    return check_name(body.name, "model_name")
 
 
 class ClusteringService:
@@ -109,18 +116,11 @@ class ClusteringService:
 
     # -- reading models ------------------------------------------------------
     def _ready_model(self, tenant: Tenant, body: Any) -> tuple[Model, Collection]:
-        if body.name is None:
-            raise BadRequest("model_name is required")
-        name = check_name(body.name, "model_name")
+        name = _model_name(body)
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
             model = get_model(session, collection, FAMILY, name)
-            if model.status == "training":
-                raise BadRequest(f"Model {name!r} is still training; poll get_clustering_training_status")
-            if model.status == "failed":
-                job = session.scalar(select(Job).where(Job.job_id == model.job_id))
-                reason = f": {job.error_message}" if job is not None and job.error_message else ""
-                raise BadRequest(f"Model {name!r} failed to train{reason}")
+            check_model_ready(session, model, "get_clustering_training_status")
             session.expunge(model)
             session.expunge(collection)
             return model, collection
@@ -175,9 +175,7 @@ class ClusteringService:
         return {"success": True, "model_infos": infos}
 
     def delete_clustering_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        if body.name is None:
-            raise BadRequest("model_name is required")
-        name = check_name(body.name, "model_name")
+        name = _model_name(body)
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
             model = get_model(session, collection, FAMILY, name)

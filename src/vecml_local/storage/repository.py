@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
 from .tables import Collection, Job, Model, Project
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "get_model",
     "find_model",
     "get_job",
+    "check_model_ready",
 ]
 
 
@@ -68,3 +69,13 @@ def get_job(session: Session, tenant: str, job_id: str) -> Job:
     if job is None:
         raise NotFound(f"Job {job_id!r} does not exist")
     return job
+
+
+def check_model_ready(session: Session, model: Model, status_endpoint: str) -> None:
+    """400 unless the model finished training; a failed one says why its job failed."""
+    if model.status == "training":
+        raise BadRequest(f"Model {model.name!r} is still training; poll {status_endpoint}")
+    if model.status == "failed":
+        job = session.scalar(select(Job).where(Job.job_id == model.job_id))
+        reason = f": {job.error_message}" if job is not None and job.error_message else ""
+        raise BadRequest(f"Model {model.name!r} failed to train{reason}")
