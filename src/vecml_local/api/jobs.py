@@ -5,29 +5,25 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from ..schemas.common import KeyedRequest
+from ..schemas.common import JobRequest
 from .deps import JSONBody, parse_call, request_schema, respond, services_of
 
 router = APIRouter(tags=["jobs"])
 
 
-class JobStatusRequest(KeyedRequest):
-    job_id: object = None
-
-
-@router.post("/get_upload_data_status", openapi_extra=request_schema(JobStatusRequest))
+@router.post("/get_upload_data_status", openapi_extra=request_schema(JobRequest))
 async def get_upload_data_status(request: Request) -> JSONBody:
-    tenant, body = await parse_call(request, JobStatusRequest)
+    tenant, body = await parse_call(request, JobRequest)
     return await respond(services_of(request).jobs.get_status, tenant, body.job_id)
 
 
-@router.post("/get_automl_training_status", openapi_extra=request_schema(JobStatusRequest))
+@router.post("/get_automl_training_status", openapi_extra=request_schema(JobRequest))
 async def get_automl_training_status(request: Request) -> JSONBody:
-    tenant, body = await parse_call(request, JobStatusRequest)
+    tenant, body = await parse_call(request, JobRequest)
     return await respond(services_of(request).jobs.get_status, tenant, body.job_id)
 
 
-@router.post("/get_clustering_training_status", openapi_extra=request_schema(JobStatusRequest))
+@router.post("/get_clustering_training_status", openapi_extra=request_schema(JobRequest))
 async def get_clustering_training_status(request: Request) -> JSONBody:
-    tenant, body = await parse_call(request, JobStatusRequest)
+    tenant, body = await parse_call(request, JobRequest)
     return await respond(services_of(request).jobs.get_status, tenant, body.job_id)

@@ -27,4 +27,6 @@ class CollectionRequest(ProjectRequest):
 
 
 class JobRequest(KeyedRequest):
-    job_id: str
+    # Not `str`: a missing or odd job id must get the "does not exist" answer with
+    # `status: "failed"` (so pollers stop), not a schema error.
+    job_id: object = None
