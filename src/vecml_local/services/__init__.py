@@ -14,7 +14,7 @@ from .clustering_models import CLUSTERING_KIND, render_clustering_status
 from .collections import CollectionService
 from .context import ServiceContext, Tenant
 from .data import DataService
-from .files import FileService
+from .files import LABEL_KIND, FileService, attach_labels
 from .jobs import JobService
 from .local import LocalService
 from .projects import ProjectService
@@ -36,10 +36,11 @@ class Services:
         self.jobs = JobService(context)
         self.files = FileService(context)
         self.local = LocalService(context)
-        context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
         self.automl = AutomlService(context)
         self.clustering = ClusteringService(context)
         # Every job kind has its handler before `start()` queues what a restart left pending.
+        context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
+        context.runner.register(LABEL_KIND, lambda job: attach_labels(context, job))
         context.runner.register(AUTOML_KIND, self.automl.run_training_job)
         context.runner.register(CLUSTERING_KIND, self.clustering.run_training_job)
         self.jobs.register_renderer(AUTOML_KIND, render_automl_status)

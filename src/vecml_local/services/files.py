@@ -229,7 +229,6 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
 class FileService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
-        context.runner.register(LABEL_KIND, lambda job: attach_labels(context, job))
 
     # -- uploads -------------------------------------------------------------
     def upload(self, tenant: Tenant, project_name: str, collection_name: str, fields: UploadFields) -> dict[str, Any]:
