@@ -35,14 +35,18 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
     acc = runner.space.update in ("mean", "unit_mean")
     l2 = metric == 0
 
-    def scan(C, s, accumulate, init):
+    def scan(C, p, accumulate, init):
+        """One assignment pass after the centres moved by p (bounds follow first)."""
+        s = K.centre_half_gaps(C, metric)
         with _dynamic():
             if l2:
-                return K.hamerly_l2(runner.X, runner.xsq, C, labels, upper, lower, s, runner.T, accumulate, init,
-                                    256)
+                return K.hamerly_l2(runner.X, runner.xsq, C, labels, upper, lower, s, p, runner.T, accumulate,
+                                    init, 256)
             if init:
                 sm, cn = K.hamerly_init(runner.X, C, metric, labels, upper, lower, runner.T, accumulate)
                 return sm, cn, runner.X.shape[0], runner.X.shape[0]
+        K.hamerly_move_bounds(labels, upper, lower, p)
+        with _dynamic():
             return K.hamerly_assign(runner.X, C, metric, labels, upper, lower, s, runner.T, accumulate)
 
     s3, c2, _, _ = scan(C, np.zeros(C.shape[0]), acc, True)
@@ -60,14 +64,11 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
         if shift <= runner.tol_abs or it >= runner.max_iter:
             break
         it += 1
-        K.hamerly_move_bounds(labels, upper, lower, p)
-        s = K.centre_half_gaps(C, metric)
-        ds, dc, changed, sc = scan(C, s, acc, False)
+        ds, dc, changed, sc = scan(C, p, acc, False)
         scans += sc
         counts = counts + dc.sum(0)
         if acc:
             sums = sums + ds.sum(0)
     if not strict:
-        K.hamerly_move_bounds(labels, upper, lower, p)
-        scan(C, K.centre_half_gaps(C, metric), False, False)
+        scan(C, p, False, False)
     return C, labels, it, int(scans)
