@@ -98,7 +98,7 @@ def _argmin2(b1, b2, bj, v, j):
 
 
 @njit(parallel=True, cache=True)
-def lloyd_assign_direct(X, C, metric, labels, mind, n_threads, accumulate):
+def lloyd_assign_direct(X, C, metric, labels, n_threads, accumulate):
     """Nearest centre of every row by direct loops; optional per-thread sums/counts.
 
     Returns (sums (T,k,d) float64, counts (T,k) int64, n_changed).
@@ -124,7 +124,6 @@ def lloyd_assign_direct(X, C, metric, labels, mind, n_threads, accumulate):
             if labels[i] != bj:
                 changed[t] += 1
             labels[i] = bj
-            mind[i] = best
             counts[t, bj] += 1
             if accumulate:
                 for c in range(d):
@@ -133,7 +132,7 @@ def lloyd_assign_direct(X, C, metric, labels, mind, n_threads, accumulate):
 
 
 @njit(parallel=True, cache=True)
-def lloyd_assign_gemm(X, xsq, C, metric, labels, mind, n_threads, accumulate, chunk):
+def lloyd_assign_gemm(X, C, metric, labels, n_threads, accumulate, chunk):
     """Assignment through BLAS in row chunks, each thread on its own rows.
 
     metric 0: squared Euclidean |x|^2 - 2 x.c + |c|^2; metric 3: -x.c.
@@ -171,7 +170,6 @@ def lloyd_assign_gemm(X, xsq, C, metric, labels, mind, n_threads, accumulate, ch
                 if labels[i] != bj:
                     changed[t] += 1
                 labels[i] = bj
-                mind[i] = max(best + xsq[i], 0.0) if metric == 0 else best
                 counts[t, bj] += 1
                 if accumulate:
                     for c in range(d):

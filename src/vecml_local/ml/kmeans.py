@@ -209,14 +209,14 @@ class _Runner:
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
 
     # -- shared pieces -------------------------------------------------------
-    def _assign(self, C, labels, mind, accumulate):
+    def _assign(self, C, labels, accumulate):
         from vecml_local.ml import _kernels as K
 
         with _dynamic():
             if self.use_gemm:
-                return K.lloyd_assign_gemm(self.X, self.xsq, C, self.space.metric, labels, mind, self.T,
+                return K.lloyd_assign_gemm(self.X, C, self.space.metric, labels, self.T,
                                            accumulate, 256)
-            return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, mind, self.T, accumulate)
+            return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, self.T, accumulate)
 
     def _new_centres(self, C_old, sums, counts, labels):
         from vecml_local.ml import _kernels as K
@@ -260,12 +260,11 @@ class _Runner:
     def lloyd(self, C):
         n = self.X.shape[0]
         labels = np.full(n, -1, dtype=np.int32)
-        mind = np.empty(n)
         acc = self.space.update in ("mean", "unit_mean")
         strict = False
         it = 0
         for it in range(1, self.max_iter + 1):
-            sums, counts, changed = self._assign(C, labels, mind, acc)
+            sums, counts, changed = self._assign(C, labels, acc)
             C_new = self._new_centres(C, sums.sum(0), counts.sum(0), labels)
             shift = float(((C_new.astype(np.float64) - C) ** 2).sum())
             C = C_new
@@ -275,7 +274,7 @@ class _Runner:
             if shift <= self.tol_abs:
                 break
         if not strict:
-            self._assign(C, labels, mind, False)
+            self._assign(C, labels, False)
         return C, labels, it, 0
 
     def hamerly(self, C):
@@ -308,10 +307,9 @@ def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # typ
         P = _parts(e - s, C.shape[0], d, T)
         with _dynamic():
             if space.metric in _GEMM_METRICS:
-                xsq = np.einsum("ij,ij->i", B, B).astype(np.float32)
-                K.lloyd_assign_gemm(B, xsq, C, space.metric, lab, mind, P, False, 256)
+                K.lloyd_assign_gemm(B, C, space.metric, lab, P, False, 256)
             else:
-                K.lloyd_assign_direct(B, C, space.metric, lab, mind, P, False)
+                K.lloyd_assign_direct(B, C, space.metric, lab, P, False)
         K.exact_min_dist(B, C, lab, space.metric, mind)
         labels[s:e] = lab
         total += float(mind.sum())
