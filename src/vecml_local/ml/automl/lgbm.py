@@ -58,15 +58,16 @@ def base_params(task: str, n_classes: int, num_threads: int, seed: int) -> dict[
     }
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray, cat_idx: list[int], reference=None, keep_raw: bool = False):
-    """A LightGBM Dataset; every configuration shares these binning settings."""
+def make_dataset(x: np.ndarray, y: np.ndarray, cat_idx: list[int], reference=None, keep_raw: bool = False,
+                 max_bin: int = 255):
+    """A LightGBM Dataset; the configurations of one search share its binning."""
     import lightgbm as lgb
 
     return lgb.Dataset(
         x,
         label=y,
         categorical_feature=cat_idx or "auto",
-        params={"verbosity": -1, "feature_pre_filter": False, "max_bin": 255},
+        params={"verbosity": -1, "feature_pre_filter": False, "max_bin": max_bin},
         reference=reference,
         free_raw_data=not keep_raw,
     )

@@ -43,22 +43,26 @@ class Problem:
     def classification(self) -> bool:
         return self.task == "classification"
 
+    max_bin: int = 255  # histogram bins per feature, for every LightGBM fit of this problem
     _full: Any = None
 
     def full_dataset(self):
         """The LightGBM Dataset of all rows, binned once (folds use subsets of it)."""
         if self._full is None:
-            self._full = make_dataset(self.x, self.y, self.cat_idx, keep_raw=True).construct()
+            self._full = make_dataset(self.x, self.y, self.cat_idx, keep_raw=True, max_bin=self.max_bin).construct()
         return self._full
 
     def lgb_train_valid(self, tr: np.ndarray, te: np.ndarray | None, salt: int):
-        """Train (and validation) sets for row positions: subsets of the shared
-        Dataset without augmentation, fresh Datasets of augmented rows otherwise."""
+        """LightGBM train (and validation) Datasets for row positions: subsets of the
+        shared Dataset without augmentation, fresh Datasets of augmented rows otherwise."""
         if self.augmentation == "off":
             full = self.full_dataset()
             return full.subset(np.sort(tr)), (full.subset(np.sort(te)) if te is not None else None)
         xt, yt = self.augmented(self.x[tr], self.y[tr], self.n_numeric, salt)
-        return (xt, yt), ((self.x[te], self.y[te]) if te is not None else None)
+        train = make_dataset(xt, yt, self.cat_idx, max_bin=self.max_bin)
+        valid = (make_dataset(self.x[te], self.y[te], self.cat_idx, reference=train, max_bin=self.max_bin)
+                 if te is not None else None)
+        return train, valid
 
     def augmented(self, x: np.ndarray, y: np.ndarray, n_numeric: int, salt: int) -> tuple[np.ndarray, np.ndarray]:
         return augment(

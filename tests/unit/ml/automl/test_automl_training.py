@@ -152,3 +152,22 @@ def test_degenerate_inputs(wine):
         train_model(as_table(x[:3]), as_labels(y[:3]), task_type="clustering", training_mode="balanced")
     with pytest.raises(BadRequest, match="data_augmentation"):
         train_model(as_table(x[:3]), as_labels(y[:3]), task_type="classification", training_mode="balanced", data_augmentation="max")
+
+
+def test_high_speed_on_large_data_uses_a_holdout_and_coarse_bins():
+    """Above 20,000 rows high_speed fits once on 80 %, stops early on 10 % and reports
+    the metric on the other 10 %; then refits on all rows with the same 63-bin binning."""
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(30_000, 12, n_informative=6, random_state=3)  # 22,500 training rows
+    tr, te = split(len(y), 0)
+    model = train_model(as_table(x[tr]), as_labels(y[tr]), task_type="classification",
+                        training_mode="high_speed", data_augmentation="low")
+    assert model.info["validation"] == "holdout"
+    [member] = model.info["members"]
+    assert "use_quantized_grad" not in member["params"]
+    preds, proba = model.predict_with_proba(as_table(x[te]))
+    test = compute_metrics("classification", y[te], preds, proba, model.classes)
+    assert test["accuracy"] >= 0.9 and model.validation_metric["accuracy"] >= 0.9
+    text = model.members[0].booster.model_to_string()
+    assert "[max_bin: 63]" in text
