@@ -76,6 +76,21 @@ def test_train_status_predict_importance_list_delete(api: Api, cancer) -> None: 
     assert code == 404 and "does not exist" in body["error_message"]
 
 
+def test_deleting_a_model_while_it_trains_cancels_the_job(api: Api, cancer, client) -> None:  # type: ignore[no-untyped-def]
+    where = {"project_name": "P", "collection_name": "train", "model_name": "m"}
+    models_dir = client.app.state.services.context.files.models
+    before = set(models_dir.iterdir()) if models_dir.exists() else set()
+    job = api.ok("train_automl_model", **where, training_mode="balanced", task_type="classification",
+                 label_attribute="label")
+    assert api.ok("delete_automl_model", **where) == {"success": True}
+    assert client.app.state.services.context.runner.wait_idle(120)
+    code, status = api.call(STATUS, job_id=job["job_id"])
+    assert status["status"] == "failed" and "Cancelled: model 'm' was deleted" in status["error_message"], status
+    code, body = api.call("get_model_validation_metric", **where)
+    assert code == 404 and "does not exist" in body["error_message"]
+    assert set(models_dir.iterdir()) <= before  # the files the job wrote after the delete are gone too
+
+
 def test_inline_csv_by_header_name_with_probabilities(api: Api, cancer) -> None:  # type: ignore[no-untyped-def]
     x, y, size = cancer
     assert train(api, categorical_features=["size"], data_augmentation="low")[1]["status"] == "finished"

@@ -27,7 +27,7 @@ from ..ml.automl import (
 )
 from ..ml.automl.labels import is_missing_label
 from ..names import check_name
-from ..storage import Collection, Job, Model, Project
+from ..storage import Collection, Model, Project
 from ..storage.repository import (
     check_model_ready, find_collection, find_model, get_collection, get_model, get_project,
 )
@@ -38,6 +38,7 @@ from .automl_data import (
 )
 from .context import ServiceContext, Tenant
 from .files import UploadFields, read_inline_file
+from .models import delete_model
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
 
@@ -156,6 +157,7 @@ class AutomlService:
             with self.context.db.session() as session:
                 row = session.get(Model, model_id)
                 if row is None:
+                    self.context.files.remove_model(model_id)
                     raise BadRequest("The model was deleted during training")
                 row.status, row.info = "ready", info
                 result: dict[str, Any] = {"validation_metric": model.validation_metric}
@@ -243,15 +245,7 @@ class AutomlService:
 
     def delete_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
         name = check_name(body.model_name, "model_name")
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-            model = get_model(session, collection, FAMILY, name)
-            jobs = session.scalars(select(Job).where(Job.job_id == model.job_id)).all()
-            self.context.runner.cancel(session, jobs, f"Cancelled: model {name!r} was deleted")
-            model_id = model.id
-            session.delete(model)
-        self._forget(model_id)
-        self.context.files.remove_model(model_id)
+        self._forget(delete_model(self.context, tenant, body.project_name, body.collection_name, FAMILY, name))
         return {"success": True}
 
     # -- prediction ----------------------------------------------------------

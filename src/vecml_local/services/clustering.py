@@ -20,7 +20,7 @@ from ..errors import AlreadyExists, BadRequest
 from ..jobs import JobContext, make_job_id
 from ..ml.distances import canonical_dist_type
 from ..names import check_name
-from ..storage import Collection, Job, Model
+from ..storage import Collection, Model
 from ..storage.repository import check_model_ready, find_model, get_collection, get_model
 from ..timefmt import format_minute, now
 from .clustering_models import (
@@ -28,6 +28,7 @@ from .clustering_models import (
     list_params, load_artifacts, save_artifacts,
 )
 from .context import ServiceContext, Tenant
+from .models import delete_model
 
 __all__ = ["ClusteringService"]
 
@@ -175,15 +176,7 @@ class ClusteringService:
         return {"success": True, "model_infos": infos}
 
     def delete_clustering_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        name = _model_name(body)
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-            model = get_model(session, collection, FAMILY, name)
-            jobs = session.scalars(select(Job).where(Job.job_id == model.job_id)).all()
-            self.context.runner.cancel(session, jobs, f"Cancelled: model {name!r} was deleted")
-            model_id = model.id
-            session.delete(model)
-        self.context.files.remove_model(model_id)
+        delete_model(self.context, tenant, body.project_name, body.collection_name, FAMILY, _model_name(body))
         return {"success": True, "status": "finished", "error_code": "Success"}
 
     # -- analysis ------------------------------------------------------------
