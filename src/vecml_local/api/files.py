@@ -16,22 +16,11 @@ from .deps import JSONBody, parse_call, request_schema, respond, services_of
 router = APIRouter(tags=["files"])
 
 
-def _fields(body: UploadRequest) -> UploadFields:
-    payload, field = body.payload_and_field()
-    return UploadFields(
-        payload=payload, payload_field=field, file_format=body.file_format,
-        has_field_names=body.has_field_names, vector_type=body.vector_type,
-        vector_data_field_name=body.vector_data_field_name, categorical_features=body.categorical_features,
-        vector_attributes=body.vector_attributes, binary_dtype=body.binary_dtype, binary_dim=body.binary_dim,
-        compression_type=body.compression_type, checksum=body.checksum,
-    )
-
-
 @router.post("/upload", openapi_extra=request_schema(UploadRequest))
 async def upload(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, UploadRequest, file_payload=True)
     return await respond(
-        services_of(request).files.upload, tenant, body.project_name, body.collection_name, _fields(body)
+        services_of(request).files.upload, tenant, body.project_name, body.collection_name, UploadFields.from_request(body)
     )
 
 
@@ -39,7 +28,7 @@ async def upload(request: Request) -> JSONBody:
 async def upload_automl_X(request: Request) -> JSONBody:  # noqa: N802 - the documented name
     tenant, body = await parse_call(request, UploadAutomlXRequest, file_payload=True)
     return await respond(
-        services_of(request).files.upload, tenant, body.project_name, body.collection_name, _fields(body)
+        services_of(request).files.upload, tenant, body.project_name, body.collection_name, UploadFields.from_request(body)
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vecml_local.ml._kernels import _argmin2, _dist, _row_dists, _true_dist  # noqa: F401  (used in jitted code)
+from vecml_local.ml._kernels import _argmin2, _row_dists, _true_dist
 
 
 @njit(cache=True)

@@ -250,15 +250,15 @@ class AutomlService:
 
     # -- prediction ----------------------------------------------------------
     def automl_predict(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        row, collection = self._ready_model(tenant, body)
+        row, _ = self._ready_model(tenant, body)
         model = self._trained(row)
         label = row.params.get("label_attribute", "")
         dataset = optional_name(body.prediction_dataset, "prediction_dataset")
-        payload, field = body.payload_and_field()
+        payload, _ = body.payload_and_field()
         if dataset is not None:
             table, truth = self._dataset_rows(tenant, body.project_name, dataset, model, label)
         elif payload is not None:
-            table, truth = self._file_rows(body, payload, field, model, label, collection)
+            table, truth = self._file_rows(body, model, label)
         else:
             raise BadRequest("prediction data is required: prediction_dataset, or an inline file in file_data (or X)")
         table = positional_fallback(table, model.numeric_names)
@@ -288,13 +288,10 @@ class AutomlService:
                                   "prediction_dataset")
         return table, snapshot.attributes.get(label)
 
-    def _file_rows(self, body: Any, payload: Any, field: str, model: TrainedModel, label: str, collection: Collection):
-        fields = UploadFields(
-            payload=payload, payload_field=field, file_format=body.file_format or "csv",
-            has_field_names=body.has_field_names, vector_type=body.vector_type,
-            vector_data_field_name=body.vector_data_field_name, categorical_features=model.categorical_names,
-            vector_attributes=[label] if label else [], binary_dtype=body.binary_dtype,
-            binary_dim=body.binary_dim, compression_type=body.compression_type, checksum=body.checksum,
+    def _file_rows(self, body: Any, model: TrainedModel, label: str):
+        fields = UploadFields.from_request(
+            body, file_format=body.file_format or "csv", categorical_features=model.categorical_names,
+            vector_attributes=[label] if label else [],
         )
         inline = read_inline_file(self.context, fields)
         table, attributes = parsed_table(inline.table, len(model.numeric_names))

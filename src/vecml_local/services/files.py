@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +54,15 @@ class UploadFields:
     binary_dim: Any = None
     compression_type: Any = None
     checksum: Any = None
+
+    @classmethod
+    def from_request(cls, body: Any, **overrides: Any) -> "UploadFields":
+        """The fields of a request object that carries them (same names) and has
+        `payload_and_field()`; `overrides` replace individual values."""
+        payload, field = body.payload_and_field()
+        values = {f.name: getattr(body, f.name, None) for f in dataclass_fields(cls)}
+        values.update(payload=payload, payload_field=field, **overrides)
+        return cls(**values)
 
 
 @dataclass
