@@ -80,15 +80,24 @@ def _merge(existing: list[Any] | None, new: list[str]) -> list[str]:
     return merged
 
 
+def collection_of_job(context: ServiceContext, session: Any, collection_id: int, what: str,
+                      discard: str | None = None) -> Collection:
+    """The job's collection; if it was deleted meanwhile, drop the staged files
+    (`discard` token) and fail the job saying what could not be done."""
+    collection = session.get(Collection, collection_id)
+    if collection is None:
+        if discard is not None:
+            context.files.discard(discard)
+        raise BadRequest(f"The collection was deleted before {what}")
+    return collection
+
+
 def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     """Job handler for UPLOAD_KIND."""
     payload = job.payload
     token, collection_id = payload["token"], payload["collection_id"]
     with context.db.session() as session:
-        collection = session.get(Collection, collection_id)
-        if collection is None:
-            context.files.discard(token)
-            raise BadRequest("The collection was deleted before the upload was stored")
+        collection = collection_of_job(context, session, collection_id, "the upload was stored", discard=token)
         stored = context.snapshots.live_ids(session, collection)
     staged_ids = context.files.read_staged_ids(token)
     try:
@@ -99,9 +108,7 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     context.files.publish(token, collection_id)
     result = {"num_vectors": len(staged_ids), "warnings": payload.get("warnings", [])}
     with context.db.session() as session:
-        collection = session.get(Collection, collection_id)
-        if collection is None:
-            raise BadRequest("The collection was deleted before the upload was stored")
+        collection = collection_of_job(context, session, collection_id, "the upload was stored")
         session.add(
             Segment(collection_id=collection_id, kind="vectors", directory=token,
                     num_rows=len(staged_ids), created_at=now())

@@ -30,7 +30,7 @@ from ..names import check_name
 from ..storage import Collection, Project, Segment
 from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import now
-from .batches import Batch, submit_batch
+from .batches import Batch, collection_of_job, submit_batch
 from .context import ServiceContext, Tenant
 
 __all__ = ["FileService", "LABEL_KIND", "InlineFile", "UploadFields", "read_inline_file", "attach_labels"]
@@ -207,26 +207,21 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     staged = context.files.read_staged(token)
     values = staged.attributes.get(name, [])
     with context.db.session() as session:
-        collection = session.get(Collection, collection_id)
-        if collection is None:
-            context.files.discard(token)
-            raise BadRequest("The collection was deleted before the labels were attached")
-        snapshot = context.snapshots.read(session, collection)
-    if len(values) > snapshot.num_rows:
+        collection = collection_of_job(context, session, collection_id, "the labels were attached", discard=token)
+        stored = context.snapshots.ordered_ids(session, collection)
+    if len(values) > len(stored):
         context.files.discard(token)
         raise BadRequest(
             f"the label file has {len(values)} values but collection {collection.name!r} has "
-            f"{snapshot.num_rows} vectors; no label was attached"
+            f"{len(stored)} vectors; no label was attached"
         )
-    ids = snapshot.ids[: len(values)].tolist()
+    ids = stored[: len(values)].tolist()
     segment = context.files.stage(ids=ids, attributes={name: values})
     context.files.discard(token)
     context.files.publish(segment, collection_id)
     result = {"num_vectors_parsed": len(values), "num_vectors_labelled": len(values), "label_name": name}
     with context.db.session() as session:
-        collection = session.get(Collection, collection_id)
-        if collection is None:
-            raise BadRequest("The collection was deleted before the labels were attached")
+        collection = collection_of_job(context, session, collection_id, "the labels were attached")
         session.add(Segment(collection_id=collection_id, kind="attributes", directory=segment,
                             num_rows=len(ids), created_at=now()))
         names = list(collection.attribute_names or [])

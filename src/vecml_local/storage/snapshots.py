@@ -134,6 +134,33 @@ class SnapshotReader:
             self._ids[collection.id] = (seen, frozen)
         return frozen
 
+    def ordered_ids(self, session: Session, collection: Collection) -> np.ndarray:
+        """The live string ids in storage order (the rows of `read`), without loading vectors."""
+        rows = session.execute(
+            select(Segment.id, Segment.directory)
+            .where(Segment.collection_id == collection.id, Segment.kind == "vectors")
+            .order_by(Segment.id)
+        ).all()
+        parts = [self.files.read_ids(collection.id, row.directory) for row in rows]
+        ids = np.empty(sum(len(part) for part in parts), dtype=object)
+        ids[:] = [sid for part in parts for sid in part]
+        deleted = self._deleted(session, collection)
+        if not deleted:
+            return ids
+        row_segments = np.concatenate([np.full(len(part), row.id, dtype=np.int64) for row, part in zip(rows, parts)])
+        return ids[_live_rows(ids, row_segments, deleted)]
+
+    @staticmethod
+    def _deleted(session: Session, collection: Collection) -> dict[str, int]:
+        """Deleted id -> the last segment its deletion hides (newer segments may hold it again)."""
+        return dict(
+            session.execute(
+                select(DeletedId.string_id, func.max(DeletedId.up_to_segment))
+                .where(DeletedId.collection_id == collection.id)
+                .group_by(DeletedId.string_id)
+            ).all()
+        )
+
     def _build(self, session: Session, collection: Collection) -> CollectionSnapshot:
         segments = session.scalars(
             select(Segment).where(Segment.collection_id == collection.id).order_by(Segment.id)
@@ -175,13 +202,7 @@ class SnapshotReader:
         )
         for patch in patches:
             self._apply_patch(snapshot, patch.ids, patch.attributes)
-        deleted = dict(
-            session.execute(
-                select(DeletedId.string_id, func.max(DeletedId.up_to_segment))
-                .where(DeletedId.collection_id == collection.id)
-                .group_by(DeletedId.string_id)
-            ).all()
-        )
+        deleted = self._deleted(session, collection)
         if not deleted:
             return snapshot
         row_segments = np.concatenate(segment_of_row) if segment_of_row else np.zeros(0, np.int64)
@@ -205,11 +226,7 @@ class SnapshotReader:
     def _without(
         snapshot: CollectionSnapshot, deleted: dict[str, int], row_segments: np.ndarray
     ) -> CollectionSnapshot:
-        keep = np.fromiter(
-            (deleted.get(sid, 0) < seg for sid, seg in zip(snapshot.ids, row_segments)),
-            dtype=bool,
-            count=snapshot.num_rows,
-        )
+        keep = _live_rows(snapshot.ids, row_segments, deleted)
         return CollectionSnapshot(
             collection_id=snapshot.collection_id,
             vector_type=snapshot.vector_type,
@@ -218,3 +235,10 @@ class SnapshotReader:
             attributes={name: column[keep] for name, column in snapshot.attributes.items()},
             column_names=snapshot.column_names,
         )
+
+
+def _live_rows(ids: np.ndarray, row_segments: np.ndarray, deleted: dict[str, int]) -> np.ndarray:
+    """Mask of the rows no deletion hides (a deletion hides its id in segments up to its mark)."""
+    return np.fromiter(
+        (deleted.get(sid, 0) < seg for sid, seg in zip(ids, row_segments)), dtype=bool, count=len(ids)
+    )

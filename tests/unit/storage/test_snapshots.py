@@ -51,6 +51,8 @@ def test_rows_in_order_with_patches_and_tombstones(tmp_path: Path) -> None:
     assert snap.attributes["y"].tolist() == [None, None, "z"]
     assert snap.attributes["label"].tolist() == ["L0", None, "L1"]
     assert snap.column_names == ["column 1", "column 2"]
+    with db.session() as session:  # the same rows without reading any vector
+        assert reader.ordered_ids(session, session.get(Collection, cid)).tolist() == ["a", "b", "c"]
 
     with db.session() as session:
         session.add(DeletedId(collection_id=cid, string_id="b", up_to_segment=3))
@@ -59,6 +61,8 @@ def test_rows_in_order_with_patches_and_tombstones(tmp_path: Path) -> None:
         snap = reader.read(session, session.get(Collection, cid))
     assert snap.ids.tolist() == ["a", "c", "b"]
     assert snap.vectors.tolist() == [[1, 2], [5, 6], [7, 8]]
+    with db.session() as session:
+        assert reader.ordered_ids(session, session.get(Collection, cid)).tolist() == ["a", "c", "b"]
 
 
 def test_sparse_segments_stack_to_the_collection_dim(tmp_path: Path) -> None:
