@@ -109,6 +109,23 @@ def test_delete_data_hides_rows_and_allows_reinsert(api: Api, collection) -> Non
     assert status == 404 and "does not exist" in body["error_message"]
 
 
+def test_concurrent_deletes_of_one_id_count_once(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    _add(api, data=[[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]], string_ids=["a", "b", "c"])
+    start = threading.Barrier(8)
+
+    def delete() -> int:
+        start.wait(timeout=30)
+        return api.call("delete_data", project_name="P", collection_name="c", string_ids=["a"])[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(lambda _: delete(), range(8)))
+    assert codes == [200] + [404] * 7
+    assert api.ok("get_collection_info", project_name="P", collection_name="c")["num_vectors"] == 2
+
+
 def test_init_errors(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
     status, body = api.call("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=4)
     assert status == 409 and "already exists" in body["error_message"]

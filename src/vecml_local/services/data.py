@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,7 @@ def _vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
 class DataService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
+        self._delete_lock = threading.Lock()  # deletes check-then-write; two at once must not both count
 
     def add_data_batch(
         self, tenant: Tenant, project_name: str, collection_name: str,
@@ -116,8 +118,20 @@ class DataService:
     def delete_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
         self._locate(tenant, project_name, collection_name, string_ids)
         unique = list(dict.fromkeys(string_ids))
-        with self.context.db.session() as session:
+        with self._delete_lock, self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
+            if not self.context.db.is_sqlite:  # other server processes: the row lock serialises them
+                session.refresh(collection, with_for_update=True)
+            last_vectors = session.scalar(
+                select(func.max(Segment.id)).where(Segment.collection_id == collection.id, Segment.kind == "vectors")
+            ) or 0
+            gone = session.scalar(  # deleted since `_locate` looked, by a concurrent call
+                select(DeletedId.string_id).where(
+                    DeletedId.collection_id == collection.id, DeletedId.string_id.in_(unique),
+                    DeletedId.up_to_segment >= last_vectors).limit(1)
+            )
+            if gone is not None:
+                raise NotFound(f"string_id {gone!r} does not exist in collection {collection_name!r}")
             last_segment = session.scalar(
                 select(func.max(Segment.id)).where(Segment.collection_id == collection.id)
             ) or 0
