@@ -223,7 +223,9 @@ def mode_update(X, labels, k, n_values):
 
 @njit(parallel=True, cache=True)
 def pp_pots(X, cand, closest, metric, n_threads):
-    """k-means++: summed min(closest, d(x, candidate)) for each candidate, no (n, m) temporary."""
+    """k-means++: summed min(closest, d(x, candidate)) per thread part and candidate, (T, m).
+
+    No (n, m) temporary; the caller sums the parts."""
     n, d = X.shape
     m = cand.shape[0]
     T = n_threads
@@ -241,11 +243,7 @@ def pp_pots(X, cand, closest, metric, n_threads):
             for a in range(m):
                 mine[a] += acc[a] if acc[a] < ci else ci
         pots[t] = mine
-    out = np.zeros(m)
-    for t in range(T):
-        for a in range(m):
-            out[a] += pots[t, a]
-    return out
+    return pots
 
 
 @njit(parallel=True, cache=True)
@@ -280,11 +278,7 @@ def pp_pots_l2(X, xsq, cand, closest, n_threads, chunk):
                     v = max(np.float64(xsq[i]) + csq[a] - 2.0 * np.float64(dots[r, a]), 0.0)
                     mine[a] += min(v, ci)
         pots[t] = mine
-    out = np.zeros(m)
-    for t in range(T):
-        for a in range(m):
-            out[a] += pots[t, a]
-    return out
+    return pots
 
 
 @njit(parallel=True, cache=True)

@@ -157,10 +157,10 @@ def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: i
         cand = cand.astype(np.int64)
         with _dynamic():
             if l2:
-                pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256)
+                part_pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256)
             else:
-                pots = K.pp_pots(X, cand, closest, metric, T)
-        b = int(np.argmin(pots))
+                part_pots = K.pp_pots(X, cand, closest, metric, T)
+        b = int(np.argmin(part_pots.sum(axis=0)))
         K.pp_update(X, int(cand[b]), closest, metric)
         chosen.append(int(cand[b]))
         pot = closest.sum()
