@@ -1,4 +1,4 @@
-"""The metadata database the in-process API tests use.
+"""The metadata database the in-process API tests and the storage/jobs tests use.
 
 Unset `VECML_LOCAL_TEST_DATABASE_URL`: each app gets the default SQLite file in its
 data dir. Set (e.g. `postgresql+psycopg://vecml@/vecml_test?host=/tmp/pg&port=5433`,
@@ -9,10 +9,13 @@ starts from nothing just as with SQLite.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-__all__ = ["ENV", "configured_url", "fresh_database_url"]
+from vecml_local.storage import Database
+
+__all__ = ["ENV", "configured_url", "fresh_database_url", "make_test_database"]
 
 ENV = "VECML_LOCAL_TEST_DATABASE_URL"
 
@@ -39,3 +42,10 @@ def fresh_database_url() -> str | None:
     finally:
         engine.dispose()
     return url
+
+
+def make_test_database(sqlite_path: Path) -> Database:
+    """A `Database` with its schema: the configured test database (emptied), else SQLite at `sqlite_path`."""
+    db = Database(fresh_database_url() or f"sqlite:///{sqlite_path}")
+    db.create_schema()
+    return db

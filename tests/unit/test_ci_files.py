@@ -21,7 +21,7 @@ def test_ci_run_is_valid_strict_bash() -> None:
 def test_ci_run_runs_the_suite_on_sqlite_then_postgresql() -> None:
     text = CI_RUN.read_text()
     sqlite_pass = text.index("run_tests\n")
-    postgres_pass = text.index('run_tests tests/api -m "not slow"')
+    postgres_pass = text.index('run_tests tests/api tests/unit/jobs tests/unit/storage -m "not slow"')
     assert sqlite_pass < postgres_pass
     assert "./scripts/test" in text and '"$code" -eq 5' in text, "exit code 5 (no tests) is not a failure"
     assert "VECML_LOCAL_TEST_DATABASE_URL=\"postgresql+psycopg://" in text

@@ -7,13 +7,12 @@ from pathlib import Path
 
 from vecml_local.errors import BadRequest
 from vecml_local.jobs import JobContext, JobRunner
-from vecml_local.storage import Database, Job
+from vecml_local.storage import Job
+from tests.database import make_test_database
 
 
 def _runner(tmp_path: Path, workers: int = 2) -> JobRunner:
-    db = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
-    db.create_schema()
-    return JobRunner(db, workers)
+    return JobRunner(make_test_database(tmp_path / "jobs.db"), workers)
 
 
 def _submit(runner: JobRunner, name: str, collections: list[int], payload: dict | None = None) -> int:

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.storage import Collection, Database, DataFiles, DeletedId, Project, Segment, SnapshotReader
+from tests.database import make_test_database
+from vecml_local.storage import Collection, DataFiles, DeletedId, Project, Segment, SnapshotReader
 from vecml_local.timefmt import now
 
 
 def _setup(tmp_path: Path, vector_type: str = "dense", dim: int = 2):  # type: ignore[no-untyped-def]
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
-    db.create_schema()
+    db = make_test_database(tmp_path / "m.db")
     files = DataFiles(tmp_path / "data")
     with db.session() as session:
         project = Project(tenant="t", name="p", application="", created_at=now())
