@@ -184,21 +184,6 @@ def exact_min_dist(X, C, labels, metric, out):
         out[i] = _dist(X, i, C, labels[i], metric)
 
 
-@njit(parallel=True, cache=True)
-def candidate_dists(X, cand, metric):
-    """(n, len(cand)) distances from every row to candidate rows of X (k-means++)."""
-    n = X.shape[0]
-    m = cand.shape[0]
-    Ct = np.empty((X.shape[1], m))
-    for a in range(m):
-        for t in range(X.shape[1]):
-            Ct[t, a] = X[cand[a], t]
-    out = np.empty((n, m))
-    for i in prange(n):
-        _row_dists(X, i, Ct, metric, out[i])
-    return out
-
-
 @njit(cache=True)
 def mode_update(X, labels, k, n_values):
     """Per-cluster, per-coordinate most frequent value (ties -> smallest), k-modes."""
@@ -222,69 +207,74 @@ def mode_update(X, labels, k, n_values):
 
 
 @njit(parallel=True, cache=True)
-def pp_pots(X, cand, closest, metric, n_threads):
-    """k-means++: summed min(closest, d(x, candidate)) per thread part and candidate, (T, m).
-
-    No (n, m) temporary; the caller sums the parts."""
+def pp_pots(X, cand, closest, metric, n_parts):
+    """k-means++ for S seedings at once: for each row range, seeding s and candidate a,
+    the summed min(closest[s], d(x, candidate)); returns (P, S, m), the caller sums the
+    ranges. One pass over X serves every seeding; no (n, candidates) temporary."""
     n, d = X.shape
-    m = cand.shape[0]
-    T = n_threads
-    Ct = np.empty((d, m))
-    for a in range(m):
-        for c in range(d):
-            Ct[c, a] = X[cand[a], c]
-    pots = np.zeros((T, m))
-    for t in prange(T):
+    S, m = cand.shape
+    P = n_parts
+    Ct = np.empty((S, d, m))
+    for s in range(S):
+        for a in range(m):
+            for c in range(d):
+                Ct[s, c, a] = X[cand[s, a], c]
+    pots = np.zeros((P, S, m))
+    for t in prange(P):
         acc = np.empty(m)
-        mine = np.zeros(m)  # this thread's sums: writing pots[t] per row made threads share a cache line
-        for i in range(n * t // T, n * (t + 1) // T):
-            _row_dists(X, i, Ct, metric, acc)
-            ci = closest[i]
-            for a in range(m):
-                mine[a] += acc[a] if acc[a] < ci else ci
+        mine = np.zeros((S, m))  # this range's sums: writing pots[t] per row made threads share a cache line
+        for i in range(n * t // P, n * (t + 1) // P):
+            for s in range(S):
+                _row_dists(X, i, Ct[s], metric, acc)
+                ci = closest[s, i]
+                for a in range(m):
+                    mine[s, a] += acc[a] if acc[a] < ci else ci
         pots[t] = mine
     return pots
 
 
 @njit(parallel=True, cache=True)
-def pp_pots_l2(X, xsq, cand, closest, n_threads, chunk):
+def pp_pots_l2(X, xsq, cand, closest, n_parts, chunk):
     """pp_pots for squared Euclidean through BLAS in row chunks (|x|^2 + |c|^2 - 2 x.c).
 
     3x faster than the direct loops at d = 8; the potentials only steer the seeding
     draw, so the float32 dot products are precise enough.
     """
     n, d = X.shape
-    m = cand.shape[0]
-    T = n_threads
-    Ct = np.empty((d, m), dtype=np.float32)
-    csq = np.empty(m)
-    for a in range(m):
-        acc = 0.0
-        for c in range(d):
-            Ct[c, a] = X[cand[a], c]
-            acc += np.float64(X[cand[a], c]) * np.float64(X[cand[a], c])
-        csq[a] = acc
-    pots = np.zeros((T, m))
-    for t in prange(T):
-        mine = np.zeros(m)
-        hi = n * (t + 1) // T
-        for s0 in range(n * t // T, hi, chunk):
+    S, m = cand.shape
+    P = n_parts
+    Ct = np.empty((d, S * m), dtype=np.float32)
+    csq = np.empty(S * m)
+    for s in range(S):
+        for a in range(m):
+            col = s * m + a
+            acc = 0.0
+            for c in range(d):
+                Ct[c, col] = X[cand[s, a], c]
+                acc += np.float64(X[cand[s, a], c]) * np.float64(X[cand[s, a], c])
+            csq[col] = acc
+    pots = np.zeros((P, S, m))
+    for t in prange(P):
+        mine = np.zeros((S, m))
+        hi = n * (t + 1) // P
+        for s0 in range(n * t // P, hi, chunk):
             s1 = min(hi, s0 + chunk)
             dots = np.dot(X[s0:s1], Ct)
             for r in range(s1 - s0):
                 i = s0 + r
-                ci = closest[i]
-                for a in range(m):
-                    v = max(np.float64(xsq[i]) + csq[a] - 2.0 * np.float64(dots[r, a]), 0.0)
-                    mine[a] += min(v, ci)
+                for s in range(S):
+                    ci = closest[s, i]
+                    for a in range(m):
+                        v = max(np.float64(xsq[i]) + csq[s * m + a] - 2.0 * np.float64(dots[r, s * m + a]), 0.0)
+                        mine[s, a] += min(v, ci)
         pots[t] = mine
     return pots
 
 
 @njit(parallel=True, cache=True)
-def pp_update(X, c, closest, metric):
-    """closest[i] = min(closest[i], d(x_i, x_c))."""
+def pp_update(X, picks, closest, metric):
+    """closest[s, i] = min(closest[s, i], d(x_i, x_picks[s])) for every seeding s."""
+    S = picks.shape[0]
     for i in prange(X.shape[0]):
-        v = _dist(X, i, X, c, metric)
-        if v < closest[i]:
-            closest[i] = v
+        for s in range(S):
+            closest[s, i] = min(closest[s, i], _dist(X, i, X, picks[s], metric))  # branch-free: unpredictable

@@ -131,41 +131,44 @@ def _threads(num_threads: int) -> int:
     return t
 
 
-def _kmeanspp(X: np.ndarray, k: int, rng: np.random.Generator, metric: int, T: int) -> np.ndarray:
-    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn); returns row indices.
+def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int) -> np.ndarray:
+    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) for several
+    seedings at once, one random stream each; returns their row indices, (S, k).
 
-    Each step is one fused numba pass (distances to the candidates, min with the current
-    closest distance, per-thread sums): no (n, candidates) temporaries. Squared
-    Euclidean goes through BLAS in row chunks (pp_pots_l2).
+    Each step is one fused numba pass over X for every seeding (distances to the
+    candidates, min with that seeding's closest distances, per-range sums): a seeding
+    gets the rows it would get alone, for a fraction of the memory traffic.
     """
     from vecml_local.ml import _kernels as K
 
     n, d = X.shape
+    S = len(rngs)
     trials = 2 + int(np.log(k))
-    chosen = [int(rng.integers(n))]
-    l2 = metric == K.SQEUCLID
-    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64) if l2 else None
-    parts = _parts(n, trials, d, T)
-    closest = np.full(n, np.inf)
-    K.pp_update(X, chosen[0], closest, metric)
-    pot = closest.sum()
-    for _ in range(1, k):
-        if pot <= 0:
-            cand = rng.integers(n, size=trials)
-        else:
-            cand = np.searchsorted(np.cumsum(closest), rng.random(trials) * pot)
-            cand = np.minimum(cand, n - 1)
-        cand = cand.astype(np.int64)
-        with _dynamic():
-            if l2:
-                part_pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256)
+    chosen = np.empty((S, k), dtype=np.int64)
+    chosen[:, 0] = [int(rng.integers(n)) for rng in rngs]
+    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64) if metric == K.SQEUCLID else None
+    parts = _parts(n, S * trials, d, T)
+    closest = np.full((S, n), np.inf)
+    K.pp_update(X, chosen[:, 0].copy(), closest, metric)
+    for step in range(1, k):
+        cand = np.empty((S, trials), dtype=np.int64)
+        for s, rng in enumerate(rngs):
+            pot = closest[s].sum()
+            if pot <= 0:
+                cand[s] = rng.integers(n, size=trials)
             else:
-                part_pots = K.pp_pots(X, cand, closest, metric, T)
-        b = int(np.argmin(part_pots.sum(axis=0)))
-        K.pp_update(X, int(cand[b]), closest, metric)
-        chosen.append(int(cand[b]))
-        pot = closest.sum()
-    return np.array(chosen, dtype=np.int64)
+                cand[s] = np.minimum(np.searchsorted(np.cumsum(closest[s]), rng.random(trials) * pot), n - 1)
+        with _dynamic():
+            if xsq is not None:
+                pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256).sum(axis=0)
+            else:
+                pots = K.pp_pots(X, cand, closest, metric, parts).sum(axis=0)
+        chosen[:, step] = cand[np.arange(S), np.argmin(pots, axis=1)]
+        K.pp_update(X, chosen[:, step].copy(), closest, metric)
+    return chosen
+
+
+_SEEDING_FLOATS = 32_000_000  # closest distances held at once (S x n float64, 256 MB)
 
 
 def _mean_variance(X: np.ndarray) -> float:
@@ -358,23 +361,25 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
             best = None
             seconds = {"seeding": 0.0, "iterations": 0.0}  # where the time goes (bench figures)
-            for r in range(n_init):
-                rr = np.random.default_rng(int(seeds[r]))
+            group = max(1, min(n_init, _SEEDING_FLOATS // max(n_train, 1)))
+            for first in range(0, n_init, group):
+                rngs = [np.random.default_rng(int(seed)) for seed in seeds[first:first + group]]
                 started = time.perf_counter()
                 if init == "k-means++":
-                    idx = _kmeanspp(Xseed, k, rr, space.seed_metric, T)
+                    starts = _kmeanspp(Xseed, k, rngs, space.seed_metric, T)
                 else:
-                    idx = rr.choice(n_train, size=k, replace=False)
-                C0 = Xt[idx].astype(np.float32, copy=True)
-                if space.update == "unit_mean":
-                    C0 = dist.normalize_rows(C0)
-                seeded = time.perf_counter()
-                C, labels, it, scans = (runner.hamerly if use_hamerly else runner.lloyd)(C0)
-                seconds["seeding"] += seeded - started
-                seconds["iterations"] += time.perf_counter() - seeded
-                obj = runner.objective(C, labels)
-                if best is None or obj < best[0]:
-                    best = (obj, C, labels, it, scans)
+                    starts = [rng.choice(n_train, size=k, replace=False) for rng in rngs]
+                seconds["seeding"] += time.perf_counter() - started
+                for idx in starts:
+                    C0 = Xt[idx].astype(np.float32, copy=True)
+                    if space.update == "unit_mean":
+                        C0 = dist.normalize_rows(C0)
+                    started = time.perf_counter()
+                    C, labels, it, scans = (runner.hamerly if use_hamerly else runner.lloyd)(C0)
+                    seconds["iterations"] += time.perf_counter() - started
+                    obj = runner.objective(C, labels)
+                    if best is None or obj < best[0]:
+                        best = (obj, C, labels, it, scans)
             obj, C, labels, it, scans = best
             if train_idx is None:
                 all_labels, inertia = labels, obj
