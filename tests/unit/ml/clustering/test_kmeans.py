@@ -145,3 +145,14 @@ def test_concurrent_calls_from_threads_are_safe_and_deterministic(blobs) -> None
             np.testing.assert_array_equal(f.result().labels, ref_k)
         for f in ds:
             np.testing.assert_array_equal(f.result().labels, ref_d)
+
+
+@pytest.mark.parametrize("metric", [0, 1])  # squared Euclidean (BLAS potentials), Manhattan (direct loops)
+def test_lockstep_seeding_gives_each_start_the_seeds_it_gets_alone(blobs, metric) -> None:
+    from vecml_local.ml.kmeans import _kmeanspp
+
+    X, _ = blobs
+    together = _kmeanspp(X, 7, [np.random.default_rng(s) for s in (11, 12, 13)], metric, 2)
+    alone = [_kmeanspp(X, 7, [np.random.default_rng(s)], metric, 2)[0] for s in (11, 12, 13)]
+    assert together.shape == (3, 7) and np.array_equal(together, np.array(alone))
+    assert all(len(set(row)) == 7 for row in together.tolist())  # k distinct rows per start
