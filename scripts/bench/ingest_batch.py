@@ -77,7 +77,7 @@ def main() -> None:
             floor = min(r[1] for r in runs)
             size_mb = runs[0][2] / 1e6
             print(f"add_data_batch {args.rows} x {args.dim} ({size_mb:.1f} MB JSON), best of {args.repeats}")
-            print(f"| measure | seconds | MB/s |\n|---|---|---|")
+            print("| measure | seconds | MB/s |\n|---|---|---|")
             print(f"| end to end (request sent -> job finished) | {e2e:.3f} | {size_mb / e2e:.0f} |")
             print(f"| floor: orjson.loads + np.float32 in-process | {floor:.3f} | {size_mb / floor:.0f} |")
             print(f"ratio end-to-end / floor: {e2e / floor:.2f}x (goal <= 2x)")
