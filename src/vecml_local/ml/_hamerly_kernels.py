@@ -235,13 +235,16 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
                     upper[i] = u
                     idx[nb] = i
                     nb += 1 if u >= gap[q] else 0
-            if nb > 0:
+            if init:  # every row of the block: BLAS reads them in place
+                changed[t] += _flush_l2(X, xsq, X[b0:b1], idx, nb, Ct, csq, labels, upper, lower,
+                                        sums[t], counts[t], accumulate, init)
+            elif nb > 0:
                 for q in range(nb):
                     for c in range(d):
                         buf[q, c] = X[idx[q], c]
                 changed[t] += _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower,
                                         sums[t], counts[t], accumulate, init)
-                scans[t] += nb
+            scans[t] += nb
     return sums, counts, changed.sum(), scans.sum()
 
 
