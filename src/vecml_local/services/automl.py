@@ -38,7 +38,7 @@ from .automl_data import (
 )
 from .context import ServiceContext, Tenant
 from .files import UploadFields, read_inline_file
-from .models import delete_model
+from .models import delete_model, mark_model_failed, mark_model_ready
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
 
@@ -154,23 +154,14 @@ class AutomlService:
             info = {"validation_metric": model.validation_metric, "feature_importance": importance,
                     "num_rows": model.info.get("num_rows"), "validation": model.info.get("validation"),
                     "members": model.info.get("members"), "warnings": warnings}
-            with self.context.db.session() as session:
-                row = session.get(Model, model_id)
-                if row is None:
-                    self.context.files.remove_model(model_id)
-                    raise BadRequest("The model was deleted during training")
-                row.status, row.info = "ready", info
-                result: dict[str, Any] = {"validation_metric": model.validation_metric}
-                if warnings:
-                    result["warnings"] = warnings
-                job.finish(session, result)
+            result: dict[str, Any] = {"validation_metric": model.validation_metric}
+            if warnings:
+                result["warnings"] = warnings
+            mark_model_ready(self.context, job, model_id, info, result)
             self._remember((model_id, job.job_id), model)
             return result
         except Exception:
-            with self.context.db.session() as session:
-                row = session.get(Model, model_id)
-                if row is not None and row.status == "training":
-                    row.status = "failed"
+            mark_model_failed(self.context, model_id)
             raise
 
     # -- reading models ------------------------------------------------------

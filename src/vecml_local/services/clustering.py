@@ -28,7 +28,7 @@ from .clustering_models import (
     list_params, load_artifacts, save_artifacts,
 )
 from .context import ServiceContext, Tenant
-from .models import delete_model
+from .models import delete_model, mark_model_failed, mark_model_ready
 
 __all__ = ["ClusteringService"]
 
@@ -100,19 +100,11 @@ class ClusteringService:
             directory = self.context.files.model_dir(model_id)
             save_artifacts(directory, arrays)
             info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(X.shape[1]))
-            with self.context.db.session() as session:
-                model = session.get(Model, model_id)
-                if model is None:
-                    self.context.files.remove_model(model_id)
-                    raise BadRequest("The model was deleted during training")
-                model.status, model.info = "ready", info
-                job.finish(session, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})
+            mark_model_ready(self.context, job, model_id, info,
+                             {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})
             return {}
         except Exception:
-            with self.context.db.session() as session:
-                model = session.get(Model, model_id)
-                if model is not None and model.status == "training":
-                    model.status = "failed"
+            mark_model_failed(self.context, model_id)
             raise
 
     # -- reading models ------------------------------------------------------

@@ -1,14 +1,19 @@
-"""What AutoML and clustering models share: deleting one (row, training job, files)."""
+"""What AutoML and clustering models share: finishing or failing a training job's
+model, deleting one (row, training job, files)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
-from ..storage import Job
+from ..errors import BadRequest
+from ..jobs import JobContext
+from ..storage import Job, Model
 from ..storage.repository import get_collection, get_model
 from .context import ServiceContext, Tenant
 
-__all__ = ["delete_model"]
+__all__ = ["delete_model", "mark_model_ready", "mark_model_failed"]
 
 
 def delete_model(context: ServiceContext, tenant: Tenant, project_name: str, collection_name: str,
@@ -29,3 +34,24 @@ def delete_model(context: ServiceContext, tenant: Tenant, project_name: str, col
         context.runner.cancel(session, jobs, f"Cancelled: model {name!r} was deleted")
     context.files.remove_model(model_id)
     return model_id
+
+
+def mark_model_ready(context: ServiceContext, job: JobContext, model_id: int, info: dict[str, Any],
+                     result: dict[str, Any]) -> None:
+    """The model trained: store its info and finish the job in one transaction. If the
+    model was deleted meanwhile, drop the files the job wrote and fail the job."""
+    with context.db.session() as session:
+        model = session.get(Model, model_id)
+        if model is None:
+            context.files.remove_model(model_id)
+            raise BadRequest("The model was deleted during training")
+        model.status, model.info = "ready", info
+        job.finish(session, result)
+
+
+def mark_model_failed(context: ServiceContext, model_id: int) -> None:
+    """Training failed: a model still marked `training` becomes `failed`."""
+    with context.db.session() as session:
+        model = session.get(Model, model_id)
+        if model is not None and model.status == "training":
+            model.status = "failed"
