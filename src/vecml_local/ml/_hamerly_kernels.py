@@ -28,6 +28,20 @@ def centre_half_gaps(C, metric):
     return s * 0.5
 
 
+@njit(cache=True, inline="always")
+def _nearest_two(X, i, Ct, metric, acc):
+    """(distance to the nearest centre, to the second nearest, nearest index) of row i;
+    true metric distances (Euclidean, not squared). `acc` is scratch of length k."""
+    _row_dists(X, i, Ct, metric, acc)
+    b1 = np.inf
+    b2 = np.inf
+    bj = 0
+    for j in range(acc.shape[0]):
+        v = np.sqrt(acc[j]) if metric == 0 else acc[j]
+        b1, b2, bj = _argmin2(b1, b2, bj, v, j)
+    return b1, b2, bj
+
+
 @njit(parallel=True, cache=True)
 def hamerly_init(X, C, metric, labels, upper, lower, n_threads, accumulate):
     """Full scan: assignment plus upper (to own centre) and lower (to second) bounds."""
@@ -40,13 +54,7 @@ def hamerly_init(X, C, metric, labels, upper, lower, n_threads, accumulate):
     for t in prange(T):
         acc = np.empty(k)
         for i in range(n * t // T, n * (t + 1) // T):
-            _row_dists(X, i, Ct, metric, acc)
-            b1 = np.inf
-            b2 = np.inf
-            bj = 0
-            for j in range(k):
-                v = np.sqrt(acc[j]) if metric == 0 else acc[j]
-                b1, b2, bj = _argmin2(b1, b2, bj, v, j)
+            b1, b2, bj = _nearest_two(X, i, Ct, metric, acc)
             labels[i] = bj
             upper[i] = b1
             lower[i] = b2
@@ -83,13 +91,7 @@ def hamerly_assign(X, C, metric, labels, upper, lower, s, n_threads, accumulate)
             if upper[i] < m:  # strict: ties are rescanned, so they break like Lloyd
                 continue
             scans[t] += 1
-            _row_dists(X, i, Ct, metric, acc)
-            b1 = np.inf
-            b2 = np.inf
-            bj = 0
-            for j in range(k):
-                v = np.sqrt(acc[j]) if metric == 0 else acc[j]
-                b1, b2, bj = _argmin2(b1, b2, bj, v, j)
+            b1, b2, bj = _nearest_two(X, i, Ct, metric, acc)
             upper[i] = b1
             lower[i] = b2
             if bj != a:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -193,8 +194,12 @@ class _Runner:
         # result) do not depend on the number of threads.
         self.X, self.space, self.T, self.tol_abs, self.max_iter = X, space, P, tol_abs, max_iter
         self.use_gemm = space.metric in _GEMM_METRICS
-        self.xsq = np.einsum("ij,ij->i", X, X).astype(np.float32)
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
+
+    @cached_property
+    def xsq(self) -> np.ndarray:
+        """|x|^2 of every row (float32), for Hamerly's Euclidean scans; Lloyd does not need it."""
+        return np.einsum("ij,ij->i", self.X, self.X).astype(np.float32)
 
     # -- shared pieces -------------------------------------------------------
     def _assign(self, C, labels, accumulate):
