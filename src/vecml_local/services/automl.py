@@ -29,7 +29,7 @@ from ..ml.automl.labels import is_missing_label
 from ..names import check_name
 from ..storage import Collection, Model, Project
 from ..storage.repository import (
-    check_model_ready, find_collection, find_model, get_collection, get_model, get_project,
+    check_model_ready, find_collection, find_model, get_collection, get_model, get_project, list_models,
 )
 from ..timefmt import format_minute_comma, now
 from .automl_data import (
@@ -218,10 +218,7 @@ class AutomlService:
     def list_automl_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
-            models = session.scalars(
-                select(Model).where(Model.collection_id == collection.id, Model.family == FAMILY)
-                .order_by(Model.created_at, Model.id)
-            ).all()
+            models = list_models(session, collection, FAMILY)
             infos = [{
                 "model_name": m.name,
                 "task_type": m.params.get("task_type", ""),

@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from ..errors import AlreadyExists, BadRequest
 from ..jobs import JobContext, make_job_id
 from ..ml.distances import canonical_dist_type
 from ..names import check_name
 from ..storage import Collection, Model
-from ..storage.repository import check_model_ready, find_model, get_collection, get_model
+from ..storage.repository import check_model_ready, find_model, get_collection, get_model, list_models
 from ..timefmt import format_minute, now
 from .clustering_models import (
     CLUSTERING_KIND, JOB_LABELS, as_float, as_int, dbscan_params, hdbscan_params, kmeans_params,
@@ -149,10 +148,7 @@ class ClusteringService:
     def list_clustering_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
-            models = session.scalars(
-                select(Model).where(Model.collection_id == collection.id, Model.family == FAMILY)
-                .order_by(Model.created_at, Model.id)
-            ).all()
+            models = list_models(session, collection, FAMILY)
             infos = []
             for model in models:
                 algorithm = self._algorithm(model)

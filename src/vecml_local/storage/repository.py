@@ -14,6 +14,7 @@ __all__ = [
     "find_collection",
     "get_collection",
     "get_model",
+    "list_models",
     "find_model",
     "get_job",
     "check_model_ready",
@@ -62,6 +63,14 @@ def get_model(session: Session, collection: Collection, family: str, name: str) 
     if model is None:
         raise NotFound(f"Model {name!r} does not exist in collection {collection.name!r}")
     return model
+
+
+def list_models(session: Session, collection: Collection, family: str) -> list[Model]:
+    """A collection's models of one family, oldest first."""
+    return list(session.scalars(
+        select(Model).where(Model.collection_id == collection.id, Model.family == family)
+        .order_by(Model.created_at, Model.id)
+    ).all())
 
 
 def get_job(session: Session, tenant: str, job_id: str) -> Job:
