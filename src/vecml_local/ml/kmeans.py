@@ -150,22 +150,30 @@ def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: in
     xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64) if metric == K.SQEUCLID else None
     parts = _parts(n, S * trials, d, T)
     closest = np.full((S, n), np.inf)
-    K.pp_update(X, chosen[:, 0].copy(), closest, metric)
+
+    def update(picks):  # closest follows the new centres; returns each row range's sum
+        with _dynamic():
+            if xsq is not None:
+                return K.pp_update_l2(X, xsq, picks.copy(), closest, parts, 256)
+            return K.pp_update(X, picks.copy(), closest, metric, parts)
+
+    part_sums = update(chosen[:, 0])
     for step in range(1, k):
         cand = np.empty((S, trials), dtype=np.int64)
         for s, rng in enumerate(rngs):
-            pot = closest[s].sum()
+            pot = part_sums[:, s].sum()
             if pot <= 0:
                 cand[s] = rng.integers(n, size=trials)
             else:
-                cand[s] = np.minimum(np.searchsorted(np.cumsum(closest[s]), rng.random(trials) * pot), n - 1)
+                cand[s] = K.pp_draw(closest[s], part_sums[:, s].copy(), rng.random(trials) * pot)
         with _dynamic():
             if xsq is not None:
                 pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256).sum(axis=0)
             else:
                 pots = K.pp_pots(X, cand, closest, metric, parts).sum(axis=0)
         chosen[:, step] = cand[np.arange(S), np.argmin(pots, axis=1)]
-        K.pp_update(X, chosen[:, step].copy(), closest, metric)
+        if step < k - 1:
+            part_sums = update(chosen[:, step])
     return chosen
 
 

@@ -156,3 +156,18 @@ def test_lockstep_seeding_gives_each_start_the_seeds_it_gets_alone(blobs, metric
     alone = [_kmeanspp(X, 7, [np.random.default_rng(s)], metric, 2)[0] for s in (11, 12, 13)]
     assert together.shape == (3, 7) and np.array_equal(together, np.array(alone))
     assert all(len(set(row)) == 7 for row in together.tolist())  # k distinct rows per start
+
+
+@pytest.mark.parametrize("parts", [1, 3, 16])
+def test_seeding_draw_walks_one_row_range_like_searchsorted_on_the_cumulative_sum(parts) -> None:
+    from vecml_local.ml import _kernels as K
+
+    rng = np.random.default_rng(5)
+    closest = rng.integers(0, 4, size=1000).astype(np.float64)  # integers: sums are exact; zeros are never drawn
+    bounds = [1000 * t // parts for t in range(parts + 1)]
+    part_sums = np.array([closest[a:b].sum() for a, b in zip(bounds, bounds[1:])])
+    cum = np.cumsum(closest)
+    targets = np.concatenate([rng.random(200) * cum[-1], cum[[0, 10, 499, 998]], [0.5, cum[-1] - 0.5]])
+    got = K.pp_draw(closest, part_sums, targets)
+    np.testing.assert_array_equal(got, np.searchsorted(cum, targets))
+    assert (closest[got[targets > 0]] > 0).all()
