@@ -134,23 +134,25 @@ def largest_two(p):
 
 
 @njit(cache=True)
-def _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower, sums, counts, accumulate, init):
-    """Full scans of the buffered rows through one BLAS call (Euclidean Hamerly).
+def _flush_l2(X, xsq, dots, base, idx, nb, csq, labels, upper, lower, sums, counts, accumulate, init):
+    """Full scans of rows idx[:nb] from their dot products with the centres (Euclidean Hamerly).
 
-    Same arithmetic as lloyd_assign_gemm, so both pick the same centre (first
-    smallest score). Returns the number of rows whose centre changed.
+    Row idx[r]'s dots are dots[idx[r] - base] when base >= 0 (the whole block was
+    multiplied in place), else dots[r] (the rows were gathered). Same arithmetic as
+    lloyd_assign_gemm, so both pick the same centre (first smallest score).
+    Returns the number of rows whose centre changed.
     """
-    k = Ct.shape[1]
+    k = dots.shape[1]
     d = X.shape[1]
-    dots = np.dot(buf[:nb], Ct)
     changed = 0
     for r in range(nb):
         i = idx[r]
+        row = i - base if base >= 0 else r
         b1 = np.inf
         b2 = np.inf
         bj = 0
         for j in range(k):
-            b1, b2, bj = _argmin2(b1, b2, bj, np.float64(csq[j]) - 2.0 * np.float64(dots[r, j]), j)
+            b1, b2, bj = _argmin2(b1, b2, bj, np.float64(csq[j]) - 2.0 * np.float64(dots[row, j]), j)
         upper[i] = np.sqrt(max(b1 + xsq[i], 0.0))
         lower[i] = np.sqrt(max(b2 + xsq[i], 0.0))
         a = labels[i]
@@ -173,7 +175,7 @@ def _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower, sums, counts,
 
 
 @njit(parallel=True, cache=True)
-def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, init, chunk):
+def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, init, chunk, dense_above):
     """Euclidean Hamerly pass over row blocks; rows whose bounds fail are scanned by BLAS.
 
     init=True: every row is scanned (first assignment); sums/counts are totals.
@@ -183,7 +185,9 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
     Each block runs in three branch-light phases: bounds (all rows), tightening the
     upper bound (the rows that failed), full scans (the rows that failed again).
     Interleaving them row by row was ~1.5x slower: unpredictable branches and
-    scattered reads of X.
+    scattered reads of X. A block where at least 1/dense_above of the rows failed
+    the bounds skips the tightening: its failed rows are scanned from one BLAS call
+    on the block in place (as the first pass does).
     """
     n, d = X.shape
     k = C.shape[0]
@@ -226,25 +230,34 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
                     cand[nc] = i
                     gap[nc] = m
                     nc += 1 if u >= m else 0  # strict keep: ties are rescanned, so they break like Lloyd
-                for q in range(nc):
-                    i = cand[q]
-                    a = labels[i]
-                    acc = 0.0
-                    for c in range(d):
-                        diff = np.float64(X[i, c]) - np.float64(C[a, c])
-                        acc += diff * diff
-                    u = np.sqrt(acc)
-                    upper[i] = u
-                    idx[nb] = i
-                    nb += 1 if u >= gap[q] else 0
-            if init:  # every row of the block: BLAS reads them in place
-                changed[t] += _flush_l2(X, xsq, X[b0:b1], idx, nb, Ct, csq, labels, upper, lower,
-                                        sums[t], counts[t], accumulate, init)
-            elif nb > 0:
-                for q in range(nb):
-                    for c in range(d):
-                        buf[q, c] = X[idx[q], c]
-                changed[t] += _flush_l2(X, xsq, buf, idx, nb, Ct, csq, labels, upper, lower,
+                if nc * dense_above >= b1 - b0:
+                    # Most rows of the block failed: one BLAS call on the block in
+                    # place beats tightening them one by one and gathering the rest.
+                    for q in range(nc):
+                        idx[q] = cand[q]
+                    nb = nc
+                else:
+                    for q in range(nc):
+                        i = cand[q]
+                        a = labels[i]
+                        acc = 0.0
+                        for c in range(d):
+                            diff = np.float64(X[i, c]) - np.float64(C[a, c])
+                            acc += diff * diff
+                        u = np.sqrt(acc)
+                        upper[i] = u
+                        idx[nb] = i
+                        nb += 1 if u >= gap[q] else 0
+                    if nb > 0:
+                        for q in range(nb):
+                            for c in range(d):
+                                buf[q, c] = X[idx[q], c]
+                        changed[t] += _flush_l2(X, xsq, np.dot(buf[:nb], Ct), -1, idx, nb, csq, labels, upper,
+                                                lower, sums[t], counts[t], accumulate, init)
+                        scans[t] += nb
+                        continue
+            if nb > 0:  # every row (init) or most rows of the block: BLAS reads them in place
+                changed[t] += _flush_l2(X, xsq, np.dot(X[b0:b1], Ct), b0, idx, nb, csq, labels, upper, lower,
                                         sums[t], counts[t], accumulate, init)
             scans[t] += nb
     return sums, counts, changed.sum(), scans.sum()

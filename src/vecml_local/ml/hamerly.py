@@ -17,6 +17,11 @@ import numpy as np
 
 __all__ = ["run_hamerly"]
 
+_CHUNK = 256  # rows per block of the Euclidean pass
+# A block where at least 1/_DENSE_ABOVE of the rows fail their bounds is scanned in
+# place by one BLAS call, skipping the tightening and the gather (early passes).
+_DENSE_ABOVE = 2
+
 
 def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Runner)
     """Hamerly's k-means from centres C on the runner's training matrix.
@@ -41,7 +46,7 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
         with _dynamic():
             if l2:
                 return K.hamerly_l2(runner.X, runner.xsq, C, labels, upper, lower, s, p, runner.T, accumulate,
-                                    init, 256)
+                                    init, _CHUNK, _DENSE_ABOVE)
             if init:
                 sm, cn = K.hamerly_init(runner.X, C, metric, labels, upper, lower, runner.T, accumulate)
                 return sm, cn, runner.X.shape[0], runner.X.shape[0]
