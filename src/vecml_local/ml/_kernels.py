@@ -347,3 +347,26 @@ def pp_draw(closest, part_sums, targets):
             run += closest[i]
         out[q] = i
     return out
+
+
+@njit(parallel=True, cache=True)
+def mean_variance(X, n_parts):
+    """Mean over coordinates of each coordinate's variance (two passes, per-range sums)."""
+    n, d = X.shape
+    P = n_parts
+    part = np.zeros((P, d))
+    for t in prange(P):
+        acc = np.zeros(d)
+        for i in range(n * t // P, n * (t + 1) // P):
+            for c in range(d):
+                acc[c] += X[i, c]
+        part[t] = acc
+    mean = part.sum(axis=0) / n
+    for t in prange(P):
+        acc = np.zeros(d)
+        for i in range(n * t // P, n * (t + 1) // P):
+            for c in range(d):
+                diff = np.float64(X[i, c]) - mean[c]
+                acc[c] += diff * diff
+        part[t] = acc
+    return (part.sum(axis=0) / n).mean()

@@ -132,13 +132,15 @@ def _threads(num_threads: int) -> int:
     return t
 
 
-def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int) -> np.ndarray:
+def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int,
+              xsq: np.ndarray | None = None) -> np.ndarray:
     """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) for several
     seedings at once, one random stream each; returns their row indices, (S, k).
 
     Each step is one fused numba pass over X for every seeding (distances to the
     candidates, min with that seeding's closest distances, per-range sums): a seeding
     gets the rows it would get alone, for a fraction of the memory traffic.
+    `xsq` (|x|^2 of every row) may be passed in when the caller already has it.
     """
     from vecml_local.ml import _kernels as K
 
@@ -147,7 +149,10 @@ def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: in
     trials = 2 + int(np.log(k))
     chosen = np.empty((S, k), dtype=np.int64)
     chosen[:, 0] = [int(rng.integers(n)) for rng in rngs]
-    xsq = np.einsum("ij,ij->i", X, X, dtype=np.float64) if metric == K.SQEUCLID else None
+    if metric != K.SQEUCLID:
+        xsq = None
+    elif xsq is None:
+        xsq = np.einsum("ij,ij->i", X, X)
     parts = _parts(n, S * trials, d, T)
     closest = np.full((S, n), np.inf)
 
@@ -180,17 +185,13 @@ def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: in
 _SEEDING_FLOATS = 32_000_000  # closest distances held at once (S x n float64, 256 MB)
 
 
-def _mean_variance(X: np.ndarray) -> float:
-    """Mean per-coordinate variance, in blocks (no float64 copy of X)."""
-    n, d = X.shape
-    if n == 0:
+def _mean_variance(X: np.ndarray, T: int) -> float:
+    """Mean per-coordinate variance (scikit-learn scales `tol` by it)."""
+    from vecml_local.ml import _kernels as K
+
+    if X.shape[0] == 0:
         return 0.0
-    mean = X.sum(axis=0, dtype=np.float64) / n
-    acc = np.zeros(d)
-    for s, e in dist.iter_blocks(n, d, 4_000_000):
-        diff = X[s:e].astype(np.float64) - mean
-        acc += np.einsum("ij,ij->j", diff, diff)
-    return float((acc / n).mean())
+    return float(K.mean_variance(X, _parts(X.shape[0], 1, X.shape[1], T)))
 
 
 class _Runner:
@@ -206,7 +207,7 @@ class _Runner:
 
     @cached_property
     def xsq(self) -> np.ndarray:
-        """|x|^2 of every row (float32), for Hamerly's Euclidean scans; Lloyd does not need it."""
+        """|x|^2 of every row (float32), for k-means++ and Hamerly's Euclidean scans."""
         return np.einsum("ij,ij->i", self.X, self.X).astype(np.float32)
 
     # -- shared pieces -------------------------------------------------------
@@ -360,9 +361,9 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
     Xt = _prepare(Xs, dt)
     space = _space(dt)
     use_hamerly = method == "kmeans_hamerly" and space.hamerly
-    var = _mean_variance(Xt)
     seeds = rng.integers(0, 2**31 - 1, size=n_init)
 
+    from vecml_local.ml._kernels import SQEUCLID
     from vecml_local.ml._parallel import LOCK
 
     with LOCK:
@@ -370,8 +371,10 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
 
         T = _threads(num_threads)
         with threadpool_limits(limits=1, user_api="blas"):
+            var = _mean_variance(Xt, T)
             runner = _Runner(Xt, space, _parts(n_train, k, Xt.shape[1], T), float(tol * var), max_iter)
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
+            seed_xsq = runner.xsq if space.seed_metric == SQEUCLID and Xseed is Xt else None  # shared with Hamerly
             best = None
             seconds = {"seeding": 0.0, "iterations": 0.0}  # where the time goes (bench figures)
             group = max(1, min(n_init, _SEEDING_FLOATS // max(n_train, 1)))
@@ -379,7 +382,7 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
                 rngs = [np.random.default_rng(int(seed)) for seed in seeds[first:first + group]]
                 started = time.perf_counter()
                 if init == "k-means++":
-                    starts = _kmeanspp(Xseed, k, rngs, space.seed_metric, T)
+                    starts = _kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq)
                 else:
                     starts = [rng.choice(n_train, size=k, replace=False) for rng in rngs]
                 seconds["seeding"] += time.perf_counter() - started
