@@ -183,7 +183,8 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
     sums/counts are deltas. Returns (sums, counts, changed, scans).
 
     Each block runs in three branch-light phases: bounds (all rows), tightening the
-    upper bound (the rows that failed), full scans (the rows that failed again).
+    upper bound (the rows that failed), full scans (the rows that failed again,
+    queued across blocks).
     Interleaving them row by row was ~1.5x slower: unpredictable branches and
     scattered reads of X. A block where at least 1/dense_above of the rows failed
     the bounds skips the tightening: its failed rows are scanned from one BLAS call
@@ -206,20 +207,22 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
     changed = np.zeros(T, dtype=np.int64)
     scans = np.zeros(T, dtype=np.int64)
     for t in prange(T):
-        buf = np.empty((chunk, d), dtype=np.float32)
+        # Rows left after tightening queue up in buf across blocks: one BLAS call per
+        # `chunk` queued rows, not one tiny call per block (its fixed cost dominated).
+        buf = np.empty((2 * chunk, d), dtype=np.float32)
+        idx = np.empty(2 * chunk, dtype=np.int64)
+        nq = 0
         cand = np.empty(chunk, dtype=np.int64)
         gap = np.empty(chunk)
-        idx = np.empty(chunk, dtype=np.int64)
         hi_t = n * (t + 1) // T
         for b0 in range(n * t // T, hi_t, chunk):
             b1 = min(hi_t, b0 + chunk)
-            nb = 0
+            nc = 0
             if init:
                 for i in range(b0, b1):
-                    idx[nb] = i
-                    nb += 1
+                    cand[nc] = i
+                    nc += 1
             else:
-                nc = 0
                 for i in range(b0, b1):
                     a = labels[i]
                     u = upper[i] + p[a]
@@ -230,36 +233,36 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
                     cand[nc] = i
                     gap[nc] = m
                     nc += 1 if u >= m else 0  # strict keep: ties are rescanned, so they break like Lloyd
-                if nc * dense_above >= b1 - b0:
-                    # Most rows of the block failed: one BLAS call on the block in
-                    # place beats tightening them one by one and gathering the rest.
-                    for q in range(nc):
-                        idx[q] = cand[q]
-                    nb = nc
-                else:
-                    for q in range(nc):
-                        i = cand[q]
-                        a = labels[i]
-                        acc = 0.0
-                        for c in range(d):
-                            diff = np.float64(X[i, c]) - np.float64(C[a, c])
-                            acc += diff * diff
-                        u = np.sqrt(acc)
-                        upper[i] = u
-                        idx[nb] = i
-                        nb += 1 if u >= gap[q] else 0
-                    if nb > 0:
-                        for q in range(nb):
-                            for c in range(d):
-                                buf[q, c] = X[idx[q], c]
-                        changed[t] += _flush_l2(X, xsq, np.dot(buf[:nb], Ct), -1, idx, nb, csq, labels, upper,
-                                                lower, sums[t], counts[t], accumulate, init)
-                        scans[t] += nb
-                        continue
-            if nb > 0:  # every row (init) or most rows of the block: BLAS reads them in place
-                changed[t] += _flush_l2(X, xsq, np.dot(X[b0:b1], Ct), b0, idx, nb, csq, labels, upper, lower,
+            if init or nc * dense_above >= b1 - b0:
+                # Every row (first pass) or most rows of the block failed: one BLAS call
+                # on the block in place beats tightening them and gathering the rest.
+                if nc > 0:
+                    changed[t] += _flush_l2(X, xsq, np.dot(X[b0:b1], Ct), b0, cand, nc, csq, labels, upper,
+                                            lower, sums[t], counts[t], accumulate, init)
+                    scans[t] += nc
+                continue
+            for q in range(nc):
+                i = cand[q]
+                a = labels[i]
+                acc = 0.0
+                for c in range(d):
+                    diff = np.float64(X[i, c]) - np.float64(C[a, c])
+                    acc += diff * diff
+                u = np.sqrt(acc)
+                upper[i] = u
+                for c in range(d):
+                    buf[nq, c] = X[i, c]
+                idx[nq] = i
+                nq += 1 if u >= gap[q] else 0  # branch-free: kept only if the tightened bound fails
+            if nq >= chunk:
+                changed[t] += _flush_l2(X, xsq, np.dot(buf[:nq], Ct), -1, idx, nq, csq, labels, upper, lower,
                                         sums[t], counts[t], accumulate, init)
-            scans[t] += nb
+                scans[t] += nq
+                nq = 0
+        if nq > 0:
+            changed[t] += _flush_l2(X, xsq, np.dot(buf[:nq], Ct), -1, idx, nq, csq, labels, upper, lower,
+                                    sums[t], counts[t], accumulate, init)
+            scans[t] += nq
     return sums, counts, changed.sum(), scans.sum()
 
 
