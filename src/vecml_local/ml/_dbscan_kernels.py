@@ -73,17 +73,39 @@ def border_block(labels, s, indptr, indices, is_core):
 # --- brute-force radius neighbours through BLAS tiles ------------------------
 
 @njit(cache=True, inline="always")
-def _radius_hit(v_dot, qsq_i, xsq_j, thr, metric):
+def _score(dot, qsq_i, xsq_j, metric):
+    """What is compared with the threshold: squared Euclidean, or -<q, x>."""
     if metric == 0:
-        return np.float64(qsq_i) + np.float64(xsq_j) - 2.0 * np.float64(v_dot) <= thr
-    return -np.float64(v_dot) <= thr
+        return qsq_i + xsq_j - 2.0 * np.float64(dot)
+    return -np.float64(dot)
+
+
+@njit(cache=True, inline="always")
+def _radius_hit(Q, i, Xt, j, dot, qsq_i, xsq_j, thr, metric, margin):
+    """Is column j within the radius of query row i, from their float32 dot product?
+
+    metric 0: squared Euclidean |q|^2 + |x|^2 - 2 q.x <= thr (norms in float64). A
+    float32 dot product is off by at most ~d 2^-24 (|q|^2 + |x|^2); a pair that close
+    to the threshold (`margin` is that bound's factor, doubled) is recomputed in
+    float64, so the answer is the float64 one, as scikit-learn's brute search.
+    metric 3: -<q, x> <= thr on the float32 dot product (margin 0).
+    """
+    v = _score(dot, qsq_i, xsq_j, metric)
+    if metric == 0 and abs(v - thr) <= margin * (qsq_i + xsq_j) + 1e-30:
+        acc = 0.0
+        for c in range(Q.shape[1]):
+            acc += np.float64(Q[i, c]) * np.float64(Xt[c, j])
+        v = qsq_i + xsq_j - 2.0 * acc
+    return v <= thr
 
 
 @njit(parallel=True, cache=True)
-def radius_count(Q, qsq, Xt, xsq, thr, metric, q_offset, tile):
-    """Neighbour counts of each query row among all columns of Xt (d, n); self counts.
+def radius_mask(Q, qsq, Xt, xsq, thr, metric, margin, q_offset, tile, mask):
+    """One BLAS pass: bit j of mask[i] is set when column j of Xt (d, n) is a neighbour
+    of query row i (itself always); returns the neighbour count of each query row.
 
-    metric 0: squared Euclidean <= thr (thr = eps^2); metric 3: -<q, x> <= thr.
+    Columns are screened 64 at a time by a branch-free count (it vectorises): most
+    runs of 64 hold no neighbour and are skipped; the others are checked one by one.
     """
     nq = Q.shape[0]
     n = Xt.shape[1]
@@ -95,30 +117,40 @@ def radius_count(Q, qsq, Xt, xsq, thr, metric, q_offset, tile):
         dots = np.dot(Q[s:e], Xt)
         for r in range(e - s):
             i = s + r
+            qi = qsq[i]
             c = 0
-            for j in range(n):
-                if j == i + q_offset or _radius_hit(dots[r, j], qsq[i], xsq[j], thr, metric):
-                    c += 1
+            for j0 in range(0, n, 64):
+                j1 = min(n, j0 + 64)
+                maybe = 0
+                for j in range(j0, j1):
+                    band = margin * (qi + xsq[j]) + 1e-30
+                    maybe += 1 if _score(dots[r, j], qi, xsq[j], metric) <= thr + band else 0
+                if maybe == 0:
+                    continue
+                for j in range(j0, j1):
+                    if _radius_hit(Q, i, Xt, j, dots[r, j], qi, xsq[j], thr, metric, margin):
+                        mask[i, j >> 3] |= np.uint8(1 << (j & 7))
+                        c += 1
+            me = i + q_offset  # a point is always its own neighbour
+            if not (mask[i, me >> 3] >> (me & 7)) & 1:
+                mask[i, me >> 3] |= np.uint8(1 << (me & 7))
+                c += 1
             counts[i] = c
     return counts
 
 
 @njit(parallel=True, cache=True)
-def radius_fill(Q, qsq, Xt, xsq, thr, metric, q_offset, tile, indptr):
-    """Neighbour indices (ascending per row) at the offsets given by indptr."""
-    nq = Q.shape[0]
-    n = Xt.shape[1]
-    n_tiles = (nq + tile - 1) // tile
-    out = np.empty(indptr[nq], dtype=np.int64)
-    for t in prange(n_tiles):
-        s = t * tile
-        e = min(nq, s + tile)
-        dots = np.dot(Q[s:e], Xt)
-        for r in range(e - s):
-            i = s + r
-            p = indptr[i]
-            for j in range(n):
-                if j == i + q_offset or _radius_hit(dots[r, j], qsq[i], xsq[j], thr, metric):
-                    out[p] = j
-                    p += 1
+def mask_indices(mask, indptr):
+    """Neighbour indices (ascending per row) from radius_mask's bits, at indptr's offsets."""
+    nq = mask.shape[0]
+    out = np.empty(indptr[nq], dtype=np.int32)  # half the memory of int64; n < 2^31
+    for i in prange(nq):
+        p = indptr[i]
+        for w in range(mask.shape[1]):
+            b = mask[i, w]
+            if b != 0:
+                for k in range(8):
+                    if b & (1 << k):
+                        out[p] = w * 8 + k
+                        p += 1
     return out

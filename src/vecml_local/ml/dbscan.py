@@ -10,15 +10,18 @@ Neighbour search (never a full n x n matrix):
 
 | dist_type                  | how                                                           |
 |----------------------------|---------------------------------------------------------------|
-| `Euclidean`                | scikit-learn radius search: k-d tree (d <= 15), else brute    |
-| `Manhattan`                | the same with the L1 metric                                   |
+| `Euclidean`                | k-d tree (scikit-learn) up to 15 dimensions, else our brute   |
+|                            | force in BLAS tiles, float64 near the radius                  |
+| `Manhattan`                | scikit-learn radius search with the L1 metric (tree or brute) |
 | `NegativeCosineSimilarity` | rows scaled to unit norm, Euclidean radius sqrt(2 eps)        |
 | `NegativeInnerProduct`     | brute force in BLAS tiles on -<x, y> (eps may be < 0)         |
 | `Hamming`                  | 0/1 data: Euclidean radius sqrt(eps); other codes: `hamming`  |
 
 Neighbour lists are queried block by block; they are kept for reuse while their
 total stays under `neighbour_budget` entries, otherwise recomputed (a second and
-third pass), so memory is O(n + budget) whatever `eps` is.
+third pass), so memory is O(n + budget) whatever `eps` is. The BLAS tiles mark
+neighbours in a bit mask of the query block (at most 64 MB) in one GEMM pass, then
+read the lists off it.
 Inputs: dense float32, uint8 codes, CSR (densified; 400 when too large).
 """
 
@@ -34,6 +37,7 @@ from vecml_local.ml import distances as dist
 __all__ = ["DBSCANResult", "fit_dbscan"]
 
 _TREE_MAX_DIM = 15  # as scikit-learn: brute force above 15 dimensions
+_MASK_BITS = 512_000_000  # neighbour bits of one query block on the BLAS path (64 MB)
 
 
 @dataclass
@@ -77,7 +81,13 @@ class _Searcher:
             metric = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan"}.get(dist_type)
             radius = eps
         use_tree = metric is not None and self.d <= _TREE_MAX_DIM
-        if metric is not None and eps >= 0:
+        self.gemm = None
+        if metric == "euclidean" and not use_tree and eps >= 0:
+            # Brute force in our BLAS tiles: the same answers as scikit-learn's brute
+            # search (float64 near the radius), one GEMM per tile, no per-row lists.
+            xsq = np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
+            self.gemm = (0, radius * radius, np.ascontiguousarray(self.X.T), xsq)
+        elif metric is not None and eps >= 0:
             from sklearn.neighbors import NearestNeighbors
 
             algo = "brute" if not use_tree else ("ball_tree" if metric == "hamming" else "kd_tree")
@@ -85,12 +95,12 @@ class _Searcher:
                                          n_jobs=threads).fit(self.X)
         self.radius = radius
         self.budget = budget
-        self.gemm = None
-        if self.tree is None and dist_type == dist.INNER_PRODUCT:
-            code, thr = 3, eps
-            self.gemm = (code, thr, np.ascontiguousarray(self.X.T),
-                         np.einsum("ij,ij->i", self.X, self.X).astype(np.float32))
+        if dist_type == dist.INNER_PRODUCT:
+            self.gemm = (3, eps, np.ascontiguousarray(self.X.T), np.zeros(self.n))
         self.block = int(min(self.n, max(8192 if self.tree is not None else 256, budget // max(self.n, 1))))
+        # the BLAS path holds one bit per (query row, column) while a block is searched
+        self.max_rows = self.n if self.gemm is None else int(max(8, _MASK_BITS // max(self.n, 1)))
+        self.block = min(self.block, self.max_rows)
 
     def blocks(self):
         """Row blocks; after the first, sized from the neighbours seen so far so that one
@@ -100,7 +110,7 @@ class _Searcher:
             size = self.block
             if seen_rows:
                 per_row = seen_nb / seen_rows + 1.0
-                size = int(max(self.block, min(self.n, self.budget / 4 / per_row)))
+                size = int(max(self.block, min(self.n, self.max_rows, self.budget / 4 / per_row)))
             e = min(self.n, s + size)
             indptr, indices = self.query(s, e)
             seen_rows, seen_nb = seen_rows + (e - s), seen_nb + indices.size
@@ -115,15 +125,16 @@ class _Searcher:
             indices = np.concatenate(lists) if e > s else np.zeros(0, np.int64)
             return indptr, indices.astype(np.int32) if self.n < 2**31 else indices  # half the memory
         if self.gemm is not None:
-            from vecml_local.ml._dbscan_kernels import radius_count, radius_fill
+            from vecml_local.ml._dbscan_kernels import mask_indices, radius_mask
 
             code, thr, Xt, xsq = self.gemm
-            tile = int(max(8, min(256, 4_000_000 // max(self.n, 1))))
-            Q = self.X[s:e]
-            counts = radius_count(Q, xsq[s:e], Xt, xsq, thr, code, s, tile)
+            tile = int(max(8, min(256, 1_000_000 // max(self.n, 1))))  # a 4 MB float32 dot-product tile
+            mask = np.zeros((e - s, (self.n + 7) // 8), dtype=np.uint8)
+            margin = self.d * 2.4e-7 if code == 0 else 0.0
+            counts = radius_mask(self.X[s:e], xsq[s:e], Xt, xsq, thr, code, margin, s, tile, mask)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
-            return indptr, radius_fill(Q, xsq[s:e], Xt, xsq, thr, code, s, tile, indptr)
+            return indptr, mask_indices(mask, indptr)
         D = dist.pairwise_distances_block(self.X[s:e], self.X, self.dt)
         D[np.arange(e - s), np.arange(s, e)] = -np.inf  # a point is always its own neighbour
         rows, cols = np.nonzero(D <= self.eps)

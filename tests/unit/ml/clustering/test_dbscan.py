@@ -62,3 +62,18 @@ def test_noise_and_bad_parameters() -> None:
         fit_dbscan(X, eps=-1, min_samples=3)
     with pytest.raises(BadRequest, match="min_samples"):
         fit_dbscan(X, eps=1, min_samples=0)
+
+
+def test_brute_tiles_decide_pairs_at_the_radius_in_float64() -> None:
+    # Integer points far from the origin: |x|^2 ~ 1.4e8 > 2^24, so float32 dot products are
+    # off by up to ~16 while many pairs lie exactly at the radius (one coordinate apart).
+    rng = np.random.default_rng(3)
+    X = (3000 + rng.integers(0, 3, size=(600, 16))).astype(np.float32)  # 16 dims: the BLAS tiles
+    X[300:] = X[:300]
+    X[300:, 0] += 1  # every row has a partner exactly 1.0 away
+    ours = fit_dbscan(X, eps=1.0, min_samples=3)
+    ref = DBSCAN(eps=1.0, min_samples=3, algorithm="brute").fit(X)
+    np.testing.assert_array_equal(ours.labels, ref.labels_)
+    np.testing.assert_array_equal(ours.core_indices, ref.core_sample_indices_)
+    exact = ((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1) <= 1.0
+    np.testing.assert_array_equal(ours.core_indices, np.nonzero(exact.sum(1) >= 3)[0])
