@@ -137,9 +137,11 @@ def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: in
     """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) for several
     seedings at once, one random stream each; returns their row indices, (S, k).
 
-    Each step is one fused numba pass over X for every seeding (distances to the
-    candidates, min with that seeding's closest distances, per-range sums): a seeding
-    gets the rows it would get alone, for a fraction of the memory traffic.
+    Each step is two numba passes over X serving every seeding: the candidates'
+    potentials (distances, min with that seeding's closest distances, per-range
+    sums), then closest moved to the chosen centre, with per-range sums from which
+    the next draw walks one row range instead of a cumulative sum over all rows.
+    A seeding gets the rows it would get alone, for a fraction of the traffic.
     `xsq` (|x|^2 of every row) may be passed in when the caller already has it.
     """
     from vecml_local.ml import _kernels as K
