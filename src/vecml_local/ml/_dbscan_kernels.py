@@ -154,3 +154,73 @@ def mask_indices(mask, indptr):
                         out[p] = w * 8 + k
                         p += 1
     return out
+
+
+# --- radius neighbours on a grid of cells eps wide (1-3 dimensions) --------------
+
+@njit(cache=True)
+def grid_keys(X, lo, eps, radix):
+    """Cell key of every row: cell coordinates floor((x - lo) / eps) + 1 (so every
+    neighbour cell has coordinates >= 0) in mixed radix `radix`."""
+    n, d = X.shape
+    keys = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key = 0
+        for c in range(d):
+            key = key * radix[c] + np.int64(np.floor((np.float64(X[i, c]) - lo[c]) / eps)) + 1
+        keys[i] = key
+    return keys
+
+
+@njit(cache=True, inline="always")
+def _grid_row(X, i, Xs, order, cells, starts, keys, radix, thr, write, out, p):
+    """Visit the rows of the 3^d cells around row i's; count (write False) or write
+    (at out[p:]) those within the radius: sum of squared float64 differences <= thr,
+    as scikit-learn's k-d tree decides. Xs is X in cell order, so a cell's rows are
+    contiguous. Returns the count."""
+    d = X.shape[1]
+    c = 0
+    for o in range(3 ** d):
+        delta = 0
+        rest = o
+        for a in range(d):
+            step = 1
+            for b in range(a + 1, d):
+                step *= radix[b]
+            delta += (rest % 3 - 1) * step
+            rest //= 3
+        key = keys[i] + delta
+        u = np.searchsorted(cells, key)
+        if u == cells.shape[0] or cells[u] != key:
+            continue
+        for q in range(starts[u], starts[u + 1]):
+            acc = 0.0
+            for a in range(d):
+                diff = np.float64(X[i, a]) - np.float64(Xs[q, a])
+                acc += diff * diff
+            if write:
+                if acc <= thr:
+                    out[p + c] = order[q]
+                    c += 1
+            else:
+                c += 1 if acc <= thr else 0
+    return c
+
+
+@njit(parallel=True, cache=True)
+def grid_count(X, s, e, Xs, order, cells, starts, keys, radix, thr):
+    """Neighbour counts of rows s..e-1 (each counts itself)."""
+    counts = np.zeros(e - s, dtype=np.int64)
+    none = np.empty(0, dtype=np.int32)
+    for r in prange(e - s):
+        counts[r] = _grid_row(X, s + r, Xs, order, cells, starts, keys, radix, thr, False, none, 0)
+    return counts
+
+
+@njit(parallel=True, cache=True)
+def grid_fill(X, s, e, Xs, order, cells, starts, keys, radix, thr, indptr):
+    """Neighbour indices of rows s..e-1 at indptr's offsets (grid_count's order)."""
+    out = np.empty(indptr[e - s], dtype=np.int32)
+    for r in prange(e - s):
+        _grid_row(X, s + r, Xs, order, cells, starts, keys, radix, thr, True, out, indptr[r])
+    return out

@@ -10,8 +10,8 @@ Neighbour search (never a full n x n matrix):
 
 | dist_type                  | how                                                           |
 |----------------------------|---------------------------------------------------------------|
-| `Euclidean`                | k-d tree (scikit-learn) up to 15 dimensions, else our brute   |
-|                            | force in BLAS tiles, float64 near the radius                  |
+| `Euclidean`                | grid of eps-wide cells up to 3 dimensions, k-d tree           |
+|                            | (scikit-learn) up to 15, else our brute force in BLAS tiles   |
 | `Manhattan`                | scikit-learn radius search with the L1 metric (tree or brute) |
 | `NegativeCosineSimilarity` | rows scaled to unit norm, Euclidean radius sqrt(2 eps)        |
 | `NegativeInnerProduct`     | brute force in BLAS tiles on -<x, y> (eps may be < 0)         |
@@ -37,6 +37,7 @@ from vecml_local.ml import distances as dist
 __all__ = ["DBSCANResult", "fit_dbscan"]
 
 _TREE_MAX_DIM = 15  # as scikit-learn: brute force above 15 dimensions
+_GRID_MAX_DIM = 3  # a grid of radius-wide cells (3^d cells per query) up to 3 dimensions
 _MASK_BITS = 512_000_000  # neighbour bits of one query block on the BLAS path (64 MB)
 
 
@@ -82,12 +83,13 @@ class _Searcher:
             radius = eps
         use_tree = metric is not None and self.d <= _TREE_MAX_DIM
         self.gemm = None
-        if metric == "euclidean" and not use_tree and eps >= 0:
+        self.grid = self._grid(radius) if metric == "euclidean" and self.d <= _GRID_MAX_DIM else None
+        if self.grid is None and metric == "euclidean" and not use_tree and eps >= 0:
             # Brute force in our BLAS tiles: the same answers as scikit-learn's brute
             # search (float64 near the radius), one GEMM per tile, no per-row lists.
             xsq = np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
             self.gemm = (0, radius * radius, np.ascontiguousarray(self.X.T), xsq)
-        elif metric is not None and eps >= 0:
+        elif self.grid is None and metric is not None and eps >= 0:
             from sklearn.neighbors import NearestNeighbors
 
             algo = "brute" if not use_tree else ("ball_tree" if metric == "hamming" else "kd_tree")
@@ -97,10 +99,29 @@ class _Searcher:
         self.budget = budget
         if dist_type == dist.INNER_PRODUCT:
             self.gemm = (3, eps, np.ascontiguousarray(self.X.T), np.zeros(self.n))
-        self.block = int(min(self.n, max(8192 if self.tree is not None else 256, budget // max(self.n, 1))))
+        first = 8192 if self.tree is not None or self.grid is not None else 256
+        self.block = int(min(self.n, max(first, budget // max(self.n, 1))))
         # the BLAS path holds one bit per (query row, column) while a block is searched
         self.max_rows = self.n if self.gemm is None else int(max(8, _MASK_BITS // max(self.n, 1)))
         self.block = min(self.block, self.max_rows)
+
+    def _grid(self, radius: float):
+        """Rows sorted by the cell (radius wide) they fall in, or None when the grid's
+        key space would overflow (tiny radius on a wide range) or the radius is 0."""
+        from vecml_local.ml._dbscan_kernels import grid_keys
+
+        if not radius > 0 or self.n == 0:
+            return None
+        width = radius * (1 + 1e-9)  # rounding can never put two neighbours two cells apart
+        lo = self.X.min(axis=0).astype(np.float64)
+        radix = (np.floor((self.X.max(axis=0).astype(np.float64) - lo) / width) + 3).astype(np.int64)
+        if float(np.prod(radix.astype(np.float64))) > 2.0**62:
+            return None
+        keys = grid_keys(self.X, lo, width, radix)
+        order = np.argsort(keys, kind="stable")
+        cells, starts = np.unique(keys[order], return_index=True)
+        starts = np.append(starts, self.n).astype(np.int64)
+        return self.X[order], order, cells, starts, keys, radix, radius * radius
 
     def blocks(self):
         """Row blocks; after the first, sized from the neighbours seen so far so that one
@@ -118,6 +139,13 @@ class _Searcher:
             s = e
 
     def query(self, s: int, e: int):
+        if self.grid is not None:
+            from vecml_local.ml._dbscan_kernels import grid_count, grid_fill
+
+            counts = grid_count(self.X, s, e, *self.grid)
+            indptr = np.zeros(e - s + 1, dtype=np.int64)
+            np.cumsum(counts, out=indptr[1:])
+            return indptr, grid_fill(self.X, s, e, *self.grid, indptr)
         if self.tree is not None:
             lists = self.tree.radius_neighbors(self.X[s:e], return_distance=False)
             indptr = np.zeros(e - s + 1, dtype=np.int64)

@@ -77,3 +77,22 @@ def test_brute_tiles_decide_pairs_at_the_radius_in_float64() -> None:
     np.testing.assert_array_equal(ours.core_indices, ref.core_sample_indices_)
     exact = ((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1) <= 1.0
     np.testing.assert_array_equal(ours.core_indices, np.nonzero(exact.sum(1) >= 3)[0])
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])  # the grid of eps-wide cells
+def test_grid_search_decides_pairs_at_the_radius_like_sklearn(d) -> None:
+    rng = np.random.default_rng(d)
+    X = rng.integers(-4, 5, size=(700, d)).astype(np.float32) * 0.5  # many pairs exactly 1.0 apart
+    X[::7] += 0.25
+    ours = fit_dbscan(X, eps=1.0, min_samples=6)
+    ref = DBSCAN(eps=1.0, min_samples=6, algorithm="brute").fit(X)
+    np.testing.assert_array_equal(ours.labels, ref.labels_)
+    np.testing.assert_array_equal(ours.core_indices, ref.core_sample_indices_)
+
+
+def test_grid_too_fine_for_its_keys_falls_back_to_the_tree() -> None:
+    X, _ = make_blobs(300, 3, centers=2, random_state=4)
+    X = np.vstack([X, [[1e15, -1e15, 1e15]]]).astype(np.float32)  # range / eps overflows 62 bits
+    ours = fit_dbscan(X, eps=1e-3 + 0.5, min_samples=4)
+    ref = DBSCAN(eps=1e-3 + 0.5, min_samples=4).fit(X)
+    np.testing.assert_array_equal(ours.labels, ref.labels_)
