@@ -224,3 +224,65 @@ def grid_fill(X, s, e, Xs, order, cells, starts, keys, radix, thr, indptr):
     for r in prange(e - s):
         _grid_row(X, s + r, Xs, order, cells, starts, keys, radix, thr, True, out, indptr[r])
     return out
+
+
+# --- the whole self-join in one bit mask: each pair computed once ----------------
+
+@njit(parallel=True, cache=True)
+def radius_mask_upper(X, xsq, thr, metric, margin, tile, mask):
+    """Bits of the upper triangle (j >= i) of the self-join of X's rows, as radius_mask
+    decides them: each tile multiplies its rows with the rows from its own start on,
+    so every pair's dot product is computed once (half radius_mask's work)."""
+    n = X.shape[0]
+    Xt = X.T
+    n_tiles = (n + tile - 1) // tile
+    for t in prange(n_tiles):
+        s = t * tile
+        e = min(n, s + tile)
+        dots = np.dot(X[s:e], X[s:].T)  # (rows, columns s..n-1)
+        for r in range(e - s):
+            i = s + r
+            qi = xsq[i]
+            for j0 in range(i, n, 64):
+                j1 = min(n, j0 + 64)
+                maybe = 0
+                for j in range(j0, j1):
+                    band = margin * (qi + xsq[j]) + 1e-30
+                    maybe += 1 if _score(dots[r, j - s], qi, xsq[j], metric) <= thr + band else 0
+                if maybe == 0:
+                    continue
+                for j in range(j0, j1):
+                    if _radius_hit(X, i, Xt, j, dots[r, j - s], qi, xsq[j], thr, metric, margin):
+                        mask[i, j >> 3] |= np.uint8(1 << (j & 7))
+            mask[i, i >> 3] |= np.uint8(1 << (i & 7))  # a point is always its own neighbour
+
+
+@njit(cache=True)
+def mirror_upper(mask):
+    """Copy every bit (i, j) with j > i to (j, i), making the mask symmetric. Serial:
+    it writes other rows; the bits are few (neighbours), the scan is n^2/16 bytes."""
+    n = mask.shape[0]
+    for i in range(n):
+        for w in range(i >> 3, mask.shape[1]):
+            b = mask[i, w]
+            if b == 0:
+                continue
+            for k in range(8):
+                j = w * 8 + k
+                if j > i and (b >> k) & 1:
+                    mask[j, i >> 3] |= np.uint8(1 << (i & 7))
+
+
+@njit(parallel=True, cache=True)
+def mask_counts(mask):
+    """Set bits of each row (neighbour counts)."""
+    table = np.zeros(256, dtype=np.int64)
+    for v in range(256):
+        table[v] = (v & 1) + table[v >> 1]
+    counts = np.zeros(mask.shape[0], dtype=np.int64)
+    for i in prange(mask.shape[0]):
+        c = 0
+        for w in range(mask.shape[1]):
+            c += table[mask[i, w]]
+        counts[i] = c
+    return counts

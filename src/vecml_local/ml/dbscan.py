@@ -20,8 +20,9 @@ Neighbour search (never a full n x n matrix):
 Neighbour lists are queried block by block; they are kept for reuse while their
 total stays under `neighbour_budget` entries, otherwise recomputed (a second and
 third pass), so memory is O(n + budget) whatever `eps` is. The BLAS tiles mark
-neighbours in a bit mask of the query block (at most 64 MB) in one GEMM pass, then
-read the lists off it.
+neighbours in a bit mask (at most 64 MB) in one GEMM pass, then read the lists off
+it: while every pair fits one mask (n <= 22,600), each pair is computed once and
+its bit mirrored; above, one mask per block of query rows.
 Inputs: dense float32, uint8 codes, CSR (densified; 400 when too large).
 """
 
@@ -104,6 +105,7 @@ class _Searcher:
         # the BLAS path holds one bit per (query row, column) while a block is searched
         self.max_rows = self.n if self.gemm is None else int(max(8, _MASK_BITS // max(self.n, 1)))
         self.block = min(self.block, self.max_rows)
+        self.self_join = None  # (mask, counts) of all pairs, when they fit one mask
 
     def _grid(self, radius: float):
         """Rows sorted by the cell (radius wide) they fall in, or None when the grid's
@@ -126,6 +128,9 @@ class _Searcher:
     def blocks(self):
         """Row blocks; after the first, sized from the neighbours seen so far so that one
         block holds about a quarter of the budget (fewer, larger queries)."""
+        if self.gemm is not None and self.n <= self.max_rows:
+            yield from self._self_join_blocks()
+            return
         s, seen_rows, seen_nb = 0, 0, 0
         while s < self.n:
             size = self.block
@@ -137,6 +142,36 @@ class _Searcher:
             seen_rows, seen_nb = seen_rows + (e - s), seen_nb + indices.size
             yield s, e, indptr, indices
             s = e
+
+    def _self_join_blocks(self):
+        """Blocks read off one symmetric mask of every pair (each pair's GEMM once),
+        sized so that a block's lists hold about a quarter of the budget."""
+        import numba
+
+        from vecml_local.ml._dbscan_kernels import mask_counts, mask_indices, mirror_upper, radius_mask_upper
+
+        if self.self_join is None:
+            code, thr, _, xsq = self.gemm
+            mask = np.zeros((self.n, (self.n + 7) // 8), dtype=np.uint8)
+            with numba.parallel_chunksize(1):  # tiles near the top carry most columns: hand them out one by one
+                radius_mask_upper(self.X, xsq, thr, code, self._margin(), self._tile(), mask)
+            mirror_upper(mask)
+            self.self_join = (mask, mask_counts(mask))
+        mask, counts = self.self_join
+        s = 0
+        while s < self.n:
+            e = s + 1 + int(np.searchsorted(np.cumsum(counts[s + 1:]), self.budget / 4))
+            e = min(self.n, e)
+            indptr = np.zeros(e - s + 1, dtype=np.int64)
+            np.cumsum(counts[s:e], out=indptr[1:])
+            yield s, e, indptr, mask_indices(mask[s:e], indptr)
+            s = e
+
+    def _tile(self) -> int:
+        return int(max(8, min(256, 1_000_000 // max(self.n, 1))))  # a 4 MB float32 dot-product tile
+
+    def _margin(self) -> float:
+        return self.d * 2.4e-7 if self.gemm[0] == 0 else 0.0
 
     def query(self, s: int, e: int):
         if self.grid is not None:
@@ -156,10 +191,8 @@ class _Searcher:
             from vecml_local.ml._dbscan_kernels import mask_indices, radius_mask
 
             code, thr, Xt, xsq = self.gemm
-            tile = int(max(8, min(256, 1_000_000 // max(self.n, 1))))  # a 4 MB float32 dot-product tile
             mask = np.zeros((e - s, (self.n + 7) // 8), dtype=np.uint8)
-            margin = self.d * 2.4e-7 if code == 0 else 0.0
-            counts = radius_mask(self.X[s:e], xsq[s:e], Xt, xsq, thr, code, margin, s, tile, mask)
+            counts = radius_mask(self.X[s:e], xsq[s:e], Xt, xsq, thr, code, self._margin(), s, self._tile(), mask)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             return indptr, mask_indices(mask, indptr)

@@ -96,3 +96,19 @@ def test_grid_too_fine_for_its_keys_falls_back_to_the_tree() -> None:
     ours = fit_dbscan(X, eps=1e-3 + 0.5, min_samples=4)
     ref = DBSCAN(eps=1e-3 + 0.5, min_samples=4).fit(X)
     np.testing.assert_array_equal(ours.labels, ref.labels_)
+
+
+@pytest.mark.parametrize("mask_bits", [None, 100_000])  # one symmetric mask of all pairs / row blocks
+@pytest.mark.parametrize("budget", [50_000_000, 2_000])  # lists kept / recomputed for each pass
+def test_blas_tiles_give_sklearn_labels_in_every_blocking(monkeypatch, mask_bits, budget) -> None:
+    from vecml_local.ml import dbscan
+
+    if mask_bits is not None:
+        monkeypatch.setattr(dbscan, "_MASK_BITS", mask_bits)  # 1200^2 bits do not fit: 83-row blocks
+    X, _ = make_blobs(1200, 20, centers=3, cluster_std=1.0, random_state=6)
+    X = X.astype(np.float32)
+    ours = fit_dbscan(X, eps=5.0, min_samples=6, neighbour_budget=budget)
+    ref = DBSCAN(eps=5.0, min_samples=6).fit(X)
+    np.testing.assert_array_equal(ours.labels, ref.labels_)
+    np.testing.assert_array_equal(ours.core_indices, ref.core_sample_indices_)
+    assert ours.n_clusters >= 2 and (ours.labels == -1).any()
