@@ -99,14 +99,32 @@ def _radius_hit(Q, i, Xt, j, dot, qsq_i, xsq_j, thr, metric, margin):
     return v <= thr
 
 
+@njit(cache=True, inline="always")
+def _mark_row(Q, i, Xt, drow, off, j_from, j_to, qsq_i, xsq, thr, metric, margin, mask_row):
+    """Set mask_row's bit j for every neighbour j in [j_from, j_to) of query row i,
+    whose dot products are drow[j - off]; returns how many. Columns are screened 64
+    at a time by a branch-free count (it vectorises): most runs of 64 hold no
+    neighbour and are skipped; the others are checked one by one."""
+    c = 0
+    for j0 in range(j_from, j_to, 64):
+        j1 = min(j_to, j0 + 64)
+        maybe = 0
+        for j in range(j0, j1):
+            band = margin * (qsq_i + xsq[j]) + 1e-30
+            maybe += 1 if _score(drow[j - off], qsq_i, xsq[j], metric) <= thr + band else 0
+        if maybe == 0:
+            continue
+        for j in range(j0, j1):
+            if _radius_hit(Q, i, Xt, j, drow[j - off], qsq_i, xsq[j], thr, metric, margin):
+                mask_row[j >> 3] |= np.uint8(1 << (j & 7))
+                c += 1
+    return c
+
+
 @njit(parallel=True, cache=True)
 def radius_mask(Q, qsq, Xt, xsq, thr, metric, margin, q_offset, tile, mask):
     """One BLAS pass: bit j of mask[i] is set when column j of Xt (d, n) is a neighbour
-    of query row i (itself always); returns the neighbour count of each query row.
-
-    Columns are screened 64 at a time by a branch-free count (it vectorises): most
-    runs of 64 hold no neighbour and are skipped; the others are checked one by one.
-    """
+    of query row i (itself always); returns the neighbour count of each query row."""
     nq = Q.shape[0]
     n = Xt.shape[1]
     n_tiles = (nq + tile - 1) // tile
@@ -117,20 +135,7 @@ def radius_mask(Q, qsq, Xt, xsq, thr, metric, margin, q_offset, tile, mask):
         dots = np.dot(Q[s:e], Xt)
         for r in range(e - s):
             i = s + r
-            qi = qsq[i]
-            c = 0
-            for j0 in range(0, n, 64):
-                j1 = min(n, j0 + 64)
-                maybe = 0
-                for j in range(j0, j1):
-                    band = margin * (qi + xsq[j]) + 1e-30
-                    maybe += 1 if _score(dots[r, j], qi, xsq[j], metric) <= thr + band else 0
-                if maybe == 0:
-                    continue
-                for j in range(j0, j1):
-                    if _radius_hit(Q, i, Xt, j, dots[r, j], qi, xsq[j], thr, metric, margin):
-                        mask[i, j >> 3] |= np.uint8(1 << (j & 7))
-                        c += 1
+            c = _mark_row(Q, i, Xt, dots[r], 0, 0, n, qsq[i], xsq, thr, metric, margin, mask[i])
             me = i + q_offset  # a point is always its own neighbour
             if not (mask[i, me >> 3] >> (me & 7)) & 1:
                 mask[i, me >> 3] |= np.uint8(1 << (me & 7))
@@ -242,18 +247,7 @@ def radius_mask_upper(X, xsq, thr, metric, margin, tile, mask):
         dots = np.dot(X[s:e], X[s:].T)  # (rows, columns s..n-1)
         for r in range(e - s):
             i = s + r
-            qi = xsq[i]
-            for j0 in range(i, n, 64):
-                j1 = min(n, j0 + 64)
-                maybe = 0
-                for j in range(j0, j1):
-                    band = margin * (qi + xsq[j]) + 1e-30
-                    maybe += 1 if _score(dots[r, j - s], qi, xsq[j], metric) <= thr + band else 0
-                if maybe == 0:
-                    continue
-                for j in range(j0, j1):
-                    if _radius_hit(X, i, Xt, j, dots[r, j - s], qi, xsq[j], thr, metric, margin):
-                        mask[i, j >> 3] |= np.uint8(1 << (j & 7))
+            _mark_row(X, i, Xt, dots[r], s, i, n, xsq[i], xsq, thr, metric, margin, mask[i])
             mask[i, i >> 3] |= np.uint8(1 << (i & 7))  # a point is always its own neighbour
 
 
