@@ -233,6 +233,22 @@ def pp_pots(X, cand, closest, metric, n_parts):
     return pots
 
 
+@njit(cache=True)
+def _rows_transposed(X, rows):
+    """X's rows `rows` as columns, (d, len(rows)) float32 for BLAS, and their squared
+    norms in float64 (the k-means++ candidates or picks)."""
+    d = X.shape[1]
+    Ct = np.empty((d, rows.shape[0]), dtype=np.float32)
+    sq = np.empty(rows.shape[0])
+    for a in range(rows.shape[0]):
+        acc = 0.0
+        for c in range(d):
+            Ct[c, a] = X[rows[a], c]
+            acc += np.float64(X[rows[a], c]) * np.float64(X[rows[a], c])
+        sq[a] = acc
+    return Ct, sq
+
+
 @njit(parallel=True, cache=True)
 def pp_pots_l2(X, xsq, cand, closest, n_parts, chunk):
     """pp_pots for squared Euclidean through BLAS in row chunks (|x|^2 + |c|^2 - 2 x.c).
@@ -240,19 +256,10 @@ def pp_pots_l2(X, xsq, cand, closest, n_parts, chunk):
     3x faster than the direct loops at d = 8; the potentials only steer the seeding
     draw, so the float32 dot products are precise enough.
     """
-    n, d = X.shape
+    n = X.shape[0]
     S, m = cand.shape
     P = n_parts
-    Ct = np.empty((d, S * m), dtype=np.float32)
-    csq = np.empty(S * m)
-    for s in range(S):
-        for a in range(m):
-            col = s * m + a
-            acc = 0.0
-            for c in range(d):
-                Ct[c, col] = X[cand[s, a], c]
-                acc += np.float64(X[cand[s, a], c]) * np.float64(X[cand[s, a], c])
-            csq[col] = acc
+    Ct, csq = _rows_transposed(X, cand.ravel())  # column s * m + a: candidate a of seeding s
     pots = np.zeros((P, S, m))
     for t in prange(P):
         mine = np.zeros((S, m))
@@ -294,17 +301,10 @@ def pp_update(X, picks, closest, metric, n_parts):
 def pp_update_l2(X, xsq, picks, closest, n_parts, chunk):
     """pp_update for squared Euclidean through BLAS in row chunks (as pp_pots_l2);
     6x faster than the direct loops at d = 8."""
-    n, d = X.shape
+    n = X.shape[0]
     S = picks.shape[0]
     P = n_parts
-    Ct = np.empty((d, S), dtype=np.float32)
-    csq = np.empty(S)
-    for s in range(S):
-        acc = 0.0
-        for c in range(d):
-            Ct[c, s] = X[picks[s], c]
-            acc += np.float64(X[picks[s], c]) * np.float64(X[picks[s], c])
-        csq[s] = acc
+    Ct, csq = _rows_transposed(X, picks)
     sums = np.zeros((P, S))
     for t in prange(P):
         mine = np.zeros(S)
