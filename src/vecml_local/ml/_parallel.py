@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 
-__all__ = ["LOCK", "configure"]
+__all__ = ["LOCK", "configure", "dynamic", "effective_threads", "row_ranges", "set_threads"]
 
 LOCK = threading.RLock()
 
@@ -35,3 +35,26 @@ def effective_threads(requested: int) -> int:
     if requested > 1 and hasattr(os, "getloadavg") and os.getloadavg()[0] >= 1.5 * cpus:
         return 1
     return min(requested, cpus)
+
+
+def set_threads(num_threads: int) -> int:
+    """Numba's thread count for the next launches: `num_threads`, within what numba has."""
+    import numba
+
+    t = max(1, min(int(num_threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(t)
+    return t
+
+
+def dynamic():
+    """Context in which prange hands its iterations (our row ranges or tiles) to the
+    threads one at a time: a descheduled or slower thread does not hold up the rest."""
+    import numba
+
+    return numba.parallel_chunksize(1)
+
+
+def row_ranges(n: int, k: int, d: int, T: int) -> int:
+    """How many row ranges a kernel with (k, d) accumulators per range splits n rows
+    into: 16 (T at least) while their accumulators stay small."""
+    return int(max(1, min(n, max(T, min(16, 4_000_000 // max(k * d, 1))))))

@@ -146,14 +146,13 @@ class _Searcher:
     def _self_join_blocks(self):
         """Blocks read off one symmetric mask of every pair (each pair's GEMM once),
         sized so that a block's lists hold about a quarter of the budget."""
-        import numba
-
         from vecml_local.ml._dbscan_kernels import mask_counts, mask_indices, mirror_upper, radius_mask_upper
+        from vecml_local.ml._parallel import dynamic
 
         if self.self_join is None:
             code, thr, _, xsq = self.gemm
             mask = np.zeros((self.n, (self.n + 7) // 8), dtype=np.uint8)
-            with numba.parallel_chunksize(1):  # tiles near the top carry most columns: hand them out one by one
+            with dynamic():  # tiles near the top carry most columns: hand them out one by one
                 radius_mask_upper(self.X, xsq, thr, code, self._margin(), self._tile(), mask)
             mirror_upper(mask)
             self.self_join = (mask, mask_counts(mask))
@@ -218,18 +217,13 @@ def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean",
     if threads < 1:
         raise BadRequest("num_threads must be >= 1")
     X = dist.check_matrix(X, dt)
-    from vecml_local.ml._dbscan_kernels import border_block, number_clusters, union_block
-
     from threadpoolctl import threadpool_limits
 
-    import numba
-
-    from vecml_local.ml._parallel import LOCK
+    from vecml_local.ml._dbscan_kernels import border_block, number_clusters, union_block
+    from vecml_local.ml._parallel import LOCK, effective_threads, set_threads
 
     with LOCK, threadpool_limits(limits=1, user_api="blas"):
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-        from vecml_local.ml._parallel import effective_threads
-
+        set_threads(threads)
         search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget)
         n = search.n
         counts = np.zeros(n, dtype=np.int64)

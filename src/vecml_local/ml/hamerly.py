@@ -30,7 +30,7 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
     the same centroids, labels and iteration count. Returns (C, labels, n_iter, scans).
     """
     from vecml_local.ml import _hamerly_kernels as K
-    from vecml_local.ml.kmeans import _dynamic
+    from vecml_local.ml._parallel import dynamic
 
     n = runner.X.shape[0]
     metric = runner.space.metric
@@ -43,7 +43,7 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
     def scan(C, p, accumulate, init):
         """One assignment pass after the centres moved by p (bounds follow first)."""
         s = K.centre_half_gaps(C, metric)
-        with _dynamic():
+        with dynamic():
             if l2:
                 return K.hamerly_l2(runner.X, runner.xsq, C, labels, upper, lower, s, p, runner.T, accumulate,
                                     init, _CHUNK, _DENSE_ABOVE)
@@ -51,7 +51,7 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
                 sm, cn = K.hamerly_init(runner.X, C, metric, labels, upper, lower, runner.T, accumulate)
                 return sm, cn, runner.X.shape[0], runner.X.shape[0]
         K.hamerly_move_bounds(labels, upper, lower, p)
-        with _dynamic():
+        with dynamic():
             return K.hamerly_assign(runner.X, C, metric, labels, upper, lower, s, runner.T, accumulate)
 
     s3, c2, _, _ = scan(C, np.zeros(C.shape[0]), acc, True)

@@ -47,6 +47,8 @@ import scipy.sparse as sp
 
 from vecml_local.errors import BadRequest
 from vecml_local.ml import distances as dist
+from vecml_local.ml._parallel import dynamic, row_ranges, set_threads
+from vecml_local.ml.kmeans_seeding import SEEDING_FLOATS, kmeanspp
 
 __all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS"]
 
@@ -112,88 +114,13 @@ def _check_int(name: str, value, lo: int, hi: int | None = None) -> int:
     return int(value)
 
 
-def _dynamic():
-    """Hand prange iterations (our row ranges) to threads one at a time."""
-    import numba
-
-    return numba.parallel_chunksize(1)
-
-
-def _parts(n: int, k: int, d: int, T: int) -> int:
-    """Number of row ranges: 16 (T at least) while their accumulators stay small."""
-    return int(max(1, min(n, max(T, min(16, 4_000_000 // max(k * d, 1))))))
-
-
-def _threads(num_threads: int) -> int:
-    import numba
-
-    t = max(1, min(int(num_threads), numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(t)
-    return t
-
-
-def _kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int,
-              xsq: np.ndarray | None = None) -> np.ndarray:
-    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) for several
-    seedings at once, one random stream each; returns their row indices, (S, k).
-
-    Each step is two numba passes over X serving every seeding: the candidates'
-    potentials (distances, min with that seeding's closest distances, per-range
-    sums), then closest moved to the chosen centre, with per-range sums from which
-    the next draw walks one row range instead of a cumulative sum over all rows.
-    A seeding gets the rows it would get alone, for a fraction of the traffic.
-    `xsq` (|x|^2 of every row) may be passed in when the caller already has it.
-    """
-    from vecml_local.ml import _kernels as K
-
-    n, d = X.shape
-    S = len(rngs)
-    trials = 2 + int(np.log(k))
-    chosen = np.empty((S, k), dtype=np.int64)
-    chosen[:, 0] = [int(rng.integers(n)) for rng in rngs]
-    if metric != K.SQEUCLID:
-        xsq = None
-    elif xsq is None:
-        xsq = np.einsum("ij,ij->i", X, X)
-    parts = _parts(n, S * trials, d, T)
-    closest = np.full((S, n), np.inf)
-
-    def update(picks):  # closest follows the new centres; returns each row range's sum
-        with _dynamic():
-            if xsq is not None:
-                return K.pp_update_l2(X, xsq, picks.copy(), closest, parts, 256)
-            return K.pp_update(X, picks.copy(), closest, metric, parts)
-
-    part_sums = update(chosen[:, 0])
-    for step in range(1, k):
-        cand = np.empty((S, trials), dtype=np.int64)
-        for s, rng in enumerate(rngs):
-            pot = part_sums[:, s].sum()
-            if pot <= 0:
-                cand[s] = rng.integers(n, size=trials)
-            else:
-                cand[s] = K.pp_draw(closest[s], part_sums[:, s].copy(), rng.random(trials) * pot)
-        with _dynamic():
-            if xsq is not None:
-                pots = K.pp_pots_l2(X, xsq, cand, closest, parts, 256).sum(axis=0)
-            else:
-                pots = K.pp_pots(X, cand, closest, metric, parts).sum(axis=0)
-        chosen[:, step] = cand[np.arange(S), np.argmin(pots, axis=1)]
-        if step < k - 1:
-            part_sums = update(chosen[:, step])
-    return chosen
-
-
-_SEEDING_FLOATS = 32_000_000  # closest distances held at once (S x n float64, 256 MB)
-
-
 def _mean_variance(X: np.ndarray, T: int) -> float:
     """Mean per-coordinate variance (scikit-learn scales `tol` by it)."""
     from vecml_local.ml import _kernels as K
 
     if X.shape[0] == 0:
         return 0.0
-    return float(K.mean_variance(X, _parts(X.shape[0], 1, X.shape[1], T)))
+    return float(K.mean_variance(X, row_ranges(X.shape[0], 1, X.shape[1], T)))
 
 
 class _Runner:
@@ -216,7 +143,7 @@ class _Runner:
     def _assign(self, C, labels, accumulate):
         from vecml_local.ml import _kernels as K
 
-        with _dynamic():
+        with dynamic():
             if self.use_gemm:
                 return K.lloyd_assign_gemm(self.X, C, self.space.metric, labels, self.T,
                                            accumulate, 256)
@@ -299,7 +226,7 @@ def assign_to_centroids(X, centroids: np.ndarray, dist_type: str, *, num_threads
 
 def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # type: ignore[no-untyped-def]
     space = _space(dist_type)
-    T = _threads(num_threads)
+    T = set_threads(num_threads)
     n, d = X.shape
     labels = np.empty(n, dtype=np.int32)
     total = 0.0
@@ -308,8 +235,8 @@ def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # typ
         B = _prepare(dist.dense_rows(X, slice(s, e)), dist_type)
         lab = np.full(e - s, -1, dtype=np.int32)
         mind = np.empty(e - s)
-        P = _parts(e - s, C.shape[0], d, T)
-        with _dynamic():
+        P = row_ranges(e - s, C.shape[0], d, T)
+        with dynamic():
             if space.metric in _GEMM_METRICS:
                 K.lloyd_assign_gemm(B, C, space.metric, lab, P, False, 256)
             else:
@@ -371,20 +298,20 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
     with LOCK:
         from threadpoolctl import threadpool_limits
 
-        T = _threads(num_threads)
+        T = set_threads(num_threads)
         with threadpool_limits(limits=1, user_api="blas"):
             var = _mean_variance(Xt, T)
-            runner = _Runner(Xt, space, _parts(n_train, k, Xt.shape[1], T), float(tol * var), max_iter)
+            runner = _Runner(Xt, space, row_ranges(n_train, k, Xt.shape[1], T), float(tol * var), max_iter)
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
             seed_xsq = runner.xsq if space.seed_metric == SQEUCLID and Xseed is Xt else None  # shared with Hamerly
             best = None
             seconds = {"seeding": 0.0, "iterations": 0.0}  # where the time goes (bench figures)
-            group = max(1, min(n_init, _SEEDING_FLOATS // max(n_train, 1)))
+            group = max(1, min(n_init, SEEDING_FLOATS // max(n_train, 1)))
             for first in range(0, n_init, group):
                 rngs = [np.random.default_rng(int(seed)) for seed in seeds[first:first + group]]
                 started = time.perf_counter()
                 if init == "k-means++":
-                    starts = _kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq)
+                    starts = kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq)
                 else:
                     starts = [rng.choice(n_train, size=k, replace=False) for rng in rngs]
                 seconds["seeding"] += time.perf_counter() - started

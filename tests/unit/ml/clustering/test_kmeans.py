@@ -149,11 +149,11 @@ def test_concurrent_calls_from_threads_are_safe_and_deterministic(blobs) -> None
 
 @pytest.mark.parametrize("metric", [0, 1])  # squared Euclidean (BLAS potentials), Manhattan (direct loops)
 def test_lockstep_seeding_gives_each_start_the_seeds_it_gets_alone(blobs, metric) -> None:
-    from vecml_local.ml.kmeans import _kmeanspp
+    from vecml_local.ml.kmeans_seeding import kmeanspp
 
     X, _ = blobs
-    together = _kmeanspp(X, 7, [np.random.default_rng(s) for s in (11, 12, 13)], metric, 2)
-    alone = [_kmeanspp(X, 7, [np.random.default_rng(s)], metric, 2)[0] for s in (11, 12, 13)]
+    together = kmeanspp(X, 7, [np.random.default_rng(s) for s in (11, 12, 13)], metric, 2)
+    alone = [kmeanspp(X, 7, [np.random.default_rng(s)], metric, 2)[0] for s in (11, 12, 13)]
     assert together.shape == (3, 7) and np.array_equal(together, np.array(alone))
     assert all(len(set(row)) == 7 for row in together.tolist())  # k distinct rows per start
 
