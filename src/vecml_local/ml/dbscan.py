@@ -29,6 +29,7 @@ Inputs: dense float32, uint8 codes, CSR (densified; 400 when too large).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -89,17 +90,16 @@ class _Searcher:
             # Brute force in our BLAS tiles: the same answers as scikit-learn's brute
             # search (float64 near the radius), one GEMM per tile, no per-row lists.
             xsq = np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
-            self.gemm = (0, radius * radius, np.ascontiguousarray(self.X.T), xsq)
+            self.gemm = (0, radius * radius, xsq)
         elif self.grid is None and metric is not None and eps >= 0:
             from sklearn.neighbors import NearestNeighbors
 
             algo = "brute" if not use_tree else ("ball_tree" if metric == "hamming" else "kd_tree")
             self.tree = NearestNeighbors(radius=radius, algorithm=algo, metric=metric,
                                          n_jobs=threads).fit(self.X)
-        self.radius = radius
         self.budget = budget
         if dist_type == dist.INNER_PRODUCT:
-            self.gemm = (3, eps, np.ascontiguousarray(self.X.T), np.zeros(self.n))
+            self.gemm = (3, eps, np.zeros(self.n))
         first = 8192 if self.tree is not None or self.grid is not None else 256
         self.block = int(min(self.n, max(first, budget // max(self.n, 1))))
         # the BLAS path holds one bit per (query row, column) while a block is searched
@@ -150,7 +150,7 @@ class _Searcher:
         from vecml_local.ml._parallel import dynamic
 
         if self.self_join is None:
-            code, thr, _, xsq = self.gemm
+            code, thr, xsq = self.gemm
             mask = np.zeros((self.n, (self.n + 7) // 8), dtype=np.uint8)
             with dynamic():  # tiles near the top carry most columns: hand them out one by one
                 radius_mask_upper(self.X, xsq, thr, code, self._margin(), self._tile(), mask)
@@ -165,6 +165,11 @@ class _Searcher:
             np.cumsum(counts[s:e], out=indptr[1:])
             yield s, e, indptr, mask_indices(mask[s:e], indptr)
             s = e
+
+    @cached_property
+    def columns(self) -> np.ndarray:
+        """X transposed (d, n), for the row-block queries only (the self-join reads X)."""
+        return np.ascontiguousarray(self.X.T)
 
     def _tile(self) -> int:
         return int(max(8, min(256, 1_000_000 // max(self.n, 1))))  # a 4 MB float32 dot-product tile
@@ -189,9 +194,10 @@ class _Searcher:
         if self.gemm is not None:
             from vecml_local.ml._dbscan_kernels import mask_indices, radius_mask
 
-            code, thr, Xt, xsq = self.gemm
+            code, thr, xsq = self.gemm
             mask = np.zeros((e - s, (self.n + 7) // 8), dtype=np.uint8)
-            counts = radius_mask(self.X[s:e], xsq[s:e], Xt, xsq, thr, code, self._margin(), s, self._tile(), mask)
+            counts = radius_mask(self.X[s:e], xsq[s:e], self.columns, xsq, thr, code, self._margin(), s, self._tile(),
+                                 mask)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             return indptr, mask_indices(mask, indptr)
