@@ -142,8 +142,7 @@ class SnapshotReader:
             .order_by(Segment.id)
         ).all()
         parts = [self.files.read_ids(collection.id, row.directory) for row in rows]
-        ids = np.empty(sum(len(part) for part in parts), dtype=object)
-        ids[:] = [sid for part in parts for sid in part]
+        ids = _objects([sid for part in parts for sid in part])
         deleted = self._deleted(session, collection)
         if not deleted:
             return ids
@@ -185,13 +184,8 @@ class SnapshotReader:
             total += len(data.ids)
             for column in attribute_columns.values():
                 column.extend([None] * (total - len(column)))
-        ids = np.empty(total, dtype=object)
-        ids[:] = [sid for part in id_parts for sid in part]
-        attributes = {}
-        for name, values in attribute_columns.items():
-            column = np.empty(total, dtype=object)
-            column[:] = values
-            attributes[name] = column
+        ids = _objects([sid for part in id_parts for sid in part])
+        attributes = {name: _objects(values) for name, values in attribute_columns.items()}
         snapshot = CollectionSnapshot(
             collection_id=collection.id,
             vector_type=collection.vector_type,
@@ -218,9 +212,7 @@ class SnapshotReader:
             if column is None:
                 column = np.empty(snapshot.num_rows, dtype=object)
                 snapshot.attributes[name] = column
-            patch = np.empty(len(column_values), dtype=object)
-            patch[:] = column_values
-            column[rows[present]] = patch[present]
+            column[rows[present]] = _objects(column_values)[present]
 
     @staticmethod
     def _without(
@@ -235,6 +227,14 @@ class SnapshotReader:
             attributes={name: column[keep] for name, column in snapshot.attributes.items()},
             column_names=snapshot.column_names,
         )
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """A 1-d object array of `values` (np.array would turn strings into a fixed-width
+    string dtype and lists into extra dimensions)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _live_rows(ids: np.ndarray, row_segments: np.ndarray, deleted: dict[str, int]) -> np.ndarray:
