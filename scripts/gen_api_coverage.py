@@ -113,12 +113,17 @@ def _module_file(module: str) -> str:
 
 def render(routes: list[tuple[str, str, str, str]] | None = None) -> str:
     routes = collect_routes() if routes is None else routes
-    api_routes = {path.removeprefix("/api/"): (module, doc) for path, _, module, doc in routes
-                  if path.startswith("/api/")}
+    api_routes = {
+        path.removeprefix("/api/"): (module, doc) for path, _, module, doc in routes if path.startswith("/api/")
+    }
     spec_names = {name for _, name, _ in SPEC_ENDPOINTS}
-    lines = [HEADER, "## VecML endpoints", "",
-             "| family | endpoint | status | served by | documented in |",
-             "|---|---|---|---|---|"]
+    lines = [
+        HEADER,
+        "## VecML endpoints",
+        "",
+        "| family | endpoint | status | served by | documented in |",
+        "|---|---|---|---|---|",
+    ]
     counts = {"emulated": 0, "not emulated": 0}
     for family, name, sources in SPEC_ENDPOINTS:
         if name in api_routes:
@@ -132,15 +137,28 @@ def render(routes: list[tuple[str, str, str, str]] | None = None) -> str:
     for family, name, sources in SPEC_UNNAMED:
         lines.append(f"| {family} | {name} | not emulated | — | {sources} |")
     extensions = sorted(name for name in api_routes if name not in spec_names)
-    lines += ["", f"{counts['emulated']} of {len(SPEC_ENDPOINTS)} named endpoints emulated.", "",
-              "## Extensions under /api", "",
-              "Local additions (documented in differences.md); the cloud may lack them.", "",
-              "| endpoint | status | served by |", "|---|---|---|"]
+    lines += [
+        "",
+        f"{counts['emulated']} of {len(SPEC_ENDPOINTS)} named endpoints emulated.",
+        "",
+        "## Extensions under /api",
+        "",
+        "Local additions (documented in differences.md); the cloud may lack them.",
+        "",
+        "| endpoint | status | served by |",
+        "|---|---|---|",
+    ]
     for name in extensions:
         lines.append(f"| `/{name}` | extension | {_module_file(api_routes[name][0])} |")
-    lines += ["", "## Outside /api", "",
-              "Emulator controls and operations endpoints; never under `/api`.", "",
-              "| path | method | status | served by |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Outside /api",
+        "",
+        "Emulator controls and operations endpoints; never under `/api`.",
+        "",
+        "| path | method | status | served by |",
+        "|---|---|---|---|",
+    ]
     for path, methods, module, _ in sorted(routes):
         if path.startswith("/api/"):
             continue
@@ -157,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""
         if current != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is out of date: run python scripts/gen_api_coverage.py",
-                  file=sys.stderr)
+            print(f"{OUTPUT.relative_to(ROOT)} is out of date: run python scripts/gen_api_coverage.py", file=sys.stderr)
             return 1
         return 0
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)

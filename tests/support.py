@@ -47,9 +47,19 @@ class ServerProcess:
         self.process: subprocess.Popen[str] | None = None
         self.base_url = ""
 
-    def start(self, timeout: float = 60.0) -> "ServerProcess":
-        command = [sys.executable, "-m", "vecml_local", "serve", "--host", "127.0.0.1",
-                   "--port", "0", "--data-dir", str(self.data_dir)]
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        command = [
+            sys.executable,
+            "-m",
+            "vecml_local",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(self.data_dir),
+        ]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env
         )

@@ -30,7 +30,7 @@ class PeakRss:
     def current(self) -> int:
         return self.process.memory_info().rss
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self.peak = self.current()
         self._thread.start()
         return self

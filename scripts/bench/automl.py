@@ -90,14 +90,34 @@ def datasets(quick: bool) -> list[Case]:
     raw_cat = _degrade(np.delete(raw_x, 1, axis=1), {0: ["20s", "30s", "40s", "50s", "60s+"]}, 3)
     raw_cat.categorical["sex"] = sex
     return cases + [
-        Case("digits_0to4", "classification", _table(dig_x[dig_y < 5]), dig_y[dig_y < 5],
-             "5 classes (digits 0-4), 901 x 64"),
-        Case("breast_cancer_nan_cat", "classification", _degrade(bc_x, {22: sizes, 27: sizes}, 1), bc_y,
-             "binary; 2 columns binned into text categoricals, 10 % cells missing"),
-        Case("wine_nan_cat", "classification", _degrade(wine_x, {9: sizes, 6: ["low", "mid", "high"]}, 2), wine_y,
-             "3 classes; 2 text categoricals, 10 % missing"),
-        Case("diabetes_raw_nan_cat", "regression", raw_cat, raw_y,
-             "regression on unscaled data; sex + age band as text, 10 % missing"),
+        Case(
+            "digits_0to4",
+            "classification",
+            _table(dig_x[dig_y < 5]),
+            dig_y[dig_y < 5],
+            "5 classes (digits 0-4), 901 x 64",
+        ),
+        Case(
+            "breast_cancer_nan_cat",
+            "classification",
+            _degrade(bc_x, {22: sizes, 27: sizes}, 1),
+            bc_y,
+            "binary; 2 columns binned into text categoricals, 10 % cells missing",
+        ),
+        Case(
+            "wine_nan_cat",
+            "classification",
+            _degrade(wine_x, {9: sizes, 6: ["low", "mid", "high"]}, 2),
+            wine_y,
+            "3 classes; 2 text categoricals, 10 % missing",
+        ),
+        Case(
+            "diabetes_raw_nan_cat",
+            "regression",
+            raw_cat,
+            raw_y,
+            "regression on unscaled data; sex + age band as text, 10 % missing",
+        ),
     ]
 
 
@@ -125,8 +145,15 @@ def frame(table: FeatureTable):
 def run_ours(case, tr, te, mode, augmentation="off"):
     labels = np.array([str(v) for v in case.y[tr]], dtype=object)
     t0 = time.perf_counter()
-    model = train_model(subset_rows(case.table, tr), labels, task_type=case.task, training_mode=mode,
-                        data_augmentation=augmentation, num_threads=THREADS, random_seed=0)
+    model = train_model(
+        subset_rows(case.table, tr),
+        labels,
+        task_type=case.task,
+        training_mode=mode,
+        data_augmentation=augmentation,
+        num_threads=THREADS,
+        random_seed=0,
+    )
     secs = time.perf_counter() - t0
     test = subset_rows(case.table, te)
     if case.task == "classification":
@@ -155,9 +182,17 @@ def run_flaml(case, tr, te, budget):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        automl.fit(frame(subset_rows(case.table, tr)), case.y[tr], task=case.task, time_budget=max(1.0, budget),
-                   estimator_list=["lgbm"], metric="log_loss" if case.task == "classification" else "mse",
-                   seed=0, n_jobs=THREADS, verbose=0)
+        automl.fit(
+            frame(subset_rows(case.table, tr)),
+            case.y[tr],
+            task=case.task,
+            time_budget=max(1.0, budget),
+            estimator_list=["lgbm"],
+            metric="log_loss" if case.task == "classification" else "mse",
+            seed=0,
+            n_jobs=THREADS,
+            verbose=0,
+        )
     secs = time.perf_counter() - t0
     x_te = frame(subset_rows(case.table, te))
     if case.task == "classification":
@@ -193,25 +228,51 @@ def predict_latency(calls: int = 60) -> tuple[float, float]:
         server = ServerProcess(Path(tmp)).start()
         try:
             with httpx.Client(base_url=server.base_url, timeout=120) as client:
+
                 def post(endpoint, body):
                     return client.post(f"/{endpoint}", json={"user_api_key": key, **body}).json()
 
                 post("create_project", {"project_name": "P", "application": "bench"})
                 post("init", {"project_name": "P", "collection_name": "c", "vector_type": "dense", "vector_dim": 30})
-                job = post("add_data_batch", {"project_name": "P", "collection_name": "c", "data": x.tolist(),
-                                              "string_ids": [str(i) for i in range(len(y))],
-                                              "attributes": [{"label": str(v)} for v in y]})
+                job = post(
+                    "add_data_batch",
+                    {
+                        "project_name": "P",
+                        "collection_name": "c",
+                        "data": x.tolist(),
+                        "string_ids": [str(i) for i in range(len(y))],
+                        "attributes": [{"label": str(v)} for v in y],
+                    },
+                )
                 wait_for_job(lambda e, b: client.post(f"/{e}", json=b).json(), key, job["job_id"])
-                job = post("train_automl_model", {"project_name": "P", "collection_name": "c", "model_name": "m",
-                                                  "training_mode": "high_speed", "task_type": "classification",
-                                                  "label_attribute": "label"})
-                wait_for_job(lambda e, b: client.post(f"/{e}", json=b).json(), key, job["job_id"],
-                             "get_automl_training_status", timeout=300)
+                job = post(
+                    "train_automl_model",
+                    {
+                        "project_name": "P",
+                        "collection_name": "c",
+                        "model_name": "m",
+                        "training_mode": "high_speed",
+                        "task_type": "classification",
+                        "label_attribute": "label",
+                    },
+                )
+                wait_for_job(
+                    lambda e, b: client.post(f"/{e}", json=b).json(),
+                    key,
+                    job["job_id"],
+                    "get_automl_training_status",
+                    timeout=300,
+                )
                 header = ",".join(f"column {i}" for i in range(1, 31))
                 row = ",".join(repr(float(v)) for v in x[0])
-                body = {"project_name": "P", "collection_name": "c", "model_name": "m", "file_format": "csv",
-                        "has_field_names": True,
-                        "file_data": base64.b64encode(f"{header}\n{row}".encode()).decode()}
+                body = {
+                    "project_name": "P",
+                    "collection_name": "c",
+                    "model_name": "m",
+                    "file_format": "csv",
+                    "has_field_names": True,
+                    "file_data": base64.b64encode(f"{header}\n{row}".encode()).decode(),
+                }
                 assert post("automl_predict", body)["success"]
                 times = []
                 for _ in range(calls):
@@ -235,10 +296,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default="")
-    ap.add_argument("--latency-only", action="store_true",
-                    help="only the speed goals (100k high_speed, one-row predict latency); appended to --out")
-    ap.add_argument("--balanced-splits", type=int, default=0, metavar="N",
-                    help="only balanced vs LightGBM defaults, on N different 75/25 splits; appended to --out")
+    ap.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="only the speed goals (100k high_speed, one-row predict latency); appended to --out",
+    )
+    ap.add_argument(
+        "--balanced-splits",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only balanced vs LightGBM defaults, on N different 75/25 splits; appended to --out",
+    )
     args = ap.parse_args()
     if args.balanced_splits:
         text = balanced_over_splits(args.balanced_splits)
@@ -251,9 +320,11 @@ def main() -> None:
         hs = high_speed_100k()
         med, p90 = predict_latency()
         load = os.getloadavg()[0]
-        text = (f"\n## Speed goals re-measured ({time.strftime('%H:%M UTC', time.gmtime())}, "
-                f"1-min load average {load:.1f} on 2 cores; `--latency-only`)\n\n"
-                f"- high_speed on 100,000 x 64: {hs:.1f} s (goal < 30 s).\n{latency_line(med, p90)}\n")
+        text = (
+            f"\n## Speed goals re-measured ({time.strftime('%H:%M UTC', time.gmtime())}, "
+            f"1-min load average {load:.1f} on 2 cores; `--latency-only`)\n\n"
+            f"- high_speed on 100,000 x 64: {hs:.1f} s (goal < 30 s).\n{latency_line(med, p90)}\n"
+        )
         print(text)
         if args.out:
             with open(args.out, "a") as fh:
@@ -277,7 +348,9 @@ def main() -> None:
         goals.append((case, res, key, better))
         for level in ("low", "high"):
             m, secs = run_ours(case, tr, te, "balanced", level)
-            aug_rows.append(f"| {case.name} | {level} | {fmt(case, res['balanced'][0])} | {fmt(case, m)} | {secs:.1f} |")
+            aug_rows.append(
+                f"| {case.name} | {level} | {fmt(case, res['balanced'][0])} | {fmt(case, m)} | {secs:.1f} |"
+            )
             print(case.name, "aug", level, m, flush=True)
     hs = high_speed_100k()
     print("high_speed 100k x 64:", hs, flush=True)
@@ -288,12 +361,14 @@ def main() -> None:
 def balanced_over_splits(n_splits: int) -> str:
     """balanced vs LightGBM defaults on seeds 0..n-1 of the split: one test split of
     36-226 rows moves accuracy by a row at a time, so count wins, ties and losses."""
-    lines = [f"\n## balanced vs LightGBM defaults over {n_splits} splits "
-             f"({time.strftime('%H:%M UTC', time.gmtime())}; `--balanced-splits {n_splits}`)\n",
-             "Test metric per split seed (`accuracy` or `mse`), ours / defaults; W-T-L = splits where "
-             "balanced is better, equal, worse.\n",
-             "| dataset | " + " | ".join(f"seed {k}" for k in range(n_splits)) + " | W-T-L | mean ours | mean defaults |",
-             "|---|" + "---|" * (n_splits + 3)]
+    lines = [
+        f"\n## balanced vs LightGBM defaults over {n_splits} splits "
+        f"({time.strftime('%H:%M UTC', time.gmtime())}; `--balanced-splits {n_splits}`)\n",
+        "Test metric per split seed (`accuracy` or `mse`), ours / defaults; W-T-L = splits where "
+        "balanced is better, equal, worse.\n",
+        "| dataset | " + " | ".join(f"seed {k}" for k in range(n_splits)) + " | W-T-L | mean ours | mean defaults |",
+        "|---|" + "---|" * (n_splits + 3),
+    ]
     totals = [0, 0, 0]
     for case in datasets(False):
         key, sign = ("accuracy", 1) if case.task == "classification" else ("mse", -1)
@@ -308,16 +383,20 @@ def balanced_over_splits(n_splits: int) -> str:
             cells.append(f"{ours:.4g} / {base:.4g}")
             print(case.name, seed, ours, base, flush=True)
         totals = [a + b for a, b in zip(totals, wtl)]
-        lines.append(f"| {case.name} | " + " | ".join(cells) + f" | {wtl[0]}-{wtl[1]}-{wtl[2]} | "
-                     f"{statistics.mean(ours_all):.4g} | {statistics.mean(base_all):.4g} |")
+        lines.append(
+            f"| {case.name} | " + " | ".join(cells) + f" | {wtl[0]}-{wtl[1]}-{wtl[2]} | "
+            f"{statistics.mean(ours_all):.4g} | {statistics.mean(base_all):.4g} |"
+        )
     lines.append(f"\nAll datasets: {totals[0]} wins, {totals[1]} ties, {totals[2]} losses.\n")
     return "\n".join(lines)
 
 
 def latency_line(median_ms: float, p90_ms: float) -> str:
-    return (f"- one-row inline `automl_predict` (CSV with header, 30 features, high_speed model, cached, "
-            f"keep-alive HTTP client, real server process): median {median_ms:.1f} ms, p90 {p90_ms:.1f} ms "
-            f"(goal: median < 20 ms).")
+    return (
+        f"- one-row inline `automl_predict` (CSV with header, 30 features, high_speed model, cached, "
+        f"keep-alive HTTP client, real server process): median {median_ms:.1f} ms, p90 {p90_ms:.1f} ms "
+        f"(goal: median < 20 ms)."
+    )
 
 
 def write(args, rows, aug_rows, goals, hs, latency: str) -> None:

@@ -78,15 +78,29 @@ def _child(kind: str, impl: str, p: dict) -> dict:
             method = "kmeans_hamerly" if "hamerly" in impl else "kmeans"
             fit_kmeans(X[:2000], n_clusters=10, method=method, n_init=1)  # warm the numba cache
             t, c = time.perf_counter(), cpu()
-            r = fit_kmeans(X, n_clusters=10, method=method, n_init=3, max_train_samples=len(X), max_iterations=100,
-                           tolerance=1e-4, num_threads=os.cpu_count() or 2)
-            out.update(seconds=time.perf_counter() - t, cpu=cpu() - c, inertia=r.inertia, n_iter=r.n_iter,
-                       iteration_seconds=r.info["seconds"]["iterations"])
+            r = fit_kmeans(
+                X,
+                n_clusters=10,
+                method=method,
+                n_init=3,
+                max_train_samples=len(X),
+                max_iterations=100,
+                tolerance=1e-4,
+                num_threads=os.cpu_count() or 2,
+            )
+            out.update(
+                seconds=time.perf_counter() - t,
+                cpu=cpu() - c,
+                inertia=r.inertia,
+                n_iter=r.n_iter,
+                iteration_seconds=r.info["seconds"]["iterations"],
+            )
         else:
             t, c = time.perf_counter(), cpu()
             km = KMeans(10, n_init=3, max_iter=100, tol=1e-4, algorithm=impl.split()[1], random_state=0).fit(X)
-            out.update(seconds=time.perf_counter() - t, cpu=cpu() - c, inertia=float(km.inertia_),
-                       n_iter=int(km.n_iter_))
+            out.update(
+                seconds=time.perf_counter() - t, cpu=cpu() - c, inertia=float(km.inertia_), n_iter=int(km.n_iter_)
+            )
     elif kind == "dbscan":
         from sklearn.cluster import DBSCAN
 
@@ -99,8 +113,13 @@ def _child(kind: str, impl: str, p: dict) -> dict:
         else:
             t, c = time.perf_counter(), cpu()
             lab = DBSCAN(eps=p["eps"], min_samples=p["min_samples"]).fit(X).labels_
-        out.update(seconds=time.perf_counter() - t, cpu=cpu() - c, n_clusters=int(lab.max() + 1), noise=float((lab < 0).mean()),
-                   labels_crc=int(np.frombuffer(lab.astype(np.int32).tobytes(), dtype=np.uint32).sum() % 2**31))
+        out.update(
+            seconds=time.perf_counter() - t,
+            cpu=cpu() - c,
+            n_clusters=int(lab.max() + 1),
+            noise=float((lab < 0).mean()),
+            labels_crc=int(np.frombuffer(lab.astype(np.int32).tobytes(), dtype=np.uint32).sum() % 2**31),
+        )
     else:
         from sklearn.manifold import TSNE
         from sklearn.neighbors import KNeighborsClassifier
@@ -113,7 +132,9 @@ def _child(kind: str, impl: str, p: dict) -> dict:
             _, emb = tsne_embed(X, max_samples=len(X), num_threads=os.cpu_count() or 2)
         else:
             t, c = time.perf_counter(), cpu()
-            emb = TSNE(2, perplexity=30.0, max_iter=600, learning_rate=200.0, angle=0.5, random_state=0).fit_transform(X)
+            emb = TSNE(2, perplexity=30.0, max_iter=600, learning_rate=200.0, angle=0.5, random_state=0).fit_transform(
+                X
+            )
         out["seconds"] = time.perf_counter() - t
         out["cpu"] = cpu() - c
         half = len(X) // 2
@@ -132,15 +153,18 @@ def _run(case: str, impl: str) -> dict:
 
 
 def _table(results: dict) -> str:
-    lines = ["| case | implementation | wall s | CPU s | best scikit-learn wall / ours (>1: ours faster) "
-             "| quality | peak RSS (MB) |",
-             "|---|---|---:|---:|---:|---|---:|"]
+    lines = [
+        "| case | implementation | wall s | CPU s | best scikit-learn wall / ours (>1: ours faster) "
+        "| quality | peak RSS (MB) |",
+        "|---|---|---:|---:|---:|---|---:|",
+    ]
     for case, rows in results.items():
         kind = CASES[case][0]
         sk = [r["seconds"] for name, r in rows.items() if name.startswith("sklearn") and "seconds" in r]
         best_sk = min(sk) if sk else None
-        ref_inertia = min((r["inertia"] for n, r in rows.items() if n.startswith("sklearn") and "inertia" in r),
-                          default=None)
+        ref_inertia = min(
+            (r["inertia"] for n, r in rows.items() if n.startswith("sklearn") and "inertia" in r), default=None
+        )
         for name, r in rows.items():
             if "error" in r:
                 lines.append(f"| {case} | {name} | error: {r['error']} | | | | |")
@@ -154,16 +178,22 @@ def _table(results: dict) -> str:
                 q = f"{r['n_clusters']} clusters, noise {r['noise']:.3f}, labels checksum {r['labels_crc']}"
             else:
                 q = f"5-NN accuracy of blob labels in 2-D: {r['knn_acc']:.3f}"
-            lines.append(f"| {case} | {name} | {r['seconds']:.2f} | {r.get('cpu', 0):.2f} | {ratio} | {q} "
-                         f"| {r['peak_rss_mb']:.0f} |")
+            lines.append(
+                f"| {case} | {name} | {r['seconds']:.2f} | {r.get('cpu', 0):.2f} | {ratio} | {q} "
+                f"| {r['peak_rss_mb']:.0f} |"
+            )
         if kind == "kmeans" and "ours kmeans (Lloyd)" in rows and "ours kmeans_hamerly" in rows:
             a, b = rows["ours kmeans (Lloyd)"], rows["ours kmeans_hamerly"]
             if "seconds" in a and "seconds" in b:
-                lines.append(f"| {case} | Hamerly vs our Lloyd (Lloyd / Hamerly) | {a['seconds'] / b['seconds']:.2f} "
-                             f"| {a.get('cpu', 0) / max(b.get('cpu', 1e-9), 1e-9):.2f} | | | |")
-                lines.append(f"| {case} | same, iterations only (Lloyd {a['iteration_seconds']:.2f} s / Hamerly "
-                             f"{b['iteration_seconds']:.2f} s; both share the k-means++ seeding) | "
-                             f"{a['iteration_seconds'] / b['iteration_seconds']:.2f} | | | | |")
+                lines.append(
+                    f"| {case} | Hamerly vs our Lloyd (Lloyd / Hamerly) | {a['seconds'] / b['seconds']:.2f} "
+                    f"| {a.get('cpu', 0) / max(b.get('cpu', 1e-9), 1e-9):.2f} | | | |"
+                )
+                lines.append(
+                    f"| {case} | same, iterations only (Lloyd {a['iteration_seconds']:.2f} s / Hamerly "
+                    f"{b['iteration_seconds']:.2f} s; both share the k-means++ seeding) | "
+                    f"{a['iteration_seconds'] / b['iteration_seconds']:.2f} | | | | |"
+                )
     return "\n".join(lines)
 
 
@@ -192,9 +222,11 @@ def main() -> None:
     import numpy
     import sklearn
 
-    head = (f"Host: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
-            f"{platform.python_version()}, numpy {numpy.__version__}, scikit-learn {sklearn.__version__}; "
-            f"load average at the end: {os.getloadavg()[0]:.1f}")
+    head = (
+        f"Host: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, numpy {numpy.__version__}, scikit-learn {sklearn.__version__}; "
+        f"load average at the end: {os.getloadavg()[0]:.1f}"
+    )
     text = head + "\n\n" + _table(results)
     print(text)
     if a.out:

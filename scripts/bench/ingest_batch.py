@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import orjson
 import requests
-
 from _server import PeakRss, ServerProcess, wait_for_job
 
 KEY = "bench-key"
@@ -26,11 +25,15 @@ KEY = "bench-key"
 
 def body_bytes(rows: int, dim: int, seed: int, prefix: str) -> bytes:
     rng = np.random.default_rng(seed)
-    return orjson.dumps({
-        "user_api_key": KEY, "project_name": "bench", "collection_name": "c",
-        "string_ids": [f"{prefix}{i}" for i in range(rows)],
-        "data": rng.standard_normal((rows, dim), dtype=np.float32).tolist(),
-    })
+    return orjson.dumps(
+        {
+            "user_api_key": KEY,
+            "project_name": "bench",
+            "collection_name": "c",
+            "string_ids": [f"{prefix}{i}" for i in range(rows)],
+            "data": rng.standard_normal((rows, dim), dtype=np.float32).tolist(),
+        }
+    )
 
 
 def floor_seconds(body: bytes, repeats: int = 3) -> float:
@@ -47,8 +50,9 @@ def floor_seconds(body: bytes, repeats: int = 3) -> float:
 def end_to_end_seconds(server: ServerProcess, body: bytes) -> float:
     start = time.perf_counter()
     # `requests`, as the VecML docs' client uses (httpx spends ~1 s more sending 127 MB).
-    answer = requests.post(f"{server.base_url}/add_data_batch", data=body,
-                           headers={"content-type": "application/json"}, timeout=600).json()
+    answer = requests.post(
+        f"{server.base_url}/add_data_batch", data=body, headers={"content-type": "application/json"}, timeout=600
+    ).json()
     status = wait_for_job(server.post, KEY, answer["job_id"], timeout=600)
     elapsed = time.perf_counter() - start
     assert status["status"] == "finished", status
@@ -67,8 +71,16 @@ def main() -> None:
         server = ServerProcess(Path(data_dir)).start()
         try:
             server.post("create_project", {"user_api_key": KEY, "project_name": "bench", "application": "x"})
-            server.post("init", {"user_api_key": KEY, "project_name": "bench", "collection_name": "c",
-                                 "vector_type": "dense", "vector_dim": args.dim})
+            server.post(
+                "init",
+                {
+                    "user_api_key": KEY,
+                    "project_name": "bench",
+                    "collection_name": "c",
+                    "vector_type": "dense",
+                    "vector_dim": args.dim,
+                },
+            )
             runs = []
             for repeat in range(args.repeats):
                 body = body_bytes(args.rows, args.dim, repeat, f"r{repeat}-")
@@ -88,8 +100,10 @@ def main() -> None:
             idle = PeakRss(server.pid).current()
             with PeakRss(server.pid) as rss:
                 big_e2e = end_to_end_seconds(server, big)
-            print(f"big request: {len(big) / 1e6:.0f} MB body, {big_rows} rows, {big_e2e:.2f} s end to end; "
-                  f"server RSS idle {idle / 2**20:.0f} MiB, peak {rss.peak / 2**20:.0f} MiB (goal < 2048 MiB)")
+            print(
+                f"big request: {len(big) / 1e6:.0f} MB body, {big_rows} rows, {big_e2e:.2f} s end to end; "
+                f"server RSS idle {idle / 2**20:.0f} MiB, peak {rss.peak / 2**20:.0f} MiB (goal < 2048 MiB)"
+            )
         finally:
             server.stop()
 

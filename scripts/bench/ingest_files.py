@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import requests
-
 from _server import PeakRss, ServerProcess, wait_for_job
 
 KEY = "bench-key"
@@ -67,8 +66,8 @@ def make_libsvm(target_mb: float, seed: int = 0, nnz: int = 20, dim: int = 2000)
     vals = rng.standard_normal((rows, nnz)).round(5)
     keep = idx.ravel() >= 0
     tokens = pc.binary_join_element_wise(
-        pc.cast(pa.array(idx.ravel()[keep]), pa.string()),
-        pc.cast(pa.array(vals.ravel()[keep]), pa.string()), ":")
+        pc.cast(pa.array(idx.ravel()[keep]), pa.string()), pc.cast(pa.array(vals.ravel()[keep]), pa.string()), ":"
+    )
     counts = (idx >= 0).sum(axis=1)
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
     lines = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), tokens), " ")
@@ -78,13 +77,19 @@ def make_libsvm(target_mb: float, seed: int = 0, nnz: int = 20, dim: int = 2000)
 
 
 def upload_seconds(server: ServerProcess, collection: str, data: bytes, **fields: object) -> float:
-    body = orjson.dumps({
-        "user_api_key": KEY, "project_name": "bench", "collection_name": collection,
-        "X": base64.b64encode(data).decode(), **fields,
-    })
+    body = orjson.dumps(
+        {
+            "user_api_key": KEY,
+            "project_name": "bench",
+            "collection_name": collection,
+            "X": base64.b64encode(data).decode(),
+            **fields,
+        }
+    )
     start = time.perf_counter()
-    answer = requests.post(f"{server.base_url}/upload_automl_X", data=body,
-                           headers={"content-type": "application/json"}, timeout=900).json()
+    answer = requests.post(
+        f"{server.base_url}/upload_automl_X", data=body, headers={"content-type": "application/json"}, timeout=900
+    ).json()
     answered = time.perf_counter() - start
     assert answer.get("success"), answer
     status = wait_for_job(server.post, KEY, answer["job_id"], timeout=900)
@@ -133,29 +138,53 @@ def main() -> None:
             with monitor:
                 for i in range(args.repeats):
                     csv_lib = min(csv_lib, best(lambda: pacsv.read_csv(pa.py_buffer(csv_bytes)), 1))
-                    csv_e2e = min(csv_e2e, upload_seconds(
-                        server, f"csv{i}", csv_bytes, file_format="csv", has_field_names=True,
-                        vector_type="dense", categorical_features=["color"]))
+                    csv_e2e = min(
+                        csv_e2e,
+                        upload_seconds(
+                            server,
+                            f"csv{i}",
+                            csv_bytes,
+                            file_format="csv",
+                            has_field_names=True,
+                            vector_type="dense",
+                            categorical_features=["color"],
+                        ),
+                    )
             csv_peak = monitor.peak
             with PeakRss(server.pid) as svm_monitor:
                 for i in range(args.repeats):
                     svm_lib = min(svm_lib, best(lambda: load_svmlight_file(io.BytesIO(svm_bytes)), 1))
-                    svm_e2e = min(svm_e2e, upload_seconds(
-                        server, f"svm{i}", svm_bytes, file_format="libsvm", vector_type="sparse"))
+                    svm_e2e = min(
+                        svm_e2e,
+                        upload_seconds(server, f"svm{i}", svm_bytes, file_format="libsvm", vector_type="sparse"),
+                    )
             svm_peak = svm_monitor.peak
 
             bomb = base64.b64encode(bomb_payload()).decode()
-            body = orjson.dumps({"user_api_key": KEY, "project_name": "bench", "collection_name": "bomb",
-                                 "X": bomb, "file_format": "csv", "has_field_names": True,
-                                 "compression_type": "gzip"})
+            body = orjson.dumps(
+                {
+                    "user_api_key": KEY,
+                    "project_name": "bench",
+                    "collection_name": "bomb",
+                    "X": bomb,
+                    "file_format": "csv",
+                    "has_field_names": True,
+                    "compression_type": "gzip",
+                }
+            )
             before_bomb = monitor.current()
             with PeakRss(server.pid) as bomb_monitor:
                 start = time.perf_counter()
-                reply = requests.post(f"{server.base_url}/upload_automl_X", data=body,
-                                      headers={"content-type": "application/json"}, timeout=600)
+                reply = requests.post(
+                    f"{server.base_url}/upload_automl_X",
+                    data=body,
+                    headers={"content-type": "application/json"},
+                    timeout=600,
+                )
                 bomb_seconds = time.perf_counter() - start
-            still_serving = server.post("create_project", {"user_api_key": KEY, "project_name": "after",
-                                                           "application": "x"}).get("success")
+            still_serving = server.post(
+                "create_project", {"user_api_key": KEY, "project_name": "after", "application": "x"}
+            ).get("success")
         finally:
             server.stop()
 
@@ -166,12 +195,16 @@ def main() -> None:
     print(f"| CSV: /upload_automl_X end to end | {csv_e2e:.2f} | {csv_mb / csv_e2e:.1f} | {csv_lib / csv_e2e:.2f} |")
     print(f"| libsvm: sklearn load_svmlight_file in-process | {svm_lib:.2f} | {svm_mb / svm_lib:.1f} | 1.00 |")
     print(f"| libsvm: /upload_automl_X end to end | {svm_e2e:.2f} | {svm_mb / svm_e2e:.1f} | {svm_lib / svm_e2e:.2f} |")
-    print(f"server RSS idle {idle / 1e6:.0f} MB; peak during the CSV uploads {csv_peak / 1e6:.0f} MB, "
-          f"during the libsvm uploads {svm_peak / 1e6:.0f} MB")
-    print(f"gzip bomb (8 GiB inflated, {len(bomb) / 1e6:.1f} MB base64 sent): HTTP {reply.status_code} in "
-          f"{bomb_seconds:.2f} s, peak RSS {bomb_monitor.peak / 1e6:.0f} MB "
-          f"(+{(bomb_monitor.peak - before_bomb) / 1e6:.0f} MB over the RSS before it); "
-          f"message: {reply.json().get('error_message')!r}; server still serving: {still_serving}")
+    print(
+        f"server RSS idle {idle / 1e6:.0f} MB; peak during the CSV uploads {csv_peak / 1e6:.0f} MB, "
+        f"during the libsvm uploads {svm_peak / 1e6:.0f} MB"
+    )
+    print(
+        f"gzip bomb (8 GiB inflated, {len(bomb) / 1e6:.1f} MB base64 sent): HTTP {reply.status_code} in "
+        f"{bomb_seconds:.2f} s, peak RSS {bomb_monitor.peak / 1e6:.0f} MB "
+        f"(+{(bomb_monitor.peak - before_bomb) / 1e6:.0f} MB over the RSS before it); "
+        f"message: {reply.json().get('error_message')!r}; server still serving: {still_serving}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,23 +21,15 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface to bind (0.0.0.0 inside docker).")
     port: int = Field(8780, ge=0, le=65535, description="TCP port; 0 picks a free one.")
     data_dir: Path = Field(Path("./vecml-data"), description="SQLite file, vector segments, models.")
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL for metadata; default sqlite in the data dir."
-    )
+    database_url: str | None = Field(None, description="SQLAlchemy URL for metadata; default sqlite in the data dir.")
     workers: int = Field(2, ge=1, le=64, description="Job runner threads (uploads, training).")
     auth: Literal["open", "keys"] = Field(
         "open", description="open: any non-empty key is its own tenant; keys: only created keys."
     )
-    rate_limit_per_second: float = Field(
-        0, ge=0, description="Requests per second per key; 0 turns the limit off."
-    )
+    rate_limit_per_second: float = Field(0, ge=0, description="Requests per second per key; 0 turns the limit off.")
     max_request_bytes: int = Field(200 * MB, ge=1, description="Largest request body accepted.")
-    max_decoded_bytes: int = Field(
-        2048 * MB, ge=1, description="Largest decoded (decompressed) file accepted."
-    )
-    job_min_polls: int = Field(
-        0, ge=0, description="A job reports in_progress for its first N status polls."
-    )
+    max_decoded_bytes: int = Field(2048 * MB, ge=1, description="Largest decoded (decompressed) file accepted.")
+    job_min_polls: int = Field(0, ge=0, description="A job reports in_progress for its first N status polls.")
     log_level: str = Field("info", description="uvicorn log level.")
 
     def resolved_database_url(self) -> str:

@@ -35,10 +35,13 @@ class PathAndSizeMiddleware:
         if declared.isdigit() and int(declared) > self.max_request_bytes:
             limit_mb = self.max_request_bytes // (1024 * 1024)
             body = orjson.dumps(error_body(f"Request body is larger than the limit of {limit_mb} MB"))
-            await send({
-                "type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-            })
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)

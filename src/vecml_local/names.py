@@ -19,7 +19,5 @@ def check_name(value: object, field: str) -> str:
     if len(value) > MAX_NAME_LENGTH:
         raise BadRequest(f"{field} is longer than {MAX_NAME_LENGTH} characters")
     if not _NAME.fullmatch(value) or value in (".", ".."):
-        raise BadRequest(
-            f"{field} {value!r} may contain only letters, digits, '_', '-' and '.'"
-        )
+        raise BadRequest(f"{field} {value!r} may contain only letters, digits, '_', '-' and '.'")
     return value

@@ -16,9 +16,14 @@ def iris(api: Api):  # type: ignore[no-untyped-def]
     X, y = load_iris(return_X_y=True)
     api.ok("create_project", project_name="P", application="test")
     api.ok("init", project_name="P", collection_name="iris", vector_type="dense", vector_dim=4)
-    job = api.ok("add_data_batch", project_name="P", collection_name="iris", data=X.tolist(),
-                 string_ids=[f"r{i}" for i in range(len(X))],
-                 attributes=[{"species": str(v)} for v in y])
+    job = api.ok(
+        "add_data_batch",
+        project_name="P",
+        collection_name="iris",
+        data=X.tolist(),
+        string_ids=[f"r{i}" for i in range(len(X))],
+        attributes=[{"species": str(v)} for v in y],
+    )
     assert api.wait(job["job_id"])["status"] == "finished"
     return {"project_name": "P", "collection_name": "iris", "y": y}
 
@@ -34,16 +39,25 @@ def train(api: Api, iris, endpoint: str, **fields):  # type: ignore[no-untyped-d
 
 
 def test_kmeans_workflow_and_documented_shapes(api: Api, iris) -> None:  # type: ignore[no-untyped-def]
-    job_id, status = train(api, iris, "train_kmeans", cluster_model_name="km", kmeans_method="kmeans",
-                           n_clusters=3, dist_type="L2")
+    job_id, status = train(
+        api, iris, "train_kmeans", cluster_model_name="km", kmeans_method="kmeans", n_clusters=3, dist_type="L2"
+    )
     parts = job_id.split("||")
     assert parts[1:5] == ["P", "iris", "km", "KMeansTrainJob"] and len(parts) == 6
     assert status["status"] == "finished" and status["error_code"] == "Success"
     assert status["model_type"] == "kmeans" and status["kmeans_method"] == "kmeans" and status["model_name"] == "km"
     assert status["params"] == {
-        "kmeans_method": "kmeans", "n_clusters": "3", "n_init": "3", "dist_type": "Euclidean",
-        "initialization_method": "k-means++", "max_iterations": "100", "tolerance": "0.000100",
-        "num_threads": "4", "random_seed": "1234567", "max_train_samples": "10000"}
+        "kmeans_method": "kmeans",
+        "n_clusters": "3",
+        "n_init": "3",
+        "dist_type": "Euclidean",
+        "initialization_method": "k-means++",
+        "max_iterations": "100",
+        "tolerance": "0.000100",
+        "num_threads": "4",
+        "random_seed": "1234567",
+        "max_train_samples": "10000",
+    }
     for key in ("start_time", "end_time", "duration"):
         assert isinstance(status[key], str) and status[key]
     labels = api.ok("get_clustering_labels", **_where(iris), model_name="km")
@@ -54,9 +68,15 @@ def test_kmeans_workflow_and_documented_shapes(api: Api, iris) -> None:  # type:
     infos = api.ok("list_clustering_model_infos", **_where(iris))["model_infos"]
     assert infos[0]["model_name"] == "km" and infos[0]["model_type"] == "kmeans"
     assert infos[0]["distance_type"] == "Euclidean" and len(infos[0]["create_time"]) == 16
-    assert infos[0]["params"] == {"n_clusters": 3, "n_init": 3, "kmeans_method": "kmeans",
-                                  "initialization_method": "k-means++", "max_iterations": 100,
-                                  "max_train_samples": 10000, "tolerance": 0.0001}
+    assert infos[0]["params"] == {
+        "n_clusters": 3,
+        "n_init": 3,
+        "kmeans_method": "kmeans",
+        "initialization_method": "k-means++",
+        "max_iterations": 100,
+        "max_train_samples": 10000,
+        "tolerance": 0.0001,
+    }
 
 
 def test_metrics_with_attribute_and_labels(api: Api, iris) -> None:  # type: ignore[no-untyped-def]
@@ -66,19 +86,29 @@ def test_metrics_with_attribute_and_labels(api: Api, iris) -> None:  # type: ign
     metrics = m["metrics"]
     assert metrics["distance_type"] == "Euclidean" and metrics["ground_truth_attribute"] == "species"
     assert metrics["ground_truth_labels_provided"] is False
-    for key in ("noise_ratio", "inertia_sse", "davies_bouldin", "calinski_harabasz", "silhouette",
-                "adjusted_rand_index", "normalized_mutual_info", "best_match_accuracy", "homogeneity",
-                "completeness", "v_measure"):
+    for key in (
+        "noise_ratio",
+        "inertia_sse",
+        "davies_bouldin",
+        "calinski_harabasz",
+        "silhouette",
+        "adjusted_rand_index",
+        "normalized_mutual_info",
+        "best_match_accuracy",
+        "homogeneity",
+        "completeness",
+        "v_measure",
+    ):
         assert isinstance(metrics[key], (int, float)), key
     assert metrics["adjusted_rand_index"] > 0.6 and metrics["best_match_accuracy"] > 0.8
-    m2 = api.ok("compute_clustering_metrics", **_where(iris), model_name="km",
-                ground_truth_labels=[str(v) for v in iris["y"]])["metrics"]
+    m2 = api.ok(
+        "compute_clustering_metrics", **_where(iris), model_name="km", ground_truth_labels=[str(v) for v in iris["y"]]
+    )["metrics"]
     assert m2["ground_truth_labels_provided"] is True
     assert m2["adjusted_rand_index"] == pytest.approx(metrics["adjusted_rand_index"])
     plain = api.ok("compute_clustering_metrics", **_where(iris), model_name="km")["metrics"]
     assert "adjusted_rand_index" not in plain and "silhouette" in plain
-    status, body = api.call("compute_clustering_metrics", **_where(iris), model_name="km",
-                            ground_truth_labels=["a"])
+    status, body = api.call("compute_clustering_metrics", **_where(iris), model_name="km", ground_truth_labels=["a"])
     assert status == 400 and "ground_truth_labels" in body["error_message"]
 
 
@@ -87,15 +117,13 @@ def test_dbscan_core_points_kdist_and_wrong_types(api: Api, iris) -> None:  # ty
     assert plot["error_code"] == "Success" and plot["dist_type"] == "Euclidean" and plot["k"] == 4
     assert len(plot["kdist_grid_desc"]) == 30 and len(plot["slope_grid_desc"]) == 30
     assert plot["max_num_samples"] == 2000 and plot["max_num_grids"] == 30
-    _, status = train(api, iris, "train_dbscan", cluster_model_name="db", eps=0.5, min_samples=5,
-                      dist_type="Euclidean")
+    _, status = train(api, iris, "train_dbscan", cluster_model_name="db", eps=0.5, min_samples=5, dist_type="Euclidean")
     assert status["status"] == "finished" and status["model_type"] == "dbscan" and "kmeans_method" not in status
     assert status["params"]["eps"] == "0.500000" and status["params"]["min_samples"] == "5"
     core = api.ok("get_dbscan_core_points", **_where(iris), model_name="db")["core_points"]
     assert core and all(isinstance(i, int) for i in core)
     labels = api.ok("get_clustering_labels", **_where(iris), model_name="db")["labels"]
-    assert min(labels) >= -1 and "probabilities" not in api.ok("get_clustering_labels", **_where(iris),
-                                                                 model_name="db")
+    assert min(labels) >= -1 and "probabilities" not in api.ok("get_clustering_labels", **_where(iris), model_name="db")
     status_code, body = api.call("get_kmeans_centroids", **_where(iris), model_name="db")
     assert status_code == 400 and "k-means" in body["error_message"]
     train(api, iris, "train_kmeans", cluster_model_name="km", n_clusters=2)
@@ -117,8 +145,9 @@ def test_hdbscan_probabilities_and_cosine_names(api: Api, iris) -> None:  # type
 
 def test_tsne_embeddings(api: Api, iris) -> None:  # type: ignore[no-untyped-def]
     train(api, iris, "train_kmeans", cluster_model_name="km", n_clusters=3)
-    body = api.ok("compute_tsne_embeddings", **_where(iris), model_name="km", max_samples=100, max_iter=250,
-                  perplexity=20)
+    body = api.ok(
+        "compute_tsne_embeddings", **_where(iris), model_name="km", max_samples=100, max_iter=250, perplexity=20
+    )
     assert body["status"] == "finished" and body["num_points"] == 100
     assert body["parameters"] == {"max_samples": 100, "perplexity": 20.0, "theta": 0.5, "max_iter": 250}
     point = body["embeddings"][0]
@@ -140,13 +169,15 @@ def test_names_unique_delete_and_not_found(api: Api, iris) -> None:  # type: ign
 
 @pytest.mark.parametrize(
     ("endpoint", "fields", "word"),
-    [("train_kmeans", {"cluster_model_name": "m"}, "n_clusters"),
-     ("train_kmeans", {"cluster_model_name": "m", "n_clusters": 3, "kmeans_method": "elkan"}, "kmeans_method"),
-     ("train_kmeans", {"cluster_model_name": "m", "n_clusters": 3, "dist_type": "Chebyshev"}, "dist_type"),
-     ("train_kmeans", {"cluster_model_name": "bad name!", "n_clusters": 3}, "cluster_model_name"),
-     ("train_dbscan", {"cluster_model_name": "m", "min_samples": 3}, "eps"),
-     ("train_hdbscan", {"cluster_model_name": "m", "dist_type": "Inner Product"}, "Inner Product"),
-     ("get_dbscan_kdist_plot", {"k": 0}, "k")],
+    [
+        ("train_kmeans", {"cluster_model_name": "m"}, "n_clusters"),
+        ("train_kmeans", {"cluster_model_name": "m", "n_clusters": 3, "kmeans_method": "elkan"}, "kmeans_method"),
+        ("train_kmeans", {"cluster_model_name": "m", "n_clusters": 3, "dist_type": "Chebyshev"}, "dist_type"),
+        ("train_kmeans", {"cluster_model_name": "bad name!", "n_clusters": 3}, "cluster_model_name"),
+        ("train_dbscan", {"cluster_model_name": "m", "min_samples": 3}, "eps"),
+        ("train_hdbscan", {"cluster_model_name": "m", "dist_type": "Inner Product"}, "Inner Product"),
+        ("get_dbscan_kdist_plot", {"k": 0}, "k"),
+    ],
 )
 def test_bad_requests_name_the_field(api: Api, iris, endpoint, fields, word) -> None:  # type: ignore[no-untyped-def]
     status, body = api.call(endpoint, **_where(iris), **fields)
@@ -165,8 +196,9 @@ def test_failed_job_reports_unknown_error_code(api: Api, iris) -> None:  # type:
 
 def test_missing_collection_is_404(api: Api) -> None:
     api.ok("create_project", project_name="Q", application="test")
-    status, body = api.call("train_kmeans", project_name="Q", collection_name="nope", cluster_model_name="m",
-                            n_clusters=2)
+    status, body = api.call(
+        "train_kmeans", project_name="Q", collection_name="nope", cluster_model_name="m", n_clusters=2
+    )
     assert status == 404 and "does not exist" in body["error_message"]
 
 

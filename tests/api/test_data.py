@@ -15,8 +15,12 @@ def _add(api: Api, **fields) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_batch_round_trip_with_attributes(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
-    _add(api, data=[[1, 2, 3, 4], [5, 6, 7, 8.5]], string_ids=["a", "b"],
-         attributes=[{"label": "1", "category": "A"}, {"label": 0}])
+    _add(
+        api,
+        data=[[1, 2, 3, 4], [5, 6, 7, 8.5]],
+        string_ids=["a", "b"],
+        attributes=[{"label": "1", "category": "A"}, {"label": 0}],
+    )
     info = api.ok("get_collection_info", project_name="P", collection_name="c")
     assert info["num_vectors"] == 2 and info["vector_dim"] == 4 and info["vector_type"] == "dense"
     assert set(info["attributes"]) == {"label", "category"}
@@ -32,8 +36,9 @@ def test_ids_are_generated_when_absent(api: Api, collection) -> None:  # type: i
 
 
 def test_add_data_single_vector(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
-    body = api.ok("add_data", project_name="P", collection_name="c", string_id="one",
-                  data=[1, 2, 3, 4], attributes={"k": "v"})
+    body = api.ok(
+        "add_data", project_name="P", collection_name="c", string_id="one", data=[1, 2, 3, 4], attributes={"k": "v"}
+    )
     api.wait(body["job_id"])
     got = api.ok("get_data", project_name="P", collection_name="c", string_ids=["one"])
     assert got["vectors"] == [[1, 2, 3, 4]] and got["attributes"] == [{"k": "v"}]
@@ -56,12 +61,14 @@ def test_bad_vectors_name_the_row(api: Api, collection, data, message) -> None: 
 
 
 def test_duplicate_ids_refused_nothing_inserted(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
-    status, body = api.call("add_data_batch", project_name="P", collection_name="c",
-                            data=[[1, 1, 1, 1]] * 2, string_ids=["x", "x"])
+    status, body = api.call(
+        "add_data_batch", project_name="P", collection_name="c", data=[[1, 1, 1, 1]] * 2, string_ids=["x", "x"]
+    )
     assert status == 400 and "string_ids[1] 'x' appears more than once" in body["error_message"]
     _add(api, data=[[1, 1, 1, 1]], string_ids=["x"])
-    status, body = api.call("add_data_batch", project_name="P", collection_name="c",
-                            data=[[2, 2, 2, 2]] * 2, string_ids=["y", "x"])
+    status, body = api.call(
+        "add_data_batch", project_name="P", collection_name="c", data=[[2, 2, 2, 2]] * 2, string_ids=["y", "x"]
+    )
     assert status == 400 and "'x' already exists" in body["error_message"]
     assert api.ok("get_collection_info", project_name="P", collection_name="c")["num_vectors"] == 1
 
@@ -88,8 +95,13 @@ def test_quantized_ranges(api: Api, vector_type, good, bad, message) -> None:  #
 def test_sparse_vectors_as_objects_and_libsvm_strings(api: Api) -> None:
     api.ok("create_project", project_name="S", application="x")
     api.ok("init", project_name="S", collection_name="s", vector_type="sparse", vector_dim=100)
-    job = api.ok("add_data_batch", project_name="S", collection_name="s",
-                 data=[{"3": 1.5, "99": 2}, "0:1 7:-2.5"], string_ids=["a", "b"])
+    job = api.ok(
+        "add_data_batch",
+        project_name="S",
+        collection_name="s",
+        data=[{"3": 1.5, "99": 2}, "0:1 7:-2.5"],
+        string_ids=["a", "b"],
+    )
     assert api.wait(job["job_id"])["status"] == "finished"
     got = api.ok("get_data", project_name="S", collection_name="s", string_ids=["a", "b"])
     assert got["vectors"] == [{"3": 1.5, "99": 2.0}, {"0": 1.0, "7": -2.5}]

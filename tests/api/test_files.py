@@ -58,12 +58,9 @@ def rows(api: Api, prefix: str, indices: list[int], collection: str = "c") -> di
 
 # -- CSV -----------------------------------------------------------------------------
 
+
 def test_csv_from_a_spreadsheet(api: Api, project: str) -> None:
-    data = (
-        b'\xef\xbb\xbf"sepal length",petal width,species,city\r\n'
-        b'5.1,0.2,"setosa, wild",Oslo\r\n'
-        b',1.5,virginica,\r\n'
-    )
+    data = b'\xef\xbb\xbf"sepal length",petal width,species,city\r\n5.1,0.2,"setosa, wild",Oslo\r\n,1.5,virginica,\r\n'
     done = upload(api, data, categorical_features=["species", "not a column"])
     assert done["num_vectors"] == 2
     got = info(api)
@@ -104,15 +101,24 @@ def test_csv_long_row_names_the_line_and_stores_nothing(api: Api, project: str) 
 
 def test_csv_quantized_value_out_of_range_names_the_line(api: Api, project: str) -> None:
     message = refused(api, b"a,b\n1,2\n3,300\n", vector_type="dense8Bit")
-    assert message == "line 3, column 'b': value 300 is not allowed for vector_type dense8Bit (whole numbers from 0 to 255)"
+    assert (
+        message
+        == "line 3, column 'b': value 300 is not allowed for vector_type dense8Bit (whole numbers from 0 to 255)"
+    )
     upload(api, b"a,b\n1,2\n3,255\n", vector_type="dense8Bit")
     assert info(api)["vector_type"] == "dense8Bit"
 
 
 def test_errors_name_the_field_the_file_came_in(api: Api, project: str) -> None:
     assert refused(api, b"\r\n") == "X: the CSV file is empty"
-    status, body = api.call("upload", project_name="P", collection_name="c", file_data=b64(b"a,b\n"),
-                            file_format="csv", has_field_names=True)
+    status, body = api.call(
+        "upload",
+        project_name="P",
+        collection_name="c",
+        file_data=b64(b"a,b\n"),
+        file_format="csv",
+        has_field_names=True,
+    )
     assert status == 400 and body["error_message"] == "file_data: the csv file holds no data rows"
 
 
@@ -123,15 +129,31 @@ def test_has_field_names_required_for_csv(api: Api, project: str) -> None:
 
 # -- payload --------------------------------------------------------------------------
 
+
 def test_gzip_requested_or_sniffed_and_checksums(api: Api, project: str) -> None:
     packed = gzip.compress(b"a,b\n1,2\n")
     text = b64(packed)
-    body = api.ok("upload_automl_X", project_name="P", collection_name="c", X=text, file_format="csv",
-                  has_field_names=True, compression_type="gzip", checksum=hashlib.sha256(text.encode()).hexdigest())
+    body = api.ok(
+        "upload_automl_X",
+        project_name="P",
+        collection_name="c",
+        X=text,
+        file_format="csv",
+        has_field_names=True,
+        compression_type="gzip",
+        checksum=hashlib.sha256(text.encode()).hexdigest(),
+    )
     assert body["checksum_server"] == hashlib.sha256(text.encode()).hexdigest()
     api.wait(body["job_id"])
-    body = api.ok("upload_automl_X", project_name="P", collection_name="c", X=text, file_format="csv",
-                  has_field_names=True, checksum=hashlib.sha256(b"a,b\n1,2\n").hexdigest())
+    body = api.ok(
+        "upload_automl_X",
+        project_name="P",
+        collection_name="c",
+        X=text,
+        file_format="csv",
+        has_field_names=True,
+        checksum=hashlib.sha256(b"a,b\n1,2\n").hexdigest(),
+    )
     api.wait(body["job_id"])
     assert info(api)["num_vectors"] == 2
 
@@ -146,12 +168,20 @@ def test_payload_errors_name_the_field(api: Api, project: str) -> None:
     assert refused(api, None) == "X is required: the file's bytes, base64-encoded"
     assert refused(api, None, X="@@@").startswith("X: not valid base64")
     assert refused(api, b"a\n1\n", compression_type="zip") == (
-        "compression_type: unsupported value 'zip' (only 'gzip' is supported)")
+        "compression_type: unsupported value 'zip' (only 'gzip' is supported)"
+    )
     assert refused(api, b"a\n1\n", file_format="xlsx") == (
-        "file_format: unsupported value 'xlsx' (expected one of csv, json, libsvm, binary)")
+        "file_format: unsupported value 'xlsx' (expected one of csv, json, libsvm, binary)"
+    )
     assert refused(api, b"a\n1\n", collection="bad name!").startswith("collection_name 'bad name!'")
-    status, body = api.call("upload_automl_X", project_name="Nope", collection_name="c", X=b64(b"a\n1\n"),
-                            file_format="csv", has_field_names=True)
+    status, body = api.call(
+        "upload_automl_X",
+        project_name="Nope",
+        collection_name="c",
+        X=b64(b"a\n1\n"),
+        file_format="csv",
+        has_field_names=True,
+    )
     assert status == 404 and body["error_message"] == "Project 'Nope' does not exist"
 
 
@@ -168,14 +198,20 @@ def test_gzip_bomb_is_refused_and_the_server_keeps_serving(api: Api, project: st
 
 # -- JSON, libsvm, binary ---------------------------------------------------------------
 
+
 def test_json_with_a_vector_field(api: Api, project: str) -> None:
     data = b'[{"embedding": [1, 2], "label": "a", "n": 1}, {"embedding": [3, 4], "label": "b", "n": 2}]'
     done = upload(api, data, file_format="json", vector_data_field_name="embedding", categorical_features=["label"])
     got = info(api)
-    assert got["vector_dim"] == 2 and got["categorical_features"] == ["label"] and set(got["attributes"]) == {"label", "n"}
+    assert (
+        got["vector_dim"] == 2 and got["categorical_features"] == ["label"] and set(got["attributes"]) == {"label", "n"}
+    )
     assert rows(api, done["string_id_prefix"], [1]) == {
-        "success": True, "string_ids": [f"{done['string_id_prefix']}-1"], "vectors": [[3.0, 4.0]],
-        "attributes": [{"label": "b", "n": "2"}]}
+        "success": True,
+        "string_ids": [f"{done['string_id_prefix']}-1"],
+        "vectors": [[3.0, 4.0]],
+        "attributes": [{"label": "b", "n": "2"}],
+    }
 
 
 def test_json_objects_arrays_and_lines(api: Api, project: str) -> None:
@@ -206,36 +242,64 @@ def test_libsvm_into_a_sparse_collection(api: Api, project: str) -> None:
 
 def test_binary_float32_and_uint8(api: Api, project: str) -> None:
     values = np.arange(6, dtype="<f4").reshape(2, 3)
-    done = upload(api, values.tobytes(), file_format="binary", binary_dtype="float32", binary_dim=3,
-                  vector_type="dense")
+    done = upload(
+        api, values.tobytes(), file_format="binary", binary_dtype="float32", binary_dim=3, vector_type="dense"
+    )
     assert rows(api, done["string_id_prefix"], [1])["vectors"] == [[3.0, 4.0, 5.0]]
-    upload(api, bytes([0, 255, 3, 4]), file_format="binary", binary_dtype="uint8", binary_dim=2,
-           vector_type="dense8Bit", collection="u8")
+    upload(
+        api,
+        bytes([0, 255, 3, 4]),
+        file_format="binary",
+        binary_dtype="uint8",
+        binary_dim=2,
+        vector_type="dense8Bit",
+        collection="u8",
+    )
     assert info(api, "u8")["vector_type"] == "dense8Bit"
-    upload(api, bytes([0, 255, 3, 4]), file_format="binary", binary_dtype="uint8", binary_dim=2,
-           vector_type="dense", collection="u8b")  # the docs: the element type is binary_dtype
+    upload(
+        api,
+        bytes([0, 255, 3, 4]),
+        file_format="binary",
+        binary_dtype="uint8",
+        binary_dim=2,
+        vector_type="dense",
+        collection="u8b",
+    )  # the docs: the element type is binary_dtype
     assert info(api, "u8b")["vector_type"] == "dense8Bit"
-    upload(api, bytes([1, 2, 3]), file_format="binary", binary_dtype="uint8", binary_dim=3, vector_type="dense",
-           collection="c")  # into the float32 collection made above: converted
+    upload(
+        api,
+        bytes([1, 2, 3]),
+        file_format="binary",
+        binary_dtype="uint8",
+        binary_dim=3,
+        vector_type="dense",
+        collection="c",
+    )  # into the float32 collection made above: converted
     assert info(api)["num_vectors"] == 3
     message = refused(api, bytes(13), file_format="binary", binary_dtype="float32", binary_dim=3)
-    assert message == ("X: the binary file has 13 bytes, which is not a whole number of rows of 12 "
-                       "bytes (binary_dim 3 x 4-byte float32): 1 rows and 1 bytes left over")
+    assert message == (
+        "X: the binary file has 13 bytes, which is not a whole number of rows of 12 "
+        "bytes (binary_dim 3 x 4-byte float32): 1 rows and 1 bytes left over"
+    )
 
 
 # -- appending -------------------------------------------------------------------------
+
 
 def test_append_checks_the_schema(api: Api, project: str) -> None:
     upload(api, b"a,b\n1,2\n")
     upload(api, b"a,b\n3,4\n5,6\n", endpoint="upload")
     assert info(api)["num_vectors"] == 3
     assert refused(api, b"a,b,c\n1,2,3\n") == (
-        "the file has 3 vector columns but collection 'c' has vector_dim 2; nothing was stored")
+        "the file has 3 vector columns but collection 'c' has vector_dim 2; nothing was stored"
+    )
     assert refused(api, b"a,z\n1,2\n") == (
         "the file's numeric columns differ from collection 'c''s (missing ['b']; not in the collection ['z']); "
-        "nothing was stored")
+        "nothing was stored"
+    )
     assert refused(api, b"a,b\n1,2\n", vector_type="sparse") == (
-        "vector_type: the collection holds dense vectors; the file was sent as sparse")
+        "vector_type: the collection holds dense vectors; the file was sent as sparse"
+    )
     assert info(api)["num_vectors"] == 3
 
 
@@ -246,6 +310,7 @@ def test_upload_into_an_initialised_collection(api: Api, project: str) -> None:
 
 
 # -- labels ----------------------------------------------------------------------------
+
 
 def label(api: Api, data: bytes, **fields: Any) -> tuple[dict, dict]:
     body = api.ok("attach_automl_label", project_name="P", collection_name="c", Y=b64(data), **fields)
@@ -262,8 +327,15 @@ def test_label_docs_spelling(api: Api, project: str) -> None:
 
 def test_label_live_client_spelling_with_header(api: Api, project: str) -> None:
     done = upload(api, b"a\n1\n2\n")
-    body = api.ok("attach_automl_label", project_name="P", collection_name="c", file_data=b64(b"target\nA\nB\n"),
-                  attribute_name="cls", file_format="csv", has_field_names=True)
+    body = api.ok(
+        "attach_automl_label",
+        project_name="P",
+        collection_name="c",
+        file_data=b64(b"target\nA\nB\n"),
+        attribute_name="cls",
+        file_format="csv",
+        has_field_names=True,
+    )
     assert body["num_vectors_parsed"] == 2
     assert api.wait(body["job_id"], "get_automl_training_status")["status"] == "finished"
     assert rows(api, done["string_id_prefix"], [1])["attributes"] == [{"cls": "B"}]
@@ -280,21 +352,27 @@ def test_fewer_labels_label_the_first_vectors_more_fail(api: Api, project: str) 
     done = upload(api, b"a\n1\n2\n3\n")
     label(api, b"1\n", label_name="y")
     assert rows(api, done["string_id_prefix"], [0, 1, 2])["attributes"] == [{"y": "1"}, {}, {}]
-    body = api.ok("attach_automl_label", project_name="P", collection_name="c", Y=b64(b"1\n0\n1\n0\n"),
-                  label_name="z")
+    body = api.ok("attach_automl_label", project_name="P", collection_name="c", Y=b64(b"1\n0\n1\n0\n"), label_name="z")
     status = api.wait(body["job_id"])
     assert status["status"] == "failed"
     assert status["error_message"] == (
-        "the label file has 4 values but collection 'c' has 3 vectors; no label was attached")
+        "the label file has 4 values but collection 'c' has 3 vectors; no label was attached"
+    )
     assert "z" not in info(api)["attributes"]
 
 
 def test_label_job_runs_after_the_upload_sent_before_it(api: Api, project: str) -> None:
     text = b"a\n" + b"".join(b"%d\n" % i for i in range(5000))
-    first = api.ok("upload_automl_X", project_name="P", collection_name="c", X=b64(text), file_format="csv",
-                   has_field_names=True)
-    second = api.ok("attach_automl_label", project_name="P", collection_name="c",
-                    Y=b64(b"".join(b"L%d\n" % i for i in range(5000))), label_name="y")
+    first = api.ok(
+        "upload_automl_X", project_name="P", collection_name="c", X=b64(text), file_format="csv", has_field_names=True
+    )
+    second = api.ok(
+        "attach_automl_label",
+        project_name="P",
+        collection_name="c",
+        Y=b64(b"".join(b"L%d\n" % i for i in range(5000))),
+        label_name="y",
+    )
     assert api.wait(second["job_id"])["status"] == "finished"
     assert api.wait(first["job_id"])["status"] == "finished"
     got = rows(api, first["string_id_prefix"], [0, 4999])
@@ -302,16 +380,23 @@ def test_label_job_runs_after_the_upload_sent_before_it(api: Api, project: str) 
 
 
 def test_label_errors(api: Api, project: str) -> None:
-    status, body = api.call("attach_automl_label", project_name="P", collection_name="none", Y=b64(b"1\n"),
-                            label_name="y")
+    status, body = api.call(
+        "attach_automl_label", project_name="P", collection_name="none", Y=b64(b"1\n"), label_name="y"
+    )
     assert status == 404 and body["error_message"] == "Collection 'none' does not exist in project 'P'"
     upload(api, b"a\n1\n")
     status, body = api.call("attach_automl_label", project_name="P", collection_name="c", Y=b64(b"1\n"))
     assert status == 400 and body["error_message"].startswith("label_name is required")
     status, body = api.call("attach_automl_label", project_name="P", collection_name="c", label_name="y")
     assert status == 400 and body["error_message"] == "Y is required: the file's bytes, base64-encoded"
-    status, body = api.call("attach_automl_label", project_name="P", collection_name="c", label_name="y",
-                            Y=b64(b"id,y\n1,a\n2\n"), has_field_names=True)
+    status, body = api.call(
+        "attach_automl_label",
+        project_name="P",
+        collection_name="c",
+        label_name="y",
+        Y=b64(b"id,y\n1,a\n2\n"),
+        has_field_names=True,
+    )
     assert status == 400 and body["error_message"] == "line 3: 1 fields; the label is in column 2"
 
 
@@ -322,6 +407,7 @@ def test_nan_values_read_back_as_null(api: Api, project: str) -> None:
 
 
 # -- the raw-body payload cut ------------------------------------------------------------
+
 
 def test_split_payload_cuts_the_base64_string_out() -> None:
     from vecml_local.api.body import split_payload
@@ -344,8 +430,15 @@ def test_large_upload_with_checksum_through_the_cut(api: Api, project: str) -> N
     text = b64(data)
     assert len(text) > 1 << 20
     checksum = hashlib.sha256(text.encode()).hexdigest()
-    body = api.ok("upload_automl_X", project_name="P", collection_name="c", X=text, file_format="csv",
-                  has_field_names=True, checksum=checksum)
+    body = api.ok(
+        "upload_automl_X",
+        project_name="P",
+        collection_name="c",
+        X=text,
+        file_format="csv",
+        has_field_names=True,
+        checksum=checksum,
+    )
     assert body["checksum_server"] == checksum and body["num_vectors"] == 200_000
     assert api.wait(body["job_id"])["status"] == "finished"
     assert rows(api, body["string_id_prefix"], [199_999])["attributes"] == [{"t": "w1"}]
@@ -355,8 +448,9 @@ def test_large_upload_with_checksum_through_the_cut(api: Api, project: str) -> N
 def test_base64_with_line_breaks_and_collection_visible_at_once(api: Api, project: str) -> None:
     text = b64(b"a,b\n" + b"1,2\n" * 100)
     wrapped = "\r\n".join(text[i : i + 76] for i in range(0, len(text), 76)) + "\n"
-    body = api.ok("upload", project_name="P", collection_name="c", file_data=wrapped, file_format="csv",
-                  has_field_names=True)
+    body = api.ok(
+        "upload", project_name="P", collection_name="c", file_data=wrapped, file_format="csv", has_field_names=True
+    )
     got = info(api)  # created while the request waited, before the job ran
     assert got["vector_dim"] == 2 and got["column_names"] == ["a", "b"]
     assert api.wait(body["job_id"])["status"] == "finished" and info(api)["num_vectors"] == 100

@@ -28,7 +28,9 @@ def test_bearer_header_is_accepted(client: TestClient) -> None:
 
 
 def test_malformed_json_is_400_json(client: TestClient) -> None:
-    response = client.post("/api/list_projects", content=b'{"user_api_key": "k",', headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/list_projects", content=b'{"user_api_key": "k",', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400 and "not valid JSON" in response.json()["error_message"]
     response = client.post("/api/list_projects", content=b"[1, 2]")
     assert response.status_code == 400 and response.json()["error_message"] == "Request body must be a JSON object"

@@ -68,8 +68,9 @@ def test_reset_all(client: TestClient) -> None:
 def test_reset_cancels_unfinished_jobs(client: TestClient, api: Api) -> None:
     api.ok("create_project", project_name="P", application="test")
     api.ok("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=2)
-    jobs = [api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2]] * 500)["job_id"]
-            for _ in range(5)]
+    jobs = [
+        api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2]] * 500)["job_id"] for _ in range(5)
+    ]
     assert client.post("/_local/reset", json={"user_api_key": api.key}).json()["jobs_deleted"] == 5
     assert client.app.state.services.context.runner.wait_idle(30)  # type: ignore[attr-defined]
     for job_id in jobs:
@@ -123,6 +124,7 @@ def test_keys_mode_protects_reset(keys_client: TestClient) -> None:
 
 # -- VECML_LOCAL_JOB_MIN_POLLS ------------------------------------------------
 
+
 @pytest.fixture
 def slow_polls_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("VECML_LOCAL_JOB_MIN_POLLS", "3")
@@ -132,8 +134,9 @@ def slow_polls_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
         yield test_client
 
 
-@pytest.mark.parametrize("endpoint", ["get_upload_data_status", "get_automl_training_status",
-                                      "get_clustering_training_status"])
+@pytest.mark.parametrize(
+    "endpoint", ["get_upload_data_status", "get_automl_training_status", "get_clustering_training_status"]
+)
 def test_job_min_polls_reports_in_progress_exactly_n_times(slow_polls_client: TestClient, endpoint: str) -> None:
     api = Api(slow_polls_client, new_key())
     api.ok("create_project", project_name="P", application="test")
@@ -154,8 +157,9 @@ def test_job_min_polls_counts_per_job(slow_polls_client: TestClient) -> None:
     assert runner.wait_idle(30)
     second = api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2]], string_ids=["b"])
     assert runner.wait_idle(30)
-    assert [api.ok("get_upload_data_status", job_id=first["job_id"])["status"] for _ in range(4)] == \
-        ["in_progress"] * 3 + ["finished"]
+    assert [api.ok("get_upload_data_status", job_id=first["job_id"])["status"] for _ in range(4)] == [
+        "in_progress"
+    ] * 3 + ["finished"]
     # The other job has its own count.
     assert api.ok("get_upload_data_status", job_id=second["job_id"])["status"] == "in_progress"
 

@@ -53,8 +53,14 @@ def test_the_app_really_uses_postgresql(client: TestClient) -> None:
 def test_data_workflow(api: Api) -> None:
     api.ok("create_project", project_name="P", application="Machine Learning")
     api.ok("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=3)
-    job = api.ok("add_data_batch", project_name="P", collection_name="c", string_ids=["a", "b"],
-                 data=[[1, 2, 3], [4, 5, 6]], attributes=[{"label": "1", "category": "A"}, {"label": "0"}])
+    job = api.ok(
+        "add_data_batch",
+        project_name="P",
+        collection_name="c",
+        string_ids=["a", "b"],
+        data=[[1, 2, 3], [4, 5, 6]],
+        attributes=[{"label": "1", "category": "A"}, {"label": "0"}],
+    )
     assert api.wait(job["job_id"])["status"] == "finished"
     info = api.ok("get_collection_info", project_name="P", collection_name="c")
     assert info["num_vectors"] == 2 and info["vector_dim"] == 3
@@ -86,8 +92,10 @@ def test_parallel_uploads_from_many_tenants(client: TestClient) -> None:
             api = Api(client, new_key())
             api.ok("create_project", project_name="P", application="x")
             api.ok("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=2)
-            jobs = [api.ok("add_data_batch", project_name="P", collection_name="c",
-                           data=[[index, n]] * 10)["job_id"] for n in range(3)]
+            jobs = [
+                api.ok("add_data_batch", project_name="P", collection_name="c", data=[[index, n]] * 10)["job_id"]
+                for n in range(3)
+            ]
             for job_id in jobs:
                 assert api.wait(job_id)["status"] == "finished"
             assert api.ok("get_collection_info", project_name="P", collection_name="c")["num_vectors"] == 30
@@ -113,9 +121,21 @@ def test_restart_fails_interrupted_jobs(client: TestClient, api: Api, tmp_path: 
     services = client.app.state.services  # type: ignore[attr-defined]
     assert services.context.runner.wait_idle(30)
     with services.context.db.session() as session:
-        session.add(Job(job_id=f"x||P||c||UploadDataJob||{new_key()}", tenant=services.keys.authenticate(api.key).id,
-                        kind="upload", status="in_progress", collection_ids=[], payload={}, result={},
-                        error_message="", poll_count=0, created_at=datetime.now(), started_at=datetime.now()))
+        session.add(
+            Job(
+                job_id=f"x||P||c||UploadDataJob||{new_key()}",
+                tenant=services.keys.authenticate(api.key).id,
+                kind="upload",
+                status="in_progress",
+                collection_ids=[],
+                payload={},
+                result={},
+                error_message="",
+                poll_count=0,
+                created_at=datetime.now(),
+                started_at=datetime.now(),
+            )
+        )
     url = configured_url()
     with TestClient(create_app(Settings(data_dir=tmp_path, database_url=url))):
         with services.context.db.session() as session:

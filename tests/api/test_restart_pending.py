@@ -23,12 +23,31 @@ def test_pending_upload_and_training_jobs_run_after_restart(tmp_path: Path) -> N
     vectors = np.vstack([rng.normal(0, 0.1, (30, 4)), rng.normal(5, 0.1, (30, 4))])
     labels = [{"label": "a"}] * 30 + [{"label": "b"}] * 30
     upload = first.data.add_data_batch(TENANT, "P", "c", vectors.tolist(), None, labels)["job_id"]
-    kmeans = first.clustering.train_kmeans(TENANT, TrainKmeansRequest.model_validate(
-        {"project_name": "P", "collection_name": "c", "cluster_model_name": "km",
-         "kmeans_method": "kmeans", "n_clusters": 2}))["job_id"]
-    automl = first.automl.train_automl_model(TENANT, TrainAutomlModelRequest.model_validate(
-        {"project_name": "P", "collection_name": "c", "model_name": "m", "training_mode": "linear_model",
-         "task_type": "classification", "label_attribute": "label"}))["job_id"]
+    kmeans = first.clustering.train_kmeans(
+        TENANT,
+        TrainKmeansRequest.model_validate(
+            {
+                "project_name": "P",
+                "collection_name": "c",
+                "cluster_model_name": "km",
+                "kmeans_method": "kmeans",
+                "n_clusters": 2,
+            }
+        ),
+    )["job_id"]
+    automl = first.automl.train_automl_model(
+        TENANT,
+        TrainAutomlModelRequest.model_validate(
+            {
+                "project_name": "P",
+                "collection_name": "c",
+                "model_name": "m",
+                "training_mode": "linear_model",
+                "task_type": "classification",
+                "label_attribute": "label",
+            }
+        ),
+    )["job_id"]
     assert first.jobs.get_status(TENANT, upload)["status"] == "pending"
     first.stop()
 

@@ -42,32 +42,81 @@ def test_docs_example_workflow(server: ServerProcess) -> None:
     key = new_key()
     post = server.post
     post("delete_project", {"user_api_key": key, "project_name": "AutoML-Demo"})
-    assert post("create_project", {"user_api_key": key, "project_name": "AutoML-Demo",
-                                   "application": "Machine Learning"})["success"]
-    post("init", {"user_api_key": key, "project_name": "AutoML-Demo", "collection_name": "training_data",
-                  "vector_type": "dense", "vector_dim": 64})
+    assert post(
+        "create_project", {"user_api_key": key, "project_name": "AutoML-Demo", "application": "Machine Learning"}
+    )["success"]
+    post(
+        "init",
+        {
+            "user_api_key": key,
+            "project_name": "AutoML-Demo",
+            "collection_name": "training_data",
+            "vector_type": "dense",
+            "vector_dim": 64,
+        },
+    )
     vectors, ids, attributes = generate_dataset(1000, 64, "train", seed=2025)
-    response = post("add_data_batch", {"user_api_key": key, "project_name": "AutoML-Demo",
-                                       "collection_name": "training_data", "string_ids": ids, "data": vectors,
-                                       "attributes": attributes})
+    response = post(
+        "add_data_batch",
+        {
+            "user_api_key": key,
+            "project_name": "AutoML-Demo",
+            "collection_name": "training_data",
+            "string_ids": ids,
+            "data": vectors,
+            "attributes": attributes,
+        },
+    )
     assert _wait(server, key, response["job_id"], "get_upload_data_status", 30)["status"] == "finished"
-    response = post("train_automl_model", {
-        "user_api_key": key, "project_name": "AutoML-Demo", "collection_name": "training_data",
-        "model_name": "model1", "training_mode": "high_speed", "task_type": "classification",
-        "label_attribute": "label", "train_categorical_features": ["category"]})
+    response = post(
+        "train_automl_model",
+        {
+            "user_api_key": key,
+            "project_name": "AutoML-Demo",
+            "collection_name": "training_data",
+            "model_name": "model1",
+            "training_mode": "high_speed",
+            "task_type": "classification",
+            "label_attribute": "label",
+            "train_categorical_features": ["category"],
+        },
+    )
     status = _wait(server, key, response["job_id"], "get_automl_training_status", 60)
     assert status["status"] == "finished", status
     assert status["validation_metric"]["accuracy"] > 0.8
-    post("init", {"user_api_key": key, "project_name": "AutoML-Demo", "collection_name": "prediction_data",
-                  "vector_type": "dense", "vector_dim": 64})
+    post(
+        "init",
+        {
+            "user_api_key": key,
+            "project_name": "AutoML-Demo",
+            "collection_name": "prediction_data",
+            "vector_type": "dense",
+            "vector_dim": 64,
+        },
+    )
     vectors, ids, attributes = generate_dataset(100, 64, "pred", seed=2026)
-    response = post("add_data_batch", {"user_api_key": key, "project_name": "AutoML-Demo",
-                                       "collection_name": "prediction_data", "string_ids": ids, "data": vectors,
-                                       "attributes": attributes})
+    response = post(
+        "add_data_batch",
+        {
+            "user_api_key": key,
+            "project_name": "AutoML-Demo",
+            "collection_name": "prediction_data",
+            "string_ids": ids,
+            "data": vectors,
+            "attributes": attributes,
+        },
+    )
     assert _wait(server, key, response["job_id"], "get_upload_data_status", 60)["status"] == "finished"
-    result = post("automl_predict", {"user_api_key": key, "project_name": "AutoML-Demo",
-                                     "collection_name": "training_data", "model_name": "model1",
-                                     "prediction_dataset": "prediction_data"})
+    result = post(
+        "automl_predict",
+        {
+            "user_api_key": key,
+            "project_name": "AutoML-Demo",
+            "collection_name": "training_data",
+            "model_name": "model1",
+            "prediction_dataset": "prediction_data",
+        },
+    )
     assert result["success"] is True and len(result["predictions"]) == 100
     assert set(result["predictions"]) <= {0, 1} and result["num_samples"] == 100
     assert result["prediction_metric"]["accuracy"] > 0.8
@@ -84,18 +133,46 @@ def test_live_client_file_flow(server: ServerProcess) -> None:
     rows = [header] + [",".join([*(f"{v:.4f}" for v in x[i]), plan[i]]) for i in range(300)]
     b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
     assert post("create_project", {"user_api_key": key, "project_name": "churn", "application": "autoML"})["success"]
-    up = post("upload_automl_X", {"user_api_key": key, "project_name": "churn", "collection_name": "customers",
-                                  "X": b64("\n".join(rows)), "file_format": "csv", "has_field_names": True,
-                                  "vector_type": "dense", "categorical_features": ["plan"]})
+    up = post(
+        "upload_automl_X",
+        {
+            "user_api_key": key,
+            "project_name": "churn",
+            "collection_name": "customers",
+            "X": b64("\n".join(rows)),
+            "file_format": "csv",
+            "has_field_names": True,
+            "vector_type": "dense",
+            "categorical_features": ["plan"],
+        },
+    )
     assert _wait(server, key, up["job_id"], "get_upload_data_status", 30)["status"] == "finished"
-    lab = post("attach_automl_label", {"user_api_key": key, "project_name": "churn", "collection_name": "customers",
-                                       "file_data": b64("churned\n" + "\n".join(map(str, churn))),
-                                       "file_format": "csv", "has_field_names": True, "attribute_name": "churned"})
+    lab = post(
+        "attach_automl_label",
+        {
+            "user_api_key": key,
+            "project_name": "churn",
+            "collection_name": "customers",
+            "file_data": b64("churned\n" + "\n".join(map(str, churn))),
+            "file_format": "csv",
+            "has_field_names": True,
+            "attribute_name": "churned",
+        },
+    )
     assert _wait(server, key, lab["job_id"], "get_automl_training_status", 30)["status"] == "finished"
-    train = post("train_automl_model", {"user_api_key": key, "project_name": "churn", "collection_name": "customers",
-                                        "model_name": "churn_v1", "training_mode": "balanced",
-                                        "task_type": "classification", "label_attribute": "churned",
-                                        "train_categorical_features": ["plan"]})
+    train = post(
+        "train_automl_model",
+        {
+            "user_api_key": key,
+            "project_name": "churn",
+            "collection_name": "customers",
+            "model_name": "churn_v1",
+            "training_mode": "balanced",
+            "task_type": "classification",
+            "label_attribute": "churned",
+            "train_categorical_features": ["plan"],
+        },
+    )
     assert _wait(server, key, train["job_id"], "get_automl_training_status", 60)["status"] == "finished"
     where = {"user_api_key": key, "project_name": "churn", "collection_name": "customers", "model_name": "churn_v1"}
     metric = post("get_model_validation_metric", where)["validation_metric"]
@@ -105,8 +182,9 @@ def test_live_client_file_flow(server: ServerProcess) -> None:
     one_row = b64("plan,tenure,spend,calls,age,visits\npro,2.0,0,0,0,0")
     pred = post("automl_predict", {**where, "file_data": one_row, "file_format": "csv", "has_field_names": True})
     assert pred["predictions"] == [1]
-    infos = post("list_automl_model_infos", {"user_api_key": key, "project_name": "churn",
-                                             "collection_name": "customers"})["model_infos"]
+    infos = post(
+        "list_automl_model_infos", {"user_api_key": key, "project_name": "churn", "collection_name": "customers"}
+    )["model_infos"]
     assert [m["model_name"] for m in infos] == ["churn_v1"]
     assert post("delete_automl_model", where)["success"] is True
     gone = post("automl_predict", {**where, "file_data": one_row, "file_format": "csv", "has_field_names": True})

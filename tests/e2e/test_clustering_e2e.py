@@ -25,13 +25,20 @@ def poll(server: ServerProcess, key: str, job_id: str, timeout: float = 120.0) -
 
 def load_blobs(server: ServerProcess, key: str) -> np.ndarray:
     X, y = make_blobs(1200, 8, centers=4, cluster_std=0.8, random_state=11)
-    assert server.post("create_project", {"user_api_key": key, "project_name": "EmbeddingProject",
-                                          "application": "clustering"})["success"]
+    assert server.post(
+        "create_project", {"user_api_key": key, "project_name": "EmbeddingProject", "application": "clustering"}
+    )["success"]
     where = {"user_api_key": key, "project_name": "EmbeddingProject", "collection_name": "document_embeddings"}
     assert server.post("init", {**where, "vector_type": "dense", "vector_dim": 8})["success"]
-    job = server.post("add_data_batch", {**where, "data": X.tolist(),
-                                         "string_ids": [f"doc{i}" for i in range(len(X))],
-                                         "attributes": [{"topic": f"t{v}"} for v in y]})
+    job = server.post(
+        "add_data_batch",
+        {
+            **where,
+            "data": X.tolist(),
+            "string_ids": [f"doc{i}" for i in range(len(X))],
+            "attributes": [{"topic": f"t{v}"} for v in y],
+        },
+    )
     status = server.post("get_upload_data_status", {"user_api_key": key, "job_id": job["job_id"]})
     deadline = time.monotonic() + 60
     while status["status"] not in ("finished", "failed") and time.monotonic() < deadline:
@@ -47,24 +54,46 @@ def test_clustering_workflow_and_restart(tmp_path: Path) -> None:
     where = {"user_api_key": key, "project_name": "EmbeddingProject", "collection_name": "document_embeddings"}
     try:
         y = load_blobs(server, key)
-        plot = server.post("get_dbscan_kdist_plot", {**where, "k": 10, "dist_type": "Cosine",
-                                                     "max_num_samples": 500, "max_num_grids": 50})
+        plot = server.post(
+            "get_dbscan_kdist_plot",
+            {**where, "k": 10, "dist_type": "Cosine", "max_num_samples": 500, "max_num_grids": 50},
+        )
         assert plot["dist_type"] == "NegativeCosineSimilarity" and len(plot["kdist_grid_desc"]) == 50
-        job = server.post("train_kmeans", {**where, "cluster_model_name": "topic_clusters_v1",
-                                           "kmeans_method": "kmeans", "n_clusters": 4, "n_init": 5,
-                                           "dist_type": "Euclidean", "initialization_method": "k-means++"})
+        job = server.post(
+            "train_kmeans",
+            {
+                **where,
+                "cluster_model_name": "topic_clusters_v1",
+                "kmeans_method": "kmeans",
+                "n_clusters": 4,
+                "n_init": 5,
+                "dist_type": "Euclidean",
+                "initialization_method": "k-means++",
+            },
+        )
         km_status = poll(server, key, job["job_id"])
         assert km_status["status"] == "finished" and km_status["params"]["n_init"] == "5"
         labels = server.post("get_clustering_labels", {**where, "model_name": "topic_clusters_v1"})["labels"]
         assert len(labels) == 1200
-        metrics = server.post("compute_clustering_metrics", {**where, "model_name": "topic_clusters_v1",
-                                                             "ground_truth_attribute": "topic"})["metrics"]
+        metrics = server.post(
+            "compute_clustering_metrics",
+            {**where, "model_name": "topic_clusters_v1", "ground_truth_attribute": "topic"},
+        )["metrics"]
         assert metrics["normalized_mutual_info"] > 0.9 and metrics["inertia_sse"] > 0
-        tsne = server.post("compute_tsne_embeddings", {**where, "model_name": "topic_clusters_v1",
-                                                       "max_samples": 300, "max_iter": 300})
+        tsne = server.post(
+            "compute_tsne_embeddings", {**where, "model_name": "topic_clusters_v1", "max_samples": 300, "max_iter": 300}
+        )
         assert tsne["num_points"] == 300 and {p["label"] for p in tsne["embeddings"]} <= set(range(4))
-        db_job = server.post("train_dbscan", {**where, "cluster_model_name": "anomaly_detection_v1",
-                                              "eps": 1.5, "min_samples": 10, "dist_type": "Euclidean"})
+        db_job = server.post(
+            "train_dbscan",
+            {
+                **where,
+                "cluster_model_name": "anomaly_detection_v1",
+                "eps": 1.5,
+                "min_samples": 10,
+                "dist_type": "Euclidean",
+            },
+        )
         assert poll(server, key, db_job["job_id"])["status"] == "finished"
         core = server.post("get_dbscan_core_points", {**where, "model_name": "anomaly_detection_v1"})
         assert core["error_code"] == "Success" and len(core["core_points"]) > 100

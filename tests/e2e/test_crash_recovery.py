@@ -17,7 +17,8 @@ ROWS, DIM, BATCHES = 20_000, 64, 5
 def _batch(index: int) -> dict:
     rng = np.random.default_rng(index)
     return {
-        "project_name": "crash", "collection_name": "c",
+        "project_name": "crash",
+        "collection_name": "c",
         "string_ids": [f"b{index}-{i}" for i in range(ROWS)],
         "data": rng.standard_normal((ROWS, DIM)).round(4).tolist(),
         "attributes": [{"batch": str(index)}] * ROWS,
@@ -29,8 +30,16 @@ def test_sigkill_during_uploads_leaves_whole_batches(tmp_path: Path) -> None:
     key = new_key()
     server = ServerProcess(tmp_path).start()
     server.post("create_project", {"user_api_key": key, "project_name": "crash", "application": "x"})
-    server.post("init", {"user_api_key": key, "project_name": "crash", "collection_name": "c",
-                         "vector_type": "dense", "vector_dim": DIM})
+    server.post(
+        "init",
+        {
+            "user_api_key": key,
+            "project_name": "crash",
+            "collection_name": "c",
+            "vector_type": "dense",
+            "vector_dim": DIM,
+        },
+    )
     bodies = [{"user_api_key": key, **_batch(i)} for i in range(BATCHES)]
     accepted: dict[int, str] = {}
     third_accepted = threading.Event()
@@ -66,8 +75,10 @@ def test_sigkill_during_uploads_leaves_whole_batches(tmp_path: Path) -> None:
         assert info["num_vectors"] == ROWS * len(finished)
         for index in range(BATCHES):
             ids = [f"b{index}-0", f"b{index}-{ROWS - 1}"]
-            response = httpx.post(f"{restarted.base_url}/get_data", json={
-                "user_api_key": key, "project_name": "crash", "collection_name": "c", "string_ids": ids})
+            response = httpx.post(
+                f"{restarted.base_url}/get_data",
+                json={"user_api_key": key, "project_name": "crash", "collection_name": "c", "string_ids": ids},
+            )
             present = response.status_code == 200
             assert present == (index in finished), (index, finished, response.text[:200])
             if present:

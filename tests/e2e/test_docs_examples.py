@@ -33,8 +33,14 @@ def test_testing_your_client_example_passes_as_a_user_suite(tmp_path: Path) -> N
     args = [] if trains else ["-k", "not train"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VECML_LOCAL_", "PYTEST_"))}
     env.pop("PYTHONPATH", None)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", *args],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert ("3 passed" if trains else "2 passed") in output, output
@@ -56,8 +62,9 @@ def test_quickstart_client_runs_against_a_server(server: ServerProcess, tmp_path
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Request to add_data_batch: HTTP 200" in result.stdout
-    info = server.post("get_collection_info", {"user_api_key": key, "project_name": "AutoML-Demo",
-                                                "collection_name": "training_data"})
+    info = server.post(
+        "get_collection_info", {"user_api_key": key, "project_name": "AutoML-Demo", "collection_name": "training_data"}
+    )
     assert info["num_vectors"] == 1000
     if trains:
         assert "Request to automl_predict: HTTP 200" in result.stdout, result.stdout[-3000:]

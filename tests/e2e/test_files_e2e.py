@@ -24,8 +24,15 @@ def test_gzip_bomb_refused_with_bounded_memory(server: ServerProcess) -> None:
     assert server.post("create_project", {"user_api_key": key, "project_name": "P", "application": "x"})["success"]
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     member = compressor.compress(bytes(64 * 1024 * 1024)) + compressor.flush()
-    body = {"user_api_key": key, "project_name": "P", "collection_name": "bomb", "X": b64(member * 128),
-            "file_format": "csv", "has_field_names": True, "compression_type": "gzip"}
+    body = {
+        "user_api_key": key,
+        "project_name": "P",
+        "collection_name": "bomb",
+        "X": b64(member * 128),
+        "file_format": "csv",
+        "has_field_names": True,
+        "compression_type": "gzip",
+    }
     process = psutil.Process(server.pid)
     idle = process.memory_info().rss
     peak = idle
@@ -55,21 +62,46 @@ def test_gzipped_csv_then_labels(server: ServerProcess) -> None:
     key = new_key()
     server.post("create_project", {"user_api_key": key, "project_name": "P", "application": "autoML"})
     csv = b"x1,x2,kind\r\n" + b"".join(b"%d,%d,%s\r\n" % (i, i * 2, b"ab"[i % 2 : i % 2 + 1]) for i in range(100))
-    upload = server.post("upload_automl_X", {
-        "user_api_key": key, "project_name": "P", "collection_name": "c", "X": b64(gzip.compress(csv)),
-        "file_format": "csv", "has_field_names": True, "vector_type": "dense", "compression_type": "gzip",
-        "categorical_features": ["kind"]})
+    upload = server.post(
+        "upload_automl_X",
+        {
+            "user_api_key": key,
+            "project_name": "P",
+            "collection_name": "c",
+            "X": b64(gzip.compress(csv)),
+            "file_format": "csv",
+            "has_field_names": True,
+            "vector_type": "dense",
+            "compression_type": "gzip",
+            "categorical_features": ["kind"],
+        },
+    )
     assert upload["success"], upload
-    label = server.post("attach_automl_label", {
-        "user_api_key": key, "project_name": "P", "collection_name": "c",
-        "file_data": b64(b"y\n" + b"".join(b"%d\n" % (i % 2) for i in range(100))),
-        "attribute_name": "y", "file_format": "csv", "has_field_names": True})
+    label = server.post(
+        "attach_automl_label",
+        {
+            "user_api_key": key,
+            "project_name": "P",
+            "collection_name": "c",
+            "file_data": b64(b"y\n" + b"".join(b"%d\n" % (i % 2) for i in range(100))),
+            "attribute_name": "y",
+            "file_format": "csv",
+            "has_field_names": True,
+        },
+    )
     assert label["success"] and label["num_vectors_parsed"] == 100
     assert wait_for_job(server.post, key, label["job_id"], "get_automl_training_status")["status"] == "finished"
     assert wait_for_job(server.post, key, upload["job_id"])["status"] == "finished"
     info = server.post("get_collection_info", {"user_api_key": key, "project_name": "P", "collection_name": "c"})
     assert info["num_vectors"] == 100 and info["categorical_features"] == ["kind"]
     assert info["column_names"] == ["x1", "x2"] and "y" in info["attributes"]
-    got = server.post("get_data", {"user_api_key": key, "project_name": "P", "collection_name": "c",
-                                   "string_ids": [f"{upload['string_id_prefix']}-7"]})
+    got = server.post(
+        "get_data",
+        {
+            "user_api_key": key,
+            "project_name": "P",
+            "collection_name": "c",
+            "string_ids": [f"{upload['string_id_prefix']}-7"],
+        },
+    )
     assert got["vectors"] == [[7.0, 14.0]] and got["attributes"] == [{"kind": "b", "y": "1"}]

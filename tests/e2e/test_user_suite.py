@@ -146,7 +146,9 @@ def _has_route(path: str) -> bool:
     return path in create_app(Settings()).openapi()["paths"]
 
 
-def run_user_suite(tmp_path: Path, *pytest_args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_user_suite(
+    tmp_path: Path, *pytest_args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m pytest` on the user's file in a directory of its own (its own rootdir, no conftest)."""
     project = tmp_path / "my-client"
     project.mkdir()
@@ -156,7 +158,11 @@ def run_user_suite(tmp_path: Path, *pytest_args: str, env: dict[str, str] | None
     clean_env.pop("PYTHONPATH", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", *pytest_args],
-        cwd=project, env={**clean_env, **(env or {})}, capture_output=True, text=True, timeout=900,
+        cwd=project,
+        env={**clean_env, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
@@ -168,16 +174,21 @@ def test_user_suite_isolation_and_polling(tmp_path: Path) -> None:
     result = run_user_suite(tmp_path, "-k", "not train", env={"VECML_LOCAL_JOB_MIN_POLLS": "3"})
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    for name in ("test_no_server_is_started_unless_a_test_asks_for_one",
-                 "test_first_tenant_sees_only_its_project", "test_second_tenant_does_not_see_the_first",
-                 "test_polling_code_sees_in_progress_first"):
+    for name in (
+        "test_no_server_is_started_unless_a_test_asks_for_one",
+        "test_first_tenant_sees_only_its_project",
+        "test_second_tenant_does_not_see_the_first",
+        "test_polling_code_sees_in_progress_first",
+    ):
         assert _passed(output, name), output
 
 
 def test_user_suite_trains_a_model(tmp_path: Path) -> None:
     if not _has_route("/api/train_automl_model"):
-        pytest.skip("POST /api/train_automl_model is not in the app yet (AutoML work in progress); "
-                    "this test runs as soon as the route exists")
+        pytest.skip(
+            "POST /api/train_automl_model is not in the app yet (AutoML work in progress); "
+            "this test runs as soon as the route exists"
+        )
     result = run_user_suite(tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -28,8 +28,9 @@ def test_docs_example_data_steps(server: ServerProcess, tmp_path: Path) -> None:
     result = run_example(server, source, key, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Request to add_data_batch: HTTP 200" in result.stdout
-    info = server.post("get_collection_info", {"user_api_key": key, "project_name": "AutoML-Demo",
-                                                "collection_name": "training_data"})
+    info = server.post(
+        "get_collection_info", {"user_api_key": key, "project_name": "AutoML-Demo", "collection_name": "training_data"}
+    )
     assert info["num_vectors"] == 1000 and info["vector_dim"] == 64
     assert set(info["attributes"]) == {"label", "category"}
     # Running it again starts from a clean project (its first call deletes it).

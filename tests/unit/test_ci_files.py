@@ -24,7 +24,7 @@ def test_ci_run_runs_the_suite_on_sqlite_then_postgresql() -> None:
     postgres_pass = text.index('run_tests tests/api tests/unit/jobs tests/unit/storage -m "not slow"')
     assert sqlite_pass < postgres_pass
     assert "./scripts/test" in text and '"$code" -eq 5' in text, "exit code 5 (no tests) is not a failure"
-    assert "VECML_LOCAL_TEST_DATABASE_URL=\"postgresql+psycopg://" in text
+    assert 'VECML_LOCAL_TEST_DATABASE_URL="postgresql+psycopg://' in text
     assert "trap stop_pg EXIT" in text and "runuser -u postgres" in text
     assert "apt-get install -y" in text and "/usr/lib/postgresql/*/bin" in text
 

@@ -9,8 +9,13 @@ from pathlib import Path
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vecml_local", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "vecml_local", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
 
 
 def test_keys_create_list_revoke(tmp_path: Path) -> None:
@@ -27,7 +32,9 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
 
 
 def test_print_config_reads_environment_and_flags(tmp_path: Path) -> None:
-    result = _cli("print-config", "--data-dir", str(tmp_path), env={"VECML_LOCAL_PORT": "9999", "VECML_LOCAL_AUTH": "keys"})
+    result = _cli(
+        "print-config", "--data-dir", str(tmp_path), env={"VECML_LOCAL_PORT": "9999", "VECML_LOCAL_AUTH": "keys"}
+    )
     assert result.returncode == 0, result.stderr
     assert "VECML_LOCAL_PORT=9999" in result.stdout and "VECML_LOCAL_AUTH=keys" in result.stdout
     assert f"VECML_LOCAL_DATA_DIR={tmp_path}" in result.stdout

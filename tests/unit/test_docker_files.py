@@ -35,6 +35,7 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 
 # -- Dockerfile parsing -------------------------------------------------------
 
+
 def _instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
     joined, current = [], ""
@@ -113,6 +114,7 @@ def _settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Sett
 
 # -- Dockerfile ----------------------------------------------------------------
 
+
 def test_multi_stage_build_installs_the_wheel_in_a_slim_runtime() -> None:
     froms = _all("FROM")
     assert len(froms) >= 2 and any(" AS build" in f for f in froms)
@@ -182,6 +184,7 @@ def test_healthcheck_probes_ready() -> None:
 
 # -- compose -------------------------------------------------------------------
 
+
 def _compose() -> dict[str, Any]:
     yaml = pytest.importorskip("yaml")
     return dict(yaml.safe_load(COMPOSE.read_text()))
@@ -220,12 +223,15 @@ def test_compose_postgres_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     assert url.database == postgres["environment"]["POSTGRES_DB"]
     assert url.password == _interpolate(postgres["environment"]["POSTGRES_PASSWORD"], {})
     url.get_dialect()  # the driver the image installs (extra `postgres`) is importable here too
-    env = {name: _interpolate(str(value), {"VECML_LOCAL_DATABASE_URL": documented.group(1)})
-           for name, value in compose["services"]["vecml-local"]["environment"].items()}
+    env = {
+        name: _interpolate(str(value), {"VECML_LOCAL_DATABASE_URL": documented.group(1)})
+        for name, value in compose["services"]["vecml-local"]["environment"].items()
+    }
     assert _settings_from(env, monkeypatch).resolved_database_url().startswith("postgresql+psycopg://")
 
 
 # -- the image's commands, run for real ---------------------------------------------
+
 
 def test_entry_point_and_healthcheck_work_together(tmp_path: Path) -> None:
     """`vecml-local serve` with the image's environment (port 0, a temp data dir instead of
@@ -235,7 +241,9 @@ def test_entry_point_and_healthcheck_work_together(tmp_path: Path) -> None:
     env.update({"VECML_LOCAL_PORT": "0", "VECML_LOCAL_DATA_DIR": str(tmp_path / "data")})
     command = _entry_command()
     executable = Path(sys.executable).parent / command[0]
-    argv = [str(executable), *command[1:]] if executable.exists() else [sys.executable, "-m", "vecml_local", *command[1:]]
+    argv = (
+        [str(executable), *command[1:]] if executable.exists() else [sys.executable, "-m", "vecml_local", *command[1:]]
+    )
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
@@ -249,8 +257,10 @@ def test_entry_point_and_healthcheck_work_together(tmp_path: Path) -> None:
         assert ready, "server exited before it was ready"
         threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # type: ignore[union-attr]
         port = re.search(r":(\d+)/api$", ready).group(1)  # type: ignore[union-attr]
-        probe = [sys.executable if part == "python" else part.replace(":8780/", f":{port}/")
-                 for part in _healthcheck_command()]
+        probe = [
+            sys.executable if part == "python" else part.replace(":8780/", f":{port}/")
+            for part in _healthcheck_command()
+        ]
         assert subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
     finally:
         process.terminate()

@@ -11,8 +11,14 @@ from vecml_local.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-REQUIRED_DOCS = ["quickstart.md", "configuration.md", "api-coverage.md", "differences.md",
-                 "deployment.md", "testing-your-client.md"]
+REQUIRED_DOCS = [
+    "quickstart.md",
+    "configuration.md",
+    "api-coverage.md",
+    "differences.md",
+    "deployment.md",
+    "testing-your-client.md",
+]
 
 
 def _settings_rows() -> dict[str, list[str]]:
@@ -28,8 +34,11 @@ def _settings_rows() -> dict[str, list[str]]:
 
 def _serve_flags() -> dict[str, str]:
     serve = _parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr]
-    return {action.dest: action.option_strings[0] for action in serve._actions if action.option_strings
-            and action.dest != "help"}
+    return {
+        action.dest: action.option_strings[0]
+        for action in serve._actions
+        if action.option_strings and action.dest != "help"
+    }
 
 
 def _shown_default(cell: str) -> str:

@@ -9,8 +9,22 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "vecml_local"
 
 FORBIDDEN = {
-    "ingest": ("vecml_local.storage", "vecml_local.services", "vecml_local.api", "vecml_local.jobs", "fastapi", "starlette"),
-    "ml": ("vecml_local.storage", "vecml_local.services", "vecml_local.api", "vecml_local.jobs", "fastapi", "starlette"),
+    "ingest": (
+        "vecml_local.storage",
+        "vecml_local.services",
+        "vecml_local.api",
+        "vecml_local.jobs",
+        "fastapi",
+        "starlette",
+    ),
+    "ml": (
+        "vecml_local.storage",
+        "vecml_local.services",
+        "vecml_local.api",
+        "vecml_local.jobs",
+        "fastapi",
+        "starlette",
+    ),
     "storage": ("vecml_local.services", "vecml_local.api", "fastapi", "starlette"),
     "jobs": ("vecml_local.services", "vecml_local.api", "fastapi", "starlette"),
     "services": ("vecml_local.api", "fastapi", "starlette"),

@@ -37,7 +37,9 @@ def test_start_stop_with_own_data_dir_keeps_data(tmp_path: Path) -> None:
     try:
         assert server.start() is server, "start() twice is harmless"
         request = urllib.request.Request(
-            server.url + "/create_project", method="POST", headers={"Content-Type": "application/json"},
+            server.url + "/create_project",
+            method="POST",
+            headers={"Content-Type": "application/json"},
             data=json.dumps({"user_api_key": key, "project_name": "kept", "application": "x"}).encode(),
         )
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -103,7 +105,9 @@ def test_keys_mode_registers_fresh_keys() -> None:
     with LocalServer(auth="keys") as server:
         key = server.new_api_key()
         request = urllib.request.Request(
-            server.url + "/list_projects", method="POST", headers={"Content-Type": "application/json"},
+            server.url + "/list_projects",
+            method="POST",
+            headers={"Content-Type": "application/json"},
             data=json.dumps({"user_api_key": key}).encode(),
         )
         with urllib.request.urlopen(request, timeout=30) as response:

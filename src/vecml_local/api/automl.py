@@ -49,8 +49,7 @@ async def get_model_validation_metric(request: Request) -> JSONBody:
 @router.post("/list_automl_model_infos", openapi_extra=request_schema(CollectionRequest))
 async def list_automl_model_infos(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, CollectionRequest)
-    return await respond(automl_of(request).list_automl_model_infos, tenant, body.project_name,
-                         body.collection_name)
+    return await respond(automl_of(request).list_automl_model_infos, tenant, body.project_name, body.collection_name)
 
 
 @router.post("/delete_automl_model", openapi_extra=request_schema(AutomlModelRequest))

@@ -53,8 +53,9 @@ async def train_hdbscan(request: Request) -> JSONBody:
 @router.post("/list_clustering_model_infos", openapi_extra=request_schema(CollectionRequest))
 async def list_clustering_model_infos(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, CollectionRequest)
-    return await respond(clustering_of(request).list_clustering_model_infos, tenant, body.project_name,
-                         body.collection_name)
+    return await respond(
+        clustering_of(request).list_clustering_model_infos, tenant, body.project_name, body.collection_name
+    )
 
 
 @router.post("/delete_clustering_model", openapi_extra=request_schema(ClusteringModelRequest))

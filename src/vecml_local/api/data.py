@@ -15,8 +15,13 @@ router = APIRouter(tags=["data"])
 async def add_data(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, AddDataRequest)
     return await respond(
-        services_of(request).data.add_data, tenant, body.project_name, body.collection_name,
-        body.data, body.string_id, body.attributes,
+        services_of(request).data.add_data,
+        tenant,
+        body.project_name,
+        body.collection_name,
+        body.data,
+        body.string_id,
+        body.attributes,
     )
 
 
@@ -24,8 +29,13 @@ async def add_data(request: Request) -> JSONBody:
 async def add_data_batch(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, AddDataBatchRequest)
     return await respond(
-        services_of(request).data.add_data_batch, tenant, body.project_name, body.collection_name,
-        body.data, body.string_ids, body.attributes,
+        services_of(request).data.add_data_batch,
+        tenant,
+        body.project_name,
+        body.collection_name,
+        body.data,
+        body.string_ids,
+        body.attributes,
     )
 
 

@@ -20,7 +20,11 @@ router = APIRouter(tags=["files"])
 async def upload(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, UploadRequest, file_payload=True)
     return await respond(
-        services_of(request).files.upload, tenant, body.project_name, body.collection_name, UploadFields.from_request(body)
+        services_of(request).files.upload,
+        tenant,
+        body.project_name,
+        body.collection_name,
+        UploadFields.from_request(body),
     )
 
 
@@ -28,7 +32,11 @@ async def upload(request: Request) -> JSONBody:
 async def upload_automl_X(request: Request) -> JSONBody:  # noqa: N802 - the documented name
     tenant, body = await parse_call(request, UploadAutomlXRequest, file_payload=True)
     return await respond(
-        services_of(request).files.upload, tenant, body.project_name, body.collection_name, UploadFields.from_request(body)
+        services_of(request).files.upload,
+        tenant,
+        body.project_name,
+        body.collection_name,
+        UploadFields.from_request(body),
     )
 
 
@@ -37,7 +45,14 @@ async def attach_automl_label(request: Request) -> JSONBody:
     tenant, body = await parse_call(request, AttachAutomlLabelRequest, file_payload=True)
     payload, field = body.payload_and_field()
     return await respond(
-        services_of(request).files.attach_automl_label, tenant, body.project_name, body.collection_name,
-        payload=payload, payload_field=field, label_name=body.name(), has_field_names=body.has_field_names,
-        compression_type=body.compression_type, checksum=body.checksum,
+        services_of(request).files.attach_automl_label,
+        tenant,
+        body.project_name,
+        body.collection_name,
+        payload=payload,
+        payload_field=field,
+        label_name=body.name(),
+        has_field_names=body.has_field_names,
+        compression_type=body.compression_type,
+        checksum=body.checksum,
     )

@@ -79,9 +79,7 @@ def parse_csv(
     auto = [n for n in names if n not in text_cols and not _is_numeric(inferred.get(n))]
     table = _read(data, body_start, header_lines, names, has_field_names, text_cols | set(auto), auto, delimiter)
     for name in auto:
-        warnings.append(
-            f"column {name!r} is not numeric: kept as a categorical attribute, not a vector component"
-        )
+        warnings.append(f"column {name!r} is not numeric: kept as a categorical attribute, not a vector component")
     categorical = [n for n in names if n in declared or n in auto]
     vector_cols = [n for n in names if n not in text_cols and n not in auto]
     for name in [n for n in vector_cols if n in blank and table.column(n).null_count == table.num_rows]:
@@ -222,8 +220,14 @@ def _is_numeric(kind: pa.DataType | None) -> bool:
 
 
 def _read(
-    data: bytes, body_start: int, header_lines: int, names: list[str], header: bool,
-    text_cols: set[str], auto: list[str], delimiter: str = ",",
+    data: bytes,
+    body_start: int,
+    header_lines: int,
+    names: list[str],
+    header: bool,
+    text_cols: set[str],
+    auto: list[str],
+    delimiter: str = ",",
 ) -> pa.Table:
     """Read every row; pad short rows; fail on long rows; retry columns that turn out textual.
 
@@ -238,7 +242,7 @@ def _read(
         invalid: list[pacsv.InvalidRow] = []
 
         def handler(row: pacsv.InvalidRow) -> str:
-            invalid.append(row)
+            invalid.append(row)  # noqa: B023 - used only within this pass of the loop
             return "skip"
 
         types = {n: (pa.string() if n in text_cols else pa.float32()) for n in names}
@@ -246,11 +250,11 @@ def _read(
             table = pacsv.read_csv(
                 pa.py_buffer(body),
                 read_options=pacsv.ReadOptions(column_names=names),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, invalid_row_handler=handler if ragged else None
-                ),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler if ragged else None),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=types, null_values=_MISSING, strings_can_be_null=False,
+                    column_types=types,
+                    null_values=_MISSING,
+                    strings_can_be_null=False,
                 ),
             )
         except pa.ArrowInvalid as exc:
@@ -281,9 +285,7 @@ def _pad_short_rows(
         if row.actual_columns > row.expected_columns:
             line = data.count(b"\n", 0, pos) + 1 + line_base
             what = "the header has" if header else "the first line has"
-            raise BadRequest(
-                f"line {line}: {row.actual_columns} fields, but {what} {row.expected_columns} columns"
-            )
+            raise BadRequest(f"line {line}: {row.actual_columns} fields, but {what} {row.expected_columns} columns")
     pieces = []
     start = 0
     for pos, row in located:

@@ -250,7 +250,7 @@ def _sparse_rows(raw, label, expected_dim) -> sp.csr_matrix:
         elif isinstance(vec, list):
             pairs = [(j, v) for j, v in enumerate(vec) if v]
         else:
-            raise BadRequest(f"{label(i)}: a sparse vector must be an object {{\"index\": value}} or \"i:v i:v\"")
+            raise BadRequest(f'{label(i)}: a sparse vector must be an object {{"index": value}} or "i:v i:v"')
         for key, value in pairs:
             try:
                 index, number = int(key), float(value)  # type: ignore[arg-type]

@@ -187,7 +187,9 @@ def _check_line(line: bytes, number: int) -> None:
             if position == 0 and _is_float(token):
                 continue
             what = "the label" if position == 0 else "a feature"
-            raise BadRequest(f"line {number}: bad token {text!r} ({what} must be a number{'' if position == 0 else ' as index:value'})")
+            raise BadRequest(
+                f"line {number}: bad token {text!r} ({what} must be a number{'' if position == 0 else ' as index:value'})"
+            )
         index, _, value = token.partition(b":")
         if not index.isdigit() or not _is_float(value):
             raise BadRequest(

@@ -98,9 +98,7 @@ def finalize_vectors(
     return _quantize(matrix, vector_type, column_names, row_label)
 
 
-def _quantize(
-    matrix: np.ndarray, vector_type: str, column_names: list[str] | None, row_label: RowLabel
-) -> np.ndarray:
+def _quantize(matrix: np.ndarray, vector_type: str, column_names: list[str] | None, row_label: RowLabel) -> np.ndarray:
     top = QUANTIZED_MAX[vector_type]
     if matrix.dtype == np.uint8:
         bad = matrix > top

@@ -104,9 +104,7 @@ def _parse_sparse_row(row: Any, i: int, dim: int) -> tuple[list[int], list[float
                 raise BadRequest(f"data[{i}]: token {token!r} is not index:value")
             pairs.append((index, value))
     else:
-        raise BadRequest(
-            f"data[{i}] must be an object {{\"index\": value}} or a string \"i:v i:v\" for sparse"
-        )
+        raise BadRequest(f'data[{i}] must be an object {{"index": value}} or a string "i:v i:v" for sparse')
     indices, values = [], []
     for key, value in pairs:
         try:

@@ -133,10 +133,19 @@ class JobRunner:
     ) -> Job:
         """Add a pending job row in the caller's transaction; call `enqueue` after commit."""
         job = Job(
-            job_id=job_id, tenant=tenant, kind=kind, status="pending",
-            project_name=project_name, collection_name=collection_name, model_name=model_name,
-            collection_ids=sorted(set(collection_ids)), payload=payload, result={},
-            error_message="", poll_count=0, created_at=now(),
+            job_id=job_id,
+            tenant=tenant,
+            kind=kind,
+            status="pending",
+            project_name=project_name,
+            collection_name=collection_name,
+            model_name=model_name,
+            collection_ids=sorted(set(collection_ids)),
+            payload=payload,
+            result={},
+            error_message="",
+            poll_count=0,
+            created_at=now(),
         )
         session.add(job)
         session.flush()
@@ -195,8 +204,13 @@ class JobRunner:
                 return
             job.status, job.started_at = "in_progress", now()
             context = JobContext(
-                seq=job.seq, job_id=job.job_id, tenant=job.tenant, kind=job.kind,
-                payload=dict(job.payload), db=self.db, cancel_event=entry.cancel_event,
+                seq=job.seq,
+                job_id=job.job_id,
+                tenant=job.tenant,
+                kind=job.kind,
+                payload=dict(job.payload),
+                db=self.db,
+                cancel_event=entry.cancel_event,
             )
         handler = self.handlers.get(context.kind)
         try:

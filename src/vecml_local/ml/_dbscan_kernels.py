@@ -13,6 +13,7 @@ configure()
 
 # --- DBSCAN: union-find over radius-neighbour lists --------------------------
 
+
 @njit(cache=True)
 def find(parent, i):
     root = i
@@ -23,6 +24,7 @@ def find(parent, i):
         parent[i] = root
         i = nxt
     return root
+
 
 @njit(cache=True)
 def union_block(parent, s, indptr, indices, is_core):
@@ -41,6 +43,7 @@ def union_block(parent, s, indptr, indices, is_core):
                     else:
                         parent[a] = b
 
+
 @njit(cache=True)
 def number_clusters(parent, is_core):
     n = parent.shape[0]
@@ -55,6 +58,7 @@ def number_clusters(parent, is_core):
                 nxt += 1
             labels[i] = root_label[r]
     return labels, nxt
+
 
 @njit(cache=True)
 def border_block(labels, s, indptr, indices, is_core):
@@ -71,6 +75,7 @@ def border_block(labels, s, indptr, indices, is_core):
 
 
 # --- brute-force radius neighbours through BLAS tiles ------------------------
+
 
 @njit(cache=True, inline="always")
 def _score(dot, qsq_i, xsq_j, metric):
@@ -163,6 +168,7 @@ def mask_indices(mask, indptr):
 
 # --- radius neighbours on a grid of cells eps wide (1-3 dimensions) --------------
 
+
 @njit(cache=True)
 def grid_keys(X, lo, eps, radix):
     """Cell key of every row: cell coordinates floor((x - lo) / eps) + 1 (so every
@@ -185,7 +191,7 @@ def _grid_row(X, i, Xs, order, cells, starts, keys, radix, thr, write, out, p):
     contiguous. Returns the count."""
     d = X.shape[1]
     c = 0
-    for o in range(3 ** d):
+    for o in range(3**d):
         delta = 0
         rest = o
         for a in range(d):
@@ -232,6 +238,7 @@ def grid_fill(X, s, e, Xs, order, cells, starts, keys, radix, thr, indptr):
 
 
 # --- the whole self-join in one bit mask: each pair computed once ----------------
+
 
 @njit(parallel=True, cache=True)
 def radius_mask_upper(X, xsq, thr, metric, margin, tile, mask):

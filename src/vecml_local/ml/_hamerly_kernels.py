@@ -237,8 +237,22 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
                 # Every row (first pass) or most rows of the block failed: one BLAS call
                 # on the block in place beats tightening them and gathering the rest.
                 if nc > 0:
-                    changed[t] += _flush_l2(X, xsq, np.dot(X[b0:b1], Ct), b0, cand, nc, csq, labels, upper,
-                                            lower, sums[t], counts[t], accumulate, init)
+                    changed[t] += _flush_l2(
+                        X,
+                        xsq,
+                        np.dot(X[b0:b1], Ct),
+                        b0,
+                        cand,
+                        nc,
+                        csq,
+                        labels,
+                        upper,
+                        lower,
+                        sums[t],
+                        counts[t],
+                        accumulate,
+                        init,
+                    )
                     scans[t] += nc
                 continue
             for q in range(nc):
@@ -255,13 +269,41 @@ def hamerly_l2(X, xsq, C, labels, upper, lower, s, p, n_threads, accumulate, ini
                 idx[nq] = i
                 nq += 1 if u >= gap[q] else 0  # branch-free: kept only if the tightened bound fails
             if nq >= chunk:
-                changed[t] += _flush_l2(X, xsq, np.dot(buf[:nq], Ct), -1, idx, nq, csq, labels, upper, lower,
-                                        sums[t], counts[t], accumulate, init)
+                changed[t] += _flush_l2(
+                    X,
+                    xsq,
+                    np.dot(buf[:nq], Ct),
+                    -1,
+                    idx,
+                    nq,
+                    csq,
+                    labels,
+                    upper,
+                    lower,
+                    sums[t],
+                    counts[t],
+                    accumulate,
+                    init,
+                )
                 scans[t] += nq
                 nq = 0
         if nq > 0:
-            changed[t] += _flush_l2(X, xsq, np.dot(buf[:nq], Ct), -1, idx, nq, csq, labels, upper, lower,
-                                    sums[t], counts[t], accumulate, init)
+            changed[t] += _flush_l2(
+                X,
+                xsq,
+                np.dot(buf[:nq], Ct),
+                -1,
+                idx,
+                nq,
+                csq,
+                labels,
+                upper,
+                lower,
+                sums[t],
+                counts[t],
+                accumulate,
+                init,
+            )
             scans[t] += nq
     return sums, counts, changed.sum(), scans.sum()
 

@@ -34,8 +34,13 @@ __all__ = ["clustering_metrics", "SILHOUETTE_MAX_SAMPLES"]
 
 SILHOUETTE_MAX_SAMPLES = 10_000
 _DISPERSION_KEY = {dist.EUCLIDEAN: "inertia_sse", dist.MANHATTAN: "L1_dispersion", dist.COSINE: "cosine_dispersion"}
-_SIL_METRIC = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan", dist.COSINE: "cosine",
-               dist.INNER_PRODUCT: "cosine", dist.HAMMING: "hamming"}
+_SIL_METRIC = {
+    dist.EUCLIDEAN: "euclidean",
+    dist.MANHATTAN: "manhattan",
+    dist.COSINE: "cosine",
+    dist.INNER_PRODUCT: "cosine",
+    dist.HAMMING: "hamming",
+}
 
 
 def _finite(v: float) -> float:
@@ -72,7 +77,7 @@ def _unsupervised(X, lab: np.ndarray, k: int, dt: str, seed: int, out: dict) -> 
         order = np.argsort(lab, kind="stable")
         bounds = np.searchsorted(lab[order], np.arange(k + 1))
         for j in range(k):
-            med[j] = np.median(Xd[order[bounds[j]:bounds[j + 1]]], axis=0)
+            med[j] = np.median(Xd[order[bounds[j] : bounds[j + 1]]], axis=0)
     for s, e in dist.iter_blocks(n, d):
         B = dist.dense_rows(X, slice(s, e), np.float64)
         if dt == dist.COSINE:
@@ -92,9 +97,14 @@ def _unsupervised(X, lab: np.ndarray, k: int, dt: str, seed: int, out: dict) -> 
     if dt in _DISPERSION_KEY:
         out[_DISPERSION_KEY[dt]] = _finite(disp)
     if k < 2 or k >= n:
-        out.update(davies_bouldin=0.0, calinski_harabasz=0.0, silhouette=0.0, silhouette_sample_size=0,
-                   unsupervised_metrics_note="fewer than 2 clusters (or one point per cluster): "
-                                             "davies_bouldin, calinski_harabasz and silhouette are undefined and reported as 0")
+        out.update(
+            davies_bouldin=0.0,
+            calinski_harabasz=0.0,
+            silhouette=0.0,
+            silhouette_sample_size=0,
+            unsupervised_metrics_note="fewer than 2 clusters (or one point per cluster): "
+            "davies_bouldin, calinski_harabasz and silhouette are undefined and reported as 0",
+        )
         return
     centre = (means * counts[:, None]).sum(axis=0) / counts.sum()
     between = float((counts * ((means - centre) ** 2).sum(axis=1)).sum())
@@ -130,8 +140,9 @@ def _best_match_accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
     return float(cont[r, c].sum() / truth.size)
 
 
-def clustering_metrics(X, labels, *, dist_type: str = "Euclidean", ground_truth=None,
-                       random_seed: int = 1234567) -> dict:
+def clustering_metrics(
+    X, labels, *, dist_type: str = "Euclidean", ground_truth=None, random_seed: int = 1234567
+) -> dict:
     """Metrics dict (see module docstring). `ground_truth`: one label per vector (any hashable)."""
     dt = dist.canonical_dist_type(dist_type)
     X = dist.check_matrix(X, dt) if not sp.issparse(X) or dt != dist.HAMMING else X
@@ -149,8 +160,13 @@ def clustering_metrics(X, labels, *, dist_type: str = "Euclidean", ground_truth=
     if keep.size == 0:
         if dt in _DISPERSION_KEY:
             out[_DISPERSION_KEY[dt]] = 0.0
-        out.update(davies_bouldin=0.0, calinski_harabasz=0.0, silhouette=0.0, silhouette_sample_size=0,
-                   unsupervised_metrics_note="every point is noise: unsupervised metrics reported as 0")
+        out.update(
+            davies_bouldin=0.0,
+            calinski_harabasz=0.0,
+            silhouette=0.0,
+            silhouette_sample_size=0,
+            unsupervised_metrics_note="every point is noise: unsupervised metrics reported as 0",
+        )
     else:
         _unsupervised(Xk, lab.astype(np.int64), int(uniq.size), dt, int(random_seed), out)
     if ground_truth is not None:
@@ -164,6 +180,8 @@ def clustering_metrics(X, labels, *, dist_type: str = "Euclidean", ground_truth=
             adjusted_rand_index=_finite(M.adjusted_rand_score(truth, labels)),
             normalized_mutual_info=_finite(M.normalized_mutual_info_score(truth, labels)),
             best_match_accuracy=_finite(_best_match_accuracy(truth, labels)),
-            homogeneity=_finite(h), completeness=_finite(c), v_measure=_finite(v),
+            homogeneity=_finite(h),
+            completeness=_finite(c),
+            v_measure=_finite(v),
         )
     return out

@@ -95,8 +95,7 @@ class _Searcher:
             from sklearn.neighbors import NearestNeighbors
 
             algo = "brute" if not use_tree else ("ball_tree" if metric == "hamming" else "kd_tree")
-            self.tree = NearestNeighbors(radius=radius, algorithm=algo, metric=metric,
-                                         n_jobs=threads).fit(self.X)
+            self.tree = NearestNeighbors(radius=radius, algorithm=algo, metric=metric, n_jobs=threads).fit(self.X)
         self.budget = budget
         if dist_type == dist.INNER_PRODUCT:
             self.gemm = (3, eps, np.zeros(self.n))
@@ -159,7 +158,7 @@ class _Searcher:
         mask, counts = self.self_join
         s = 0
         while s < self.n:
-            e = s + 1 + int(np.searchsorted(np.cumsum(counts[s + 1:]), self.budget / 4))
+            e = s + 1 + int(np.searchsorted(np.cumsum(counts[s + 1 :]), self.budget / 4))
             e = min(self.n, e)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts[s:e], out=indptr[1:])
@@ -196,8 +195,9 @@ class _Searcher:
 
             code, thr, xsq = self.gemm
             mask = np.zeros((e - s, (self.n + 7) // 8), dtype=np.uint8)
-            counts = radius_mask(self.X[s:e], xsq[s:e], self.columns, xsq, thr, code, self._margin(), s, self._tile(),
-                                 mask)
+            counts = radius_mask(
+                self.X[s:e], xsq[s:e], self.columns, xsq, thr, code, self._margin(), s, self._tile(), mask
+            )
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             return indptr, mask_indices(mask, indptr)
@@ -209,8 +209,15 @@ class _Searcher:
         return indptr, cols.astype(np.int64)
 
 
-def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean", num_threads: int = 4,
-               neighbour_budget: int = 50_000_000) -> DBSCANResult:
+def fit_dbscan(
+    X,
+    *,
+    eps: float,
+    min_samples: int,
+    dist_type: str = "Euclidean",
+    num_threads: int = 4,
+    neighbour_budget: int = 50_000_000,
+) -> DBSCANResult:
     """Cluster every row of X; see the module docstring for the search used per distance."""
     dt = dist.canonical_dist_type(dist_type)
     eps = _number("eps", eps)
@@ -252,5 +259,6 @@ def fit_dbscan(X, *, eps: float, min_samples: int, dist_type: str = "Euclidean",
         labels, n_clusters = number_clusters(parent, is_core)
         for s, indptr, ind in again():
             border_block(labels, s, indptr, ind, is_core)
-    return DBSCANResult(labels=labels, core_indices=np.nonzero(is_core)[0].astype(np.int64),
-                        n_clusters=int(n_clusters), dist_type=dt)
+    return DBSCANResult(
+        labels=labels, core_indices=np.nonzero(is_core)[0].astype(np.int64), n_clusters=int(n_clusters), dist_type=dt
+    )

@@ -80,7 +80,9 @@ def canonical_dist_type(name: Any, field: str = "dist_type") -> str:
     if name is None:
         return EUCLIDEAN
     if not isinstance(name, str):
-        raise BadRequest(f"{field} must be a string, one of: Euclidean, L2, Manhattan, L1, Cosine, Inner Product, Hamming")
+        raise BadRequest(
+            f"{field} must be a string, one of: Euclidean, L2, Manhattan, L1, Cosine, Inner Product, Hamming"
+        )
     key = re.sub(r"[\s_\-]+", "", name).lower()
     if key == "":
         return EUCLIDEAN
@@ -119,9 +121,7 @@ def check_matrix(X: Any, dist_type: str, *, field: str = "X") -> np.ndarray | sp
         raise BadRequest(f"{field}: the vectors contain NaN or infinite values; clustering needs finite numbers")
     if dist_type == HAMMING:
         if not np.all((X == 0) | (X == 1)):
-            raise BadRequest(
-                "dist_type 'Hamming' needs binary (0/1) or quantized (dense8Bit/4Bit/2Bit/1Bit) vectors"
-            )
+            raise BadRequest("dist_type 'Hamming' needs binary (0/1) or quantized (dense8Bit/4Bit/2Bit/1Bit) vectors")
         return X.astype(np.uint8)
     return X
 

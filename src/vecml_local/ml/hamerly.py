@@ -45,8 +45,21 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
         s = K.centre_half_gaps(C, metric)
         with dynamic():
             if l2:
-                return K.hamerly_l2(runner.X, runner.xsq, C, labels, upper, lower, s, p, runner.T, accumulate,
-                                    init, _CHUNK, _DENSE_ABOVE)
+                return K.hamerly_l2(
+                    runner.X,
+                    runner.xsq,
+                    C,
+                    labels,
+                    upper,
+                    lower,
+                    s,
+                    p,
+                    runner.T,
+                    accumulate,
+                    init,
+                    _CHUNK,
+                    _DENSE_ABOVE,
+                )
             if init:
                 sm, cn = K.hamerly_init(runner.X, C, metric, labels, upper, lower, runner.T, accumulate)
                 return sm, cn, runner.X.shape[0], runner.X.shape[0]
@@ -60,7 +73,7 @@ def run_hamerly(runner, C):  # type: ignore[no-untyped-def]  (runner: kmeans._Ru
     while True:
         C_new = runner._new_centres(C, sums, counts, labels)
         diff = C_new.astype(np.float64) - C
-        shift = float((diff ** 2).sum())
+        shift = float((diff**2).sum())
         p = K.centre_shifts(C, C_new, metric)
         C = C_new
         if changed == 0:

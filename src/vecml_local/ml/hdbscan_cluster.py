@@ -32,9 +32,15 @@ class HDBSCANResult:
     dist_type: str
 
 
-def fit_hdbscan(X, *, min_cluster_size: int = 5, min_samples: int | None = None,
-                cluster_selection_method: str = "eom", dist_type: str = "Euclidean",
-                num_threads: int = 4) -> HDBSCANResult:
+def fit_hdbscan(
+    X,
+    *,
+    min_cluster_size: int = 5,
+    min_samples: int | None = None,
+    cluster_selection_method: str = "eom",
+    dist_type: str = "Euclidean",
+    num_threads: int = 4,
+) -> HDBSCANResult:
     dt = dist.canonical_dist_type(dist_type)
     if dt == dist.INNER_PRODUCT:
         raise BadRequest("dist_type 'Inner Product' is not supported by HDBSCAN; use Cosine or Euclidean")
@@ -55,18 +61,27 @@ def fit_hdbscan(X, *, min_cluster_size: int = 5, min_samples: int | None = None,
     n = Xd.shape[0]
     if n < 2:
         raise BadRequest("HDBSCAN needs at least 2 vectors")
-    metric = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan", dist.COSINE: "euclidean",
-              dist.HAMMING: "hamming"}[dt]
+    metric = {
+        dist.EUCLIDEAN: "euclidean",
+        dist.MANHATTAN: "manhattan",
+        dist.COSINE: "euclidean",
+        dist.HAMMING: "hamming",
+    }[dt]
     data = dist.normalize_rows(Xd) if dt == dist.COSINE else Xd.astype(np.float64)
     import hdbscan
 
     model = hdbscan.HDBSCAN(
         min_cluster_size=int(min(min_cluster_size, n)),
         min_samples=None if min_samples is None else int(min(min_samples, n - 1)),
-        cluster_selection_method=method, metric=metric,
+        cluster_selection_method=method,
+        metric=metric,
         core_dist_n_jobs=max(1, int(num_threads)),
     ).fit(data)
     labels = model.labels_.astype(np.int32)
     probs = np.nan_to_num(np.asarray(model.probabilities_, dtype=np.float64), nan=0.0)
-    return HDBSCANResult(labels=labels, probabilities=np.clip(probs, 0.0, 1.0),
-                         n_clusters=int(labels.max() + 1) if labels.size else 0, dist_type=dt)
+    return HDBSCANResult(
+        labels=labels,
+        probabilities=np.clip(probs, 0.0, 1.0),
+        n_clusters=int(labels.max() + 1) if labels.size else 0,
+        dist_type=dt,
+    )

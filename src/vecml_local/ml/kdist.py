@@ -31,9 +31,16 @@ def _int(name: str, value, lo: int) -> int:
     return int(value)
 
 
-def kdist_plot(X, *, k: int = 5, max_num_samples: int = 2000, max_num_grids: int = 200,
-               dist_type: str = "Euclidean", num_threads: int = 3,
-               random_seed: int = 1234567) -> tuple[list[float], list[float]]:
+def kdist_plot(
+    X,
+    *,
+    k: int = 5,
+    max_num_samples: int = 2000,
+    max_num_grids: int = 200,
+    dist_type: str = "Euclidean",
+    num_threads: int = 3,
+    random_seed: int = 1234567,
+) -> tuple[list[float], list[float]]:
     """Return (kdist_grid_desc, slope_grid_desc), each of length max_num_grids."""
     dt = dist.canonical_dist_type(dist_type)
     k = _int("k", k, 1)
@@ -56,9 +63,9 @@ def kdist_plot(X, *, k: int = 5, max_num_samples: int = 2000, max_num_grids: int
 
             Xf = np.ascontiguousarray(X, dtype=np.float32)
             tree = KDTree(Xf, metric="euclidean" if dt == dist.EUCLIDEAN else "manhattan")
-            D, I = tree.query(Xf[sample], k=k + 1)
+            D, nbr = tree.query(Xf[sample], k=k + 1)
             # drop the query itself (not necessarily first when duplicates exist)
-            is_self = I == sample[:, None]
+            is_self = nbr == sample[:, None]
             has_self = is_self.any(axis=1)
             D = np.where(has_self[:, None], np.where(is_self, np.inf, D), D)
             D.sort(axis=1)

@@ -53,8 +53,13 @@ from vecml_local.ml.kmeans_seeding import SEEDING_FLOATS, kmeanspp
 __all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS"]
 
 KMEANS_METHODS = ("kmeans", "kmeans_hamerly")
-_INIT_ALIASES = {"k-means++": "k-means++", "kmeans++": "k-means++", "kmeanspp": "k-means++",
-                 "k-means||": "k-means++", "random": "random"}
+_INIT_ALIASES = {
+    "k-means++": "k-means++",
+    "kmeans++": "k-means++",
+    "kmeanspp": "k-means++",
+    "k-means||": "k-means++",
+    "random": "random",
+}
 _GEMM_METRICS = (0, 3)  # squared Euclidean and inner product: Lloyd assigns through BLAS
 
 
@@ -145,8 +150,7 @@ class _Runner:
 
         with dynamic():
             if self.use_gemm:
-                return K.lloyd_assign_gemm(self.X, C, self.space.metric, labels, self.T,
-                                           accumulate, 256)
+                return K.lloyd_assign_gemm(self.X, C, self.space.metric, labels, self.T, accumulate, 256)
             return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, self.T, accumulate)
 
     def _new_centres(self, C_old, sums, counts, labels):
@@ -167,7 +171,7 @@ class _Runner:
             bounds = np.searchsorted(labels[order], np.arange(k + 1))
             for j in range(k):
                 if bounds[j + 1] > bounds[j]:
-                    C[j] = np.median(self.X[order[bounds[j]:bounds[j + 1]]], axis=0)
+                    C[j] = np.median(self.X[order[bounds[j] : bounds[j + 1]]], axis=0)
         else:
             C = K.mode_update(self.X, labels, k, self.n_values)
             C[counts == 0] = C_old[counts == 0]
@@ -194,7 +198,7 @@ class _Runner:
         acc = self.space.update in ("mean", "unit_mean")
         strict = False
         it = 0
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 - `it` is returned after the loop
             sums, counts, changed = self._assign(C, labels, acc)
             C_new = self._new_centres(C, sums.sum(0), counts.sum(0), labels)
             shift = float(((C_new.astype(np.float64) - C) ** 2).sum())
@@ -214,8 +218,9 @@ class _Runner:
         return run_hamerly(self, C)
 
 
-def assign_to_centroids(X, centroids: np.ndarray, dist_type: str, *, num_threads: int = 4,
-                        block_elements: int = dist.BLOCK_ELEMENTS) -> tuple[np.ndarray, float]:
+def assign_to_centroids(
+    X, centroids: np.ndarray, dist_type: str, *, num_threads: int = 4, block_elements: int = dist.BLOCK_ELEMENTS
+) -> tuple[np.ndarray, float]:
     """Nearest-centroid label of every row (blocked) and the summed objective."""
     from vecml_local.ml import _kernels as K
     from vecml_local.ml._parallel import LOCK
@@ -249,17 +254,29 @@ def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # typ
     return labels, total
 
 
-def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "Euclidean",
-               n_init: int = 3, max_train_samples: int = 10000, max_iterations: int = 100,
-               tolerance: float = 1e-4, num_threads: int = 4, random_seed: int = 1234567,
-               initialization_method: str = "k-means++") -> KMeansResult:
+def fit_kmeans(
+    X,
+    *,
+    n_clusters: int,
+    method: str = "kmeans",
+    dist_type: str = "Euclidean",
+    n_init: int = 3,
+    max_train_samples: int = 10000,
+    max_iterations: int = 100,
+    tolerance: float = 1e-4,
+    num_threads: int = 4,
+    random_seed: int = 1234567,
+    initialization_method: str = "k-means++",
+) -> KMeansResult:
     """Fit k-means on a seeded sample of at most `max_train_samples` rows, label every row."""
     dt = dist.canonical_dist_type(dist_type)
     if method not in KMEANS_METHODS:
         raise BadRequest(f"kmeans_method '{method}' is not supported; use 'kmeans' or 'kmeans_hamerly'")
     init = _INIT_ALIASES.get(str(initialization_method).strip().lower())
     if init is None:
-        raise BadRequest(f"initialization_method '{initialization_method}' is not supported; use 'k-means++' or 'random'")
+        raise BadRequest(
+            f"initialization_method '{initialization_method}' is not supported; use 'k-means++' or 'random'"
+        )
     X = dist.check_matrix(X, dt)
     n = X.shape[0]
     k = _check_int("n_clusters", n_clusters, 1)
@@ -308,7 +325,7 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
             seconds = {"seeding": 0.0, "iterations": 0.0}  # where the time goes (bench figures)
             group = max(1, min(n_init, SEEDING_FLOATS // max(n_train, 1)))
             for first in range(0, n_init, group):
-                rngs = [np.random.default_rng(int(seed)) for seed in seeds[first:first + group]]
+                rngs = [np.random.default_rng(int(seed)) for seed in seeds[first : first + group]]
                 started = time.perf_counter()
                 if init == "k-means++":
                     starts = kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq)
@@ -331,8 +348,14 @@ def fit_kmeans(X, *, n_clusters: int, method: str = "kmeans", dist_type: str = "
             else:
                 all_labels, inertia = assign_to_centroids(X, C, dt, num_threads=T)
     return KMeansResult(
-        centroids=np.ascontiguousarray(C, dtype=np.float32), labels=all_labels.astype(np.int32),
-        inertia=float(inertia), train_inertia=float(obj), n_iter=int(it), n_train=int(n_train),
-        dist_type=dt, method=method, full_scans=scans,
+        centroids=np.ascontiguousarray(C, dtype=np.float32),
+        labels=all_labels.astype(np.int32),
+        inertia=float(inertia),
+        train_inertia=float(obj),
+        n_iter=int(it),
+        n_train=int(n_train),
+        dist_type=dt,
+        method=method,
+        full_scans=scans,
         info={"hamerly_bounds": bool(use_hamerly), "threads": T, "seconds": seconds},
     )

@@ -14,8 +14,9 @@ __all__ = ["SEEDING_FLOATS", "kmeanspp"]
 SEEDING_FLOATS = 32_000_000  # closest distances held at once (S x n float64, 256 MB)
 
 
-def kmeanspp(X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int,
-             xsq: np.ndarray | None = None) -> np.ndarray:
+def kmeanspp(
+    X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int, xsq: np.ndarray | None = None
+) -> np.ndarray:
     """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) for several
     seedings at once, one random stream each; returns their row indices, (S, k).
 

@@ -41,8 +41,13 @@ __all__ = ["tsne_embed", "FFT_MIN_POINTS", "EXACT_NEIGHBOURS_MAX"]
 
 FFT_MIN_POINTS = 1000
 EXACT_NEIGHBOURS_MAX = 5000
-_METRIC = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan", dist.COSINE: "cosine",
-           dist.INNER_PRODUCT: "cosine", dist.HAMMING: "hamming"}
+_METRIC = {
+    dist.EUCLIDEAN: "euclidean",
+    dist.MANHATTAN: "manhattan",
+    dist.COSINE: "cosine",
+    dist.INNER_PRODUCT: "cosine",
+    dist.HAMMING: "hamming",
+}
 
 
 def _num(name: str, v, lo: float, *, integer: bool = False, strict: bool = False) -> float:
@@ -55,9 +60,18 @@ def _num(name: str, v, lo: float, *, integer: bool = False, strict: bool = False
     return float(v)
 
 
-def tsne_embed(X, *, max_samples: int = 2000, perplexity: float = 30.0, theta: float = 0.5,
-               max_iter: int = 600, learning_rate: float = 200.0, random_seed: int = 1234567,
-               dist_type: str = "Euclidean", num_threads: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def tsne_embed(
+    X,
+    *,
+    max_samples: int = 2000,
+    perplexity: float = 30.0,
+    theta: float = 0.5,
+    max_iter: int = 600,
+    learning_rate: float = 200.0,
+    random_seed: int = 1234567,
+    dist_type: str = "Euclidean",
+    num_threads: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
     dt = dist.canonical_dist_type(dist_type)
     m_max = int(_num("max_samples", max_samples, 1, integer=True))
     perp = _num("perplexity", perplexity, 0, strict=True)
@@ -104,10 +118,20 @@ def tsne_embed(X, *, max_samples: int = 2000, perplexity: float = 30.0, theta: f
 
     threads = effective_threads(num_threads)
     emb = TSNE(
-        n_components=2, perplexity=perp, learning_rate=lr, early_exaggeration_iter=early,
-        n_iter=max(iters - early, 1), theta=theta, metric=metric,
-        neighbors="exact" if exact or m <= EXACT_NEIGHBOURS_MAX else "auto", negative_gradient_method=method,
-        min_num_intervals=10, ints_in_interval=2, n_jobs=threads, random_state=seed, verbose=False,
+        n_components=2,
+        perplexity=perp,
+        learning_rate=lr,
+        early_exaggeration_iter=early,
+        n_iter=max(iters - early, 1),
+        theta=theta,
+        metric=metric,
+        neighbors="exact" if exact or m <= EXACT_NEIGHBOURS_MAX else "auto",
+        negative_gradient_method=method,
+        min_num_intervals=10,
+        ints_in_interval=2,
+        n_jobs=threads,
+        random_state=seed,
+        verbose=False,
     ).fit(S)
     out = np.asarray(emb, dtype=np.float64)
     out[~np.isfinite(out)] = 0.0

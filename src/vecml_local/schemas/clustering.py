@@ -31,7 +31,7 @@ class ClusteringModelRequest(CollectionRequest):
     cluster_model_name: Any = None
 
     @model_validator(mode="after")
-    def _either_name(self) -> "ClusteringModelRequest":
+    def _either_name(self) -> ClusteringModelRequest:
         if self.model_name is None and self.cluster_model_name is not None:
             self.model_name = self.cluster_model_name
         return self

@@ -22,18 +22,36 @@ from sqlalchemy import select
 from ..errors import AlreadyExists, BadRequest, NotFound
 from ..jobs import JobContext, make_job_id
 from ..ml.automl import (
-    TrainedModel, align_table, compute_metrics, load_model, normalize_augmentation, normalize_task_type,
-    normalize_training_mode, save_model, train_model,
+    TrainedModel,
+    align_table,
+    compute_metrics,
+    load_model,
+    normalize_augmentation,
+    normalize_task_type,
+    normalize_training_mode,
+    save_model,
+    train_model,
 )
 from ..ml.automl.labels import is_missing_label
 from ..names import check_name
 from ..storage import Collection, Model, Project
 from ..storage.repository import (
-    check_model_ready, find_collection, find_model, get_collection, get_model, get_project, list_models,
+    check_model_ready,
+    find_collection,
+    find_model,
+    get_collection,
+    get_model,
+    get_project,
+    list_models,
 )
 from ..timefmt import format_minute_comma, now
 from .automl_data import (
-    AUTOML_KIND, FAMILY, categorical_list, optional_name, parsed_table, positional_fallback,
+    AUTOML_KIND,
+    FAMILY,
+    categorical_list,
+    optional_name,
+    parsed_table,
+    positional_fallback,
     snapshot_table,
 )
 from .context import ServiceContext, Tenant
@@ -76,11 +94,14 @@ class AutomlService:
                 project = get_project(session, tenant.id, body.project_name)
                 validation = find_collection(session, project, validation_name)
                 if validation is None:
-                    raise NotFound(f"validation_dataset {validation_name!r} does not exist in project "
-                                     f"{body.project_name!r}")
+                    raise NotFound(
+                        f"validation_dataset {validation_name!r} does not exist in project {body.project_name!r}"
+                    )
                 if int(validation.vector_dim) != int(collection.vector_dim):
-                    raise BadRequest(f"validation_dataset {validation_name!r} has vector dimension "
-                                     f"{validation.vector_dim}, the training data {collection.vector_dim}")
+                    raise BadRequest(
+                        f"validation_dataset {validation_name!r} has vector dimension "
+                        f"{validation.vector_dim}, the training data {collection.vector_dim}"
+                    )
                 validation_id = validation.id
                 collection_ids.append(validation.id)
             old = find_model(session, collection, FAMILY, name)
@@ -92,19 +113,45 @@ class AutomlService:
                 session.delete(old)
                 session.flush()
             job_id = make_job_id(tenant.fingerprint, body.project_name, collection.name, f"{name}||TrainJob")
-            params = {"task_type": task_type, "training_mode": shown_mode, "mode": mode,
-                      "label_attribute": label, "data_augmentation": augmentation,
-                      "validation_dataset": validation_name or "", "categorical_features": categorical,
-                      "random_seed": seed, "num_threads": threads}
-            model = Model(collection_id=collection.id, family=FAMILY, name=name, model_type=mode,
-                          status="training", params=params, info={}, job_id=job_id, created_at=now())
+            params = {
+                "task_type": task_type,
+                "training_mode": shown_mode,
+                "mode": mode,
+                "label_attribute": label,
+                "data_augmentation": augmentation,
+                "validation_dataset": validation_name or "",
+                "categorical_features": categorical,
+                "random_seed": seed,
+                "num_threads": threads,
+            }
+            model = Model(
+                collection_id=collection.id,
+                family=FAMILY,
+                name=name,
+                model_type=mode,
+                status="training",
+                params=params,
+                info={},
+                job_id=job_id,
+                created_at=now(),
+            )
             session.add(model)
             session.flush()
             job = self.context.runner.create(
-                session, kind=AUTOML_KIND, job_id=job_id, tenant=tenant.id, collection_ids=collection_ids,
-                payload={**params, "model_id": model.id, "collection_id": collection.id,
-                         "validation_id": validation_id},
-                project_name=body.project_name, collection_name=collection.name, model_name=name,
+                session,
+                kind=AUTOML_KIND,
+                job_id=job_id,
+                tenant=tenant.id,
+                collection_ids=collection_ids,
+                payload={
+                    **params,
+                    "model_id": model.id,
+                    "collection_id": collection.id,
+                    "validation_id": validation_id,
+                },
+                project_name=body.project_name,
+                collection_name=collection.name,
+                model_name=name,
             )
             seq = job.seq
         self.context.runner.enqueue(seq, collection_ids)
@@ -130,8 +177,7 @@ class AutomlService:
             wanted = p["categorical_features"] if p["categorical_features"] is not None else declared
             wanted = [c for c in wanted if c != label]
             if label not in snapshot.attributes:
-                raise BadRequest(f"label_attribute {label!r} is not an attribute of collection "
-                                 f"{collection.name!r}")
+                raise BadRequest(f"label_attribute {label!r} is not an attribute of collection {collection.name!r}")
             table, warnings = snapshot_table(snapshot, wanted, f"collection {collection.name!r}")
             labels = snapshot.attributes[label]
             if all(is_missing_label(v) for v in labels):
@@ -139,21 +185,33 @@ class AutomlService:
             validation_pair = None
             if validation_snapshot is not None:
                 if label not in validation_snapshot.attributes:
-                    raise BadRequest(f"label_attribute {label!r} is not an attribute of validation_dataset "
-                                     f"{p['validation_dataset']!r}")
+                    raise BadRequest(
+                        f"label_attribute {label!r} is not an attribute of validation_dataset "
+                        f"{p['validation_dataset']!r}"
+                    )
                 vtable, _ = snapshot_table(validation_snapshot, list(table.categorical), "validation_dataset")
                 vtable = positional_fallback(vtable, table.numeric_names)
                 validation_pair = (vtable, validation_snapshot.attributes[label])
             model = train_model(
-                table, labels, task_type=p["task_type"], training_mode=p["mode"],
-                data_augmentation=p["data_augmentation"], validation=validation_pair,
-                num_threads=p.get("num_threads") or None, random_seed=int(p.get("random_seed") or 0),
+                table,
+                labels,
+                task_type=p["task_type"],
+                training_mode=p["mode"],
+                data_augmentation=p["data_augmentation"],
+                validation=validation_pair,
+                num_threads=p.get("num_threads") or None,
+                random_seed=int(p.get("random_seed") or 0),
             )
             save_model(model, self.context.files.model_dir(model_id))
             importance = [{"feature": f, "importance": v} for f, v in model.feature_importance()]
-            info = {"validation_metric": model.validation_metric, "feature_importance": importance,
-                    "num_rows": model.info.get("num_rows"), "validation": model.info.get("validation"),
-                    "members": model.info.get("members"), "warnings": warnings}
+            info = {
+                "validation_metric": model.validation_metric,
+                "feature_importance": importance,
+                "num_rows": model.info.get("num_rows"),
+                "validation": model.info.get("validation"),
+                "members": model.info.get("members"),
+                "warnings": warnings,
+            }
             result: dict[str, Any] = {"validation_metric": model.validation_metric}
             if warnings:
                 result["warnings"] = warnings
@@ -169,10 +227,16 @@ class AutomlService:
         name = check_name(body.model_name, "model_name")
         with self.context.db.session() as session:
             found = session.execute(  # one query on the hot path (predict); precise errors below
-                select(Model, Collection).join(Collection, Model.collection_id == Collection.id)
+                select(Model, Collection)
+                .join(Collection, Model.collection_id == Collection.id)
                 .join(Project, Collection.project_id == Project.id)
-                .where(Project.tenant == tenant.id, Project.name == body.project_name,
-                       Collection.name == body.collection_name, Model.family == FAMILY, Model.name == name)
+                .where(
+                    Project.tenant == tenant.id,
+                    Project.name == body.project_name,
+                    Collection.name == body.collection_name,
+                    Model.family == FAMILY,
+                    Model.name == name,
+                )
             ).first()
             if found is not None:
                 model, collection = found
@@ -219,16 +283,19 @@ class AutomlService:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             models = list_models(session, collection, FAMILY)
-            infos = [{
-                "model_name": m.name,
-                "task_type": m.params.get("task_type", ""),
-                "training_mode": m.params.get("training_mode", m.model_type),
-                "label_attribute": m.params.get("label_attribute", ""),
-                "data_augmentation": "false" if m.params.get("data_augmentation", "off") == "off" else "true",
-                "validation_dataset": m.params.get("validation_dataset", ""),
-                "create_time": format_minute_comma(m.created_at),
-                "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
-            } for m in models]
+            infos = [
+                {
+                    "model_name": m.name,
+                    "task_type": m.params.get("task_type", ""),
+                    "training_mode": m.params.get("training_mode", m.model_type),
+                    "label_attribute": m.params.get("label_attribute", ""),
+                    "data_augmentation": "false" if m.params.get("data_augmentation", "off") == "off" else "true",
+                    "validation_dataset": m.params.get("validation_dataset", ""),
+                    "create_time": format_minute_comma(m.created_at),
+                    "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
+                }
+                for m in models
+            ]
         return {"success": True, "model_infos": infos}
 
     def delete_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
@@ -272,13 +339,16 @@ class AutomlService:
             snapshot = self.context.snapshots.read(session, target)
         if snapshot.num_rows == 0:
             raise BadRequest(f"prediction_dataset {dataset!r} has no vectors")
-        table, _ = snapshot_table(snapshot, [c for c in model.categorical_names if c in snapshot.attributes],
-                                  "prediction_dataset")
+        table, _ = snapshot_table(
+            snapshot, [c for c in model.categorical_names if c in snapshot.attributes], "prediction_dataset"
+        )
         return table, snapshot.attributes.get(label)
 
     def _file_rows(self, body: Any, model: TrainedModel, label: str):
         fields = UploadFields.from_request(
-            body, file_format=body.file_format or "csv", categorical_features=model.categorical_names,
+            body,
+            file_format=body.file_format or "csv",
+            categorical_features=model.categorical_names,
             vector_attributes=[label] if label else [],
         )
         inline = read_inline_file(self.context, fields)
@@ -309,8 +379,13 @@ def _prediction_metric(model: TrainedModel, truth: Any, predictions: list[Any], 
         return len(rows), metric
     if not keep:
         return None
-    metric = compute_metrics("classification", [truth[i] for i in keep], [predictions[i] for i in keep],
-                             proba[keep] if proba is not None else None, model.classes)
+    metric = compute_metrics(
+        "classification",
+        [truth[i] for i in keep],
+        [predictions[i] for i in keep],
+        proba[keep] if proba is not None else None,
+        model.classes,
+    )
     return len(keep), metric
 
 

@@ -16,8 +16,15 @@ from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import format_duration, format_time, now
 
 __all__ = [
-    "AUTOML_KIND", "FAMILY", "MAX_CELLS", "categorical_list", "snapshot_table", "parsed_table",
-    "positional_fallback", "render_automl_status", "optional_name",
+    "AUTOML_KIND",
+    "FAMILY",
+    "MAX_CELLS",
+    "categorical_list",
+    "snapshot_table",
+    "parsed_table",
+    "positional_fallback",
+    "render_automl_status",
+    "optional_name",
 ]
 
 AUTOML_KIND = "automl_training"
@@ -53,9 +60,7 @@ def _dense(vectors: Any, what: str) -> np.ndarray:
     return np.asarray(vectors, dtype=np.float32)
 
 
-def snapshot_table(
-    snapshot: CollectionSnapshot, categorical: list[str], what: str
-) -> tuple[FeatureTable, list[str]]:
+def snapshot_table(snapshot: CollectionSnapshot, categorical: list[str], what: str) -> tuple[FeatureTable, list[str]]:
     """Vectors named as the collection names them, plus the categorical attributes
     present in the collection; unknown names come back as warnings."""
     warnings = []
@@ -86,8 +91,11 @@ def parsed_table(table: ParsedTable, numeric_names_default: int) -> tuple[Featur
 def positional_fallback(table: FeatureTable, numeric_names: list[str]) -> FeatureTable:
     """When none of the model's vector column names occur but the width matches
     (e.g. a header-less file, or a dataset named differently), match by position."""
-    if numeric_names and not set(numeric_names) & set(table.numeric_names) and \
-            table.numeric.shape[1] == len(numeric_names):
+    if (
+        numeric_names
+        and not set(numeric_names) & set(table.numeric_names)
+        and table.numeric.shape[1] == len(numeric_names)
+    ):
         return FeatureTable(table.numeric, list(numeric_names), table.categorical)
     return table
 

@@ -48,9 +48,7 @@ def check_new_ids(ids: list[str], stored: frozenset[str] | None, field_name: str
     if stored:
         for i, sid in enumerate(ids):
             if sid in stored:
-                raise BadRequest(
-                    f"{field_name}[{i}] {sid!r} already exists in the collection; nothing was inserted"
-                )
+                raise BadRequest(f"{field_name}[{i}] {sid!r} already exists in the collection; nothing was inserted")
 
 
 def submit_batch(
@@ -60,14 +58,24 @@ def submit_batch(
     token = context.files.stage(ids=batch.ids, attributes=batch.attributes, vectors=batch.vectors)
     job_id = make_job_id(tenant.fingerprint, project_name, collection.name, "UploadDataJob")
     payload = {
-        "token": token, "collection_id": collection.id, "num_rows": len(batch.ids),
-        "categorical": batch.categorical, "warnings": batch.warnings,
-        "dim": int(batch.vectors.shape[1]), "attribute_names": list(batch.attributes),
+        "token": token,
+        "collection_id": collection.id,
+        "num_rows": len(batch.ids),
+        "categorical": batch.categorical,
+        "warnings": batch.warnings,
+        "dim": int(batch.vectors.shape[1]),
+        "attribute_names": list(batch.attributes),
     }
     with context.db.session() as session:
         job = context.runner.create(
-            session, kind=UPLOAD_KIND, job_id=job_id, tenant=tenant.id, collection_ids=[collection.id],
-            payload=payload, project_name=project_name, collection_name=collection.name,
+            session,
+            kind=UPLOAD_KIND,
+            job_id=job_id,
+            tenant=tenant.id,
+            collection_ids=[collection.id],
+            payload=payload,
+            project_name=project_name,
+            collection_name=collection.name,
         )
         seq = job.seq
     context.runner.enqueue(seq, [collection.id])
@@ -80,8 +88,9 @@ def _merge(existing: list[Any] | None, new: list[str]) -> list[str]:
     return merged
 
 
-def collection_of_job(context: ServiceContext, session: Any, collection_id: int, what: str,
-                      discard: str | None = None) -> Collection:
+def collection_of_job(
+    context: ServiceContext, session: Any, collection_id: int, what: str, discard: str | None = None
+) -> Collection:
     """The job's collection; if it was deleted meanwhile, drop the staged files
     (`discard` token) and fail the job saying what could not be done."""
     collection = session.get(Collection, collection_id)
@@ -110,8 +119,9 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     with context.db.session() as session:
         collection = collection_of_job(context, session, collection_id, "the upload was stored")
         session.add(
-            Segment(collection_id=collection_id, kind="vectors", directory=token,
-                    num_rows=len(staged_ids), created_at=now())
+            Segment(
+                collection_id=collection_id, kind="vectors", directory=token, num_rows=len(staged_ids), created_at=now()
+            )
         )
         collection.num_vectors = int(collection.num_vectors) + len(staged_ids)
         collection.vector_dim = max(int(collection.vector_dim), int(payload.get("dim") or 0))

@@ -23,8 +23,16 @@ from ..storage import Collection, Model
 from ..storage.repository import check_model_ready, find_model, get_collection, get_model, list_models
 from ..timefmt import format_minute, now
 from .clustering_models import (
-    CLUSTERING_KIND, JOB_LABELS, as_float, as_int, dbscan_params, hdbscan_params, kmeans_params,
-    list_params, load_artifacts, save_artifacts,
+    CLUSTERING_KIND,
+    JOB_LABELS,
+    as_float,
+    as_int,
+    dbscan_params,
+    hdbscan_params,
+    kmeans_params,
+    list_params,
+    load_artifacts,
+    save_artifacts,
 )
 from .context import ServiceContext, Tenant
 from .models import delete_model, mark_model_failed, mark_model_ready
@@ -66,18 +74,37 @@ class ClusteringService:
                 self.context.files.remove_model(old.id)
                 session.delete(old)
                 session.flush()
-            job_id = make_job_id(tenant.fingerprint, body.project_name, collection.name,
-                                 f"{name}||{JOB_LABELS[algorithm]}")
-            model = Model(collection_id=collection.id, family=FAMILY, name=name,
-                          model_type=params.get("kmeans_method", algorithm), status="training",
-                          params=params, info={"algorithm": algorithm}, job_id=job_id, created_at=now())
+            job_id = make_job_id(
+                tenant.fingerprint, body.project_name, collection.name, f"{name}||{JOB_LABELS[algorithm]}"
+            )
+            model = Model(
+                collection_id=collection.id,
+                family=FAMILY,
+                name=name,
+                model_type=params.get("kmeans_method", algorithm),
+                status="training",
+                params=params,
+                info={"algorithm": algorithm},
+                job_id=job_id,
+                created_at=now(),
+            )
             session.add(model)
             session.flush()
             job = self.context.runner.create(
-                session, kind=CLUSTERING_KIND, job_id=job_id, tenant=tenant.id, collection_ids=[collection.id],
-                payload={"algorithm": algorithm, "params": params, "model_id": model.id,
-                         "collection_id": collection.id},
-                project_name=body.project_name, collection_name=collection.name, model_name=name,
+                session,
+                kind=CLUSTERING_KIND,
+                job_id=job_id,
+                tenant=tenant.id,
+                collection_ids=[collection.id],
+                payload={
+                    "algorithm": algorithm,
+                    "params": params,
+                    "model_id": model.id,
+                    "collection_id": collection.id,
+                },
+                project_name=body.project_name,
+                collection_name=collection.name,
+                model_name=name,
             )
             seq = job.seq
         self.context.runner.enqueue(seq, [collection.id])
@@ -99,8 +126,13 @@ class ClusteringService:
             directory = self.context.files.model_dir(model_id)
             save_artifacts(directory, arrays)
             info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(X.shape[1]))
-            mark_model_ready(self.context, job, model_id, info,
-                             {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})
+            mark_model_ready(
+                self.context,
+                job,
+                model_id,
+                info,
+                {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]},
+            )
             return {}
         except Exception:
             mark_model_failed(self.context, model_id)
@@ -132,16 +164,18 @@ class ClusteringService:
     def get_kmeans_centroids(self, tenant: Tenant, body: Any) -> dict[str, Any]:
         model, _ = self._ready_model(tenant, body)
         if self._algorithm(model) != "kmeans":
-            raise BadRequest(f"Model {model.name!r} is a {self._algorithm(model)} model; "
-                             "centroids exist only for k-means models")
+            raise BadRequest(
+                f"Model {model.name!r} is a {self._algorithm(model)} model; centroids exist only for k-means models"
+            )
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         return {"success": True, "error_code": "Success", "centroids": arrays["centroids"].astype(float).tolist()}
 
     def get_dbscan_core_points(self, tenant: Tenant, body: Any) -> dict[str, Any]:
         model, _ = self._ready_model(tenant, body)
         if self._algorithm(model) != "dbscan":
-            raise BadRequest(f"Model {model.name!r} is a {self._algorithm(model)} model; "
-                             "core points exist only for DBSCAN models")
+            raise BadRequest(
+                f"Model {model.name!r} is a {self._algorithm(model)} model; core points exist only for DBSCAN models"
+            )
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         return {"success": True, "error_code": "Success", "core_points": arrays["core_points"].tolist()}
 
@@ -152,15 +186,17 @@ class ClusteringService:
             infos = []
             for model in models:
                 algorithm = self._algorithm(model)
-                infos.append({
-                    "model_name": model.name,
-                    "model_type": model.model_type if algorithm == "kmeans" else algorithm,
-                    "distance_type": model.params.get("dist_type", "Euclidean"),
-                    "create_time": format_minute(model.created_at),
-                    "model_path": str(self.context.files.models / str(model.id)),
-                    "params": list_params(algorithm, model.params),
-                    "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
-                })
+                infos.append(
+                    {
+                        "model_name": model.name,
+                        "model_type": model.model_type if algorithm == "kmeans" else algorithm,
+                        "distance_type": model.params.get("dist_type", "Euclidean"),
+                        "create_time": format_minute(model.created_at),
+                        "model_path": str(self.context.files.models / str(model.id)),
+                        "params": list_params(algorithm, model.params),
+                        "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
+                    }
+                )
         return {"success": True, "model_infos": infos}
 
     def delete_clustering_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
@@ -182,8 +218,10 @@ class ClusteringService:
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         labels = arrays["labels"]
         if labels.size != snapshot.num_rows:
-            raise BadRequest(f"Model {model.name!r} was trained on {labels.size} vectors but the collection now "
-                             f"has {snapshot.num_rows}; train the model again")
+            raise BadRequest(
+                f"Model {model.name!r} was trained on {labels.size} vectors but the collection now "
+                f"has {snapshot.num_rows}; train the model again"
+            )
         return model, snapshot, labels
 
     def get_dbscan_kdist_plot(self, tenant: Tenant, body: Any) -> dict[str, Any]:
@@ -196,11 +234,25 @@ class ClusteringService:
         threads = as_int("num_threads", body.num_threads, 1, 1024)
         seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
         snapshot = self._snapshot(tenant, body.project_name, body.collection_name)
-        grid, slope = kdist_plot(snapshot.vectors, k=k, max_num_samples=samples, max_num_grids=grids,
-                                 dist_type=dist_type, num_threads=threads, random_seed=seed)
-        return {"success": True, "error_code": "Success", "k": k, "dist_type": dist_type,
-                "max_num_samples": samples, "max_num_grids": grids,
-                "kdist_grid_desc": grid, "slope_grid_desc": slope}
+        grid, slope = kdist_plot(
+            snapshot.vectors,
+            k=k,
+            max_num_samples=samples,
+            max_num_grids=grids,
+            dist_type=dist_type,
+            num_threads=threads,
+            random_seed=seed,
+        )
+        return {
+            "success": True,
+            "error_code": "Success",
+            "k": k,
+            "dist_type": dist_type,
+            "max_num_samples": samples,
+            "max_num_grids": grids,
+            "kdist_grid_desc": grid,
+            "slope_grid_desc": slope,
+        }
 
     def compute_clustering_metrics(self, tenant: Tenant, body: Any) -> dict[str, Any]:
         from ..ml.cluster_metrics import clustering_metrics
@@ -221,14 +273,19 @@ class ClusteringService:
             if not isinstance(given, list):
                 raise BadRequest("ground_truth_labels must be an array of strings, one per vector")
             if len(given) != snapshot.num_rows:
-                raise BadRequest(f"ground_truth_labels has {len(given)} labels but the collection has "
-                                 f"{snapshot.num_rows} vectors")
+                raise BadRequest(
+                    f"ground_truth_labels has {len(given)} labels but the collection has {snapshot.num_rows} vectors"
+                )
             truth = [str(v) for v in given]
         dist_type = model.params.get("dist_type", "Euclidean")
-        metrics = clustering_metrics(snapshot.vectors, labels, dist_type=dist_type, ground_truth=truth,
-                                     random_seed=seed)
-        head = {"distance_type": dist_type, "ground_truth_attribute": attribute if isinstance(attribute, str) else "",
-                "ground_truth_labels_provided": truth is not None and not attribute}
+        metrics = clustering_metrics(
+            snapshot.vectors, labels, dist_type=dist_type, ground_truth=truth, random_seed=seed
+        )
+        head = {
+            "distance_type": dist_type,
+            "ground_truth_attribute": attribute if isinstance(attribute, str) else "",
+            "ground_truth_labels_provided": truth is not None and not attribute,
+        }
         return {"success": True, "status": "finished", "metrics": {**head, **metrics}}
 
     def compute_tsne_embeddings(self, tenant: Tenant, body: Any) -> dict[str, Any]:
@@ -241,15 +298,27 @@ class ClusteringService:
         learning_rate = as_float("learning_rate", body.learning_rate, 1e-6)
         seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
         model, snapshot, labels = self._model_rows(tenant, body)
-        idx, emb = tsne_embed(snapshot.vectors, max_samples=max_samples, perplexity=perplexity, theta=theta,
-                              max_iter=max_iter, learning_rate=learning_rate, random_seed=seed,
-                              dist_type=model.params.get("dist_type", "Euclidean"))
-        points = [{"label": int(labels[i]), "x": round(float(x), 6), "y": round(float(y), 6)}
-                  for i, (x, y) in zip(idx.tolist(), emb.tolist())]
-        return {"success": True, "status": "finished", "num_points": len(points),
-                "parameters": {"max_samples": max_samples, "perplexity": perplexity, "theta": theta,
-                               "max_iter": max_iter},
-                "embeddings": points}
+        idx, emb = tsne_embed(
+            snapshot.vectors,
+            max_samples=max_samples,
+            perplexity=perplexity,
+            theta=theta,
+            max_iter=max_iter,
+            learning_rate=learning_rate,
+            random_seed=seed,
+            dist_type=model.params.get("dist_type", "Euclidean"),
+        )
+        points = [
+            {"label": int(labels[i]), "x": round(float(x), 6), "y": round(float(y), 6)}
+            for i, (x, y) in zip(idx.tolist(), emb.tolist())
+        ]
+        return {
+            "success": True,
+            "status": "finished",
+            "num_points": len(points),
+            "parameters": {"max_samples": max_samples, "perplexity": perplexity, "theta": theta, "max_iter": max_iter},
+            "embeddings": points,
+        }
 
 
 def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -257,26 +326,57 @@ def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.n
     if algorithm == "kmeans":
         from ..ml.kmeans import fit_kmeans
 
-        r = fit_kmeans(X, n_clusters=params["n_clusters"], method=params["kmeans_method"],
-                       dist_type=params["dist_type"], n_init=params["n_init"],
-                       max_train_samples=params["max_train_samples"], max_iterations=params["max_iterations"],
-                       tolerance=params["tolerance"], num_threads=params["num_threads"],
-                       random_seed=params["random_seed"], initialization_method=params["initialization_method"])
-        return ({"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
-                {"n_clusters": int(r.centroids.shape[0]), "inertia": float(r.inertia), "n_iter": int(r.n_iter),
-                 "n_train": int(r.n_train)})
+        r = fit_kmeans(
+            X,
+            n_clusters=params["n_clusters"],
+            method=params["kmeans_method"],
+            dist_type=params["dist_type"],
+            n_init=params["n_init"],
+            max_train_samples=params["max_train_samples"],
+            max_iterations=params["max_iterations"],
+            tolerance=params["tolerance"],
+            num_threads=params["num_threads"],
+            random_seed=params["random_seed"],
+            initialization_method=params["initialization_method"],
+        )
+        return (
+            {"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
+            {
+                "n_clusters": int(r.centroids.shape[0]),
+                "inertia": float(r.inertia),
+                "n_iter": int(r.n_iter),
+                "n_train": int(r.n_train),
+            },
+        )
     if algorithm == "dbscan":
         from ..ml.dbscan import fit_dbscan
 
-        d = fit_dbscan(X, eps=params["eps"], min_samples=params["min_samples"], dist_type=params["dist_type"],
-                       num_threads=params["num_threads"])
-        return ({"labels": d.labels.astype(np.int32), "core_points": d.core_indices.astype(np.int64)},
-                {"n_clusters": int(d.n_clusters), "noise_ratio": float((d.labels < 0).mean()),
-                 "num_core_points": int(d.core_indices.size)})
+        d = fit_dbscan(
+            X,
+            eps=params["eps"],
+            min_samples=params["min_samples"],
+            dist_type=params["dist_type"],
+            num_threads=params["num_threads"],
+        )
+        return (
+            {"labels": d.labels.astype(np.int32), "core_points": d.core_indices.astype(np.int64)},
+            {
+                "n_clusters": int(d.n_clusters),
+                "noise_ratio": float((d.labels < 0).mean()),
+                "num_core_points": int(d.core_indices.size),
+            },
+        )
     from ..ml.hdbscan_cluster import fit_hdbscan
 
-    h = fit_hdbscan(X, min_cluster_size=params["min_cluster_size"], min_samples=params["min_samples"],
-                    cluster_selection_method=params["cluster_selection_method"], dist_type=params["dist_type"],
-                    num_threads=params["num_threads"])
-    return ({"labels": h.labels.astype(np.int32), "probabilities": h.probabilities.astype(np.float64)},
-            {"n_clusters": int(h.n_clusters), "noise_ratio": float((h.labels < 0).mean())})
+    h = fit_hdbscan(
+        X,
+        min_cluster_size=params["min_cluster_size"],
+        min_samples=params["min_samples"],
+        cluster_selection_method=params["cluster_selection_method"],
+        dist_type=params["dist_type"],
+        num_threads=params["num_threads"],
+    )
+    return (
+        {"labels": h.labels.astype(np.int32), "probabilities": h.probabilities.astype(np.float64)},
+        {"n_clusters": int(h.n_clusters), "noise_ratio": float((h.labels < 0).mean())},
+    )

@@ -14,8 +14,17 @@ from ..storage import Job
 from ..timefmt import format_duration, format_time, now
 
 __all__ = [
-    "CLUSTERING_KIND", "as_int", "as_float", "kmeans_params", "dbscan_params", "hdbscan_params",
-    "status_params", "list_params", "render_clustering_status", "save_artifacts", "load_artifacts",
+    "CLUSTERING_KIND",
+    "as_int",
+    "as_float",
+    "kmeans_params",
+    "dbscan_params",
+    "hdbscan_params",
+    "status_params",
+    "list_params",
+    "render_clustering_status",
+    "save_artifacts",
+    "load_artifacts",
     "JOB_LABELS",
 ]
 
@@ -49,8 +58,11 @@ def as_float(name: str, value: Any, lo: float | None = None, hi: float | None = 
         raise BadRequest(f"{name} must be a finite number")
     value = float(value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise BadRequest(f"{name} must be between {lo} and {hi} (got {value})" if hi is not None
-                         else f"{name} must be >= {lo} (got {value})")
+        raise BadRequest(
+            f"{name} must be between {lo} and {hi} (got {value})"
+            if hi is not None
+            else f"{name} must be >= {lo} (got {value})"
+        )
     return value
 
 
@@ -93,7 +105,9 @@ def dbscan_params(body: Any) -> dict[str, Any]:
     if eps < 0 and dist_type != "NegativeInnerProduct":
         raise BadRequest("eps must be >= 0 (only Inner Product distances can be negative)")
     return {
-        "eps": eps, "min_samples": as_int("min_samples", body.min_samples, 1), "dist_type": dist_type,
+        "eps": eps,
+        "min_samples": as_int("min_samples", body.min_samples, 1),
+        "dist_type": dist_type,
         "num_threads": as_int("num_threads", body.num_threads, 1, 1024),
         "random_seed": as_int("random_seed", body.random_seed, 0, 2**63 - 1),
     }
@@ -109,7 +123,8 @@ def hdbscan_params(body: Any) -> dict[str, Any]:
     return {
         "min_cluster_size": as_int("min_cluster_size", body.min_cluster_size, 2),
         "min_samples": None if body.min_samples is None else as_int("min_samples", body.min_samples, 1),
-        "cluster_selection_method": method, "dist_type": dist_type,
+        "cluster_selection_method": method,
+        "dist_type": dist_type,
         "num_threads": as_int("num_threads", body.num_threads, 1, 1024),
         "random_seed": as_int("random_seed", body.random_seed, 0, 2**63 - 1),
     }
@@ -129,8 +144,15 @@ def status_params(algorithm: str, params: dict[str, Any]) -> dict[str, str]:
 
 
 _LIST_KEYS = {
-    "kmeans": ("n_clusters", "n_init", "kmeans_method", "initialization_method", "max_iterations",
-               "max_train_samples", "tolerance"),
+    "kmeans": (
+        "n_clusters",
+        "n_init",
+        "kmeans_method",
+        "initialization_method",
+        "max_iterations",
+        "max_train_samples",
+        "tolerance",
+    ),
     "dbscan": ("eps", "min_samples"),
     "hdbscan": ("min_cluster_size", "min_samples", "cluster_selection_method"),
 }
@@ -146,7 +168,10 @@ def render_clustering_status(job: Job, status: str) -> dict[str, Any]:
     algorithm = payload.get("algorithm", "kmeans")
     params = payload.get("params", {})
     body: dict[str, Any] = {
-        "success": True, "job_id": job.job_id, "model_name": job.model_name, "model_type": algorithm,
+        "success": True,
+        "job_id": job.job_id,
+        "model_name": job.model_name,
+        "model_type": algorithm,
     }
     if algorithm == "kmeans":
         body["kmeans_method"] = params.get("kmeans_method", "kmeans")

@@ -46,14 +46,18 @@ class CollectionService:
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
             if find_collection(session, project, collection_name):
-                raise AlreadyExists(
-                    f"Collection {collection_name!r} already exists in project {project_name!r}"
-                )
+                raise AlreadyExists(f"Collection {collection_name!r} already exists in project {project_name!r}")
             session.add(
                 Collection(
-                    project_id=project.id, name=collection_name, vector_type=vector_type,
-                    vector_dim=vector_dim, column_names=None, categorical_features=[],
-                    attribute_names=[], num_vectors=0, created_at=now(),
+                    project_id=project.id,
+                    name=collection_name,
+                    vector_type=vector_type,
+                    vector_dim=vector_dim,
+                    column_names=None,
+                    categorical_features=[],
+                    attribute_names=[],
+                    num_vectors=0,
+                    created_at=now(),
                 )
             )
         return {"success": True}

@@ -31,11 +31,14 @@ class ServiceContext:
     runner: JobRunner
 
     @classmethod
-    def build(cls, settings: Settings) -> "ServiceContext":
+    def build(cls, settings: Settings) -> ServiceContext:
         files = DataFiles(settings.data_dir)
         db = Database(settings.resolved_database_url())
         db.create_schema()
         return cls(
-            settings=settings, db=db, files=files,
-            snapshots=SnapshotReader(files), runner=JobRunner(db, settings.workers),
+            settings=settings,
+            db=db,
+            files=files,
+            snapshots=SnapshotReader(files),
+            runner=JobRunner(db, settings.workers),
         )

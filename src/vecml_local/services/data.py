@@ -64,8 +64,13 @@ class DataService:
         self._delete_lock = threading.Lock()  # deletes check-then-write; two at once must not both count
 
     def add_data_batch(
-        self, tenant: Tenant, project_name: str, collection_name: str,
-        data: Any, string_ids: Any = None, attributes: Any = None,
+        self,
+        tenant: Tenant,
+        project_name: str,
+        collection_name: str,
+        data: Any,
+        string_ids: Any = None,
+        attributes: Any = None,
     ) -> dict[str, Any]:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
@@ -79,16 +84,24 @@ class DataService:
         return {"success": True, "job_id": job_id, "error_message": "none"}
 
     def add_data(
-        self, tenant: Tenant, project_name: str, collection_name: str,
-        data: Any, string_id: Any = None, attributes: Any = None,
+        self,
+        tenant: Tenant,
+        project_name: str,
+        collection_name: str,
+        data: Any,
+        string_id: Any = None,
+        attributes: Any = None,
     ) -> dict[str, Any]:
         ids = None if string_id is None else [string_id]
         rows = None if attributes is None else [attributes]
         try:
             return self.add_data_batch(tenant, project_name, collection_name, [data], ids, rows)
         except BadRequest as error:
-            raise BadRequest(error.message.replace("data[0]", "data").replace("string_ids[0]", "string_id")
-                             .replace("attributes[0]", "attributes")) from None
+            raise BadRequest(
+                error.message.replace("data[0]", "data")
+                .replace("string_ids[0]", "string_id")
+                .replace("attributes[0]", "attributes")
+            ) from None
 
     def _locate(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any):  # type: ignore[no-untyped-def]
         """The collection's snapshot and the rows of `string_ids` (404 naming the first unknown id)."""
@@ -122,19 +135,28 @@ class DataService:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             if not self.context.db.is_sqlite:  # other server processes: the row lock serialises them
                 session.refresh(collection, with_for_update=True)
-            last_vectors = session.scalar(
-                select(func.max(Segment.id)).where(Segment.collection_id == collection.id, Segment.kind == "vectors")
-            ) or 0
+            last_vectors = (
+                session.scalar(
+                    select(func.max(Segment.id)).where(
+                        Segment.collection_id == collection.id, Segment.kind == "vectors"
+                    )
+                )
+                or 0
+            )
             gone = session.scalar(  # deleted since `_locate` looked, by a concurrent call
-                select(DeletedId.string_id).where(
-                    DeletedId.collection_id == collection.id, DeletedId.string_id.in_(unique),
-                    DeletedId.up_to_segment >= last_vectors).limit(1)
+                select(DeletedId.string_id)
+                .where(
+                    DeletedId.collection_id == collection.id,
+                    DeletedId.string_id.in_(unique),
+                    DeletedId.up_to_segment >= last_vectors,
+                )
+                .limit(1)
             )
             if gone is not None:
                 raise NotFound(f"string_id {gone!r} does not exist in collection {collection_name!r}")
-            last_segment = session.scalar(
-                select(func.max(Segment.id)).where(Segment.collection_id == collection.id)
-            ) or 0
+            last_segment = (
+                session.scalar(select(func.max(Segment.id)).where(Segment.collection_id == collection.id)) or 0
+            )
             session.add_all(
                 DeletedId(collection_id=collection.id, string_id=sid, up_to_segment=last_segment) for sid in unique
             )

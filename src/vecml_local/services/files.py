@@ -23,8 +23,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, NotFound
-from ..ingest import FileOptions, ParsedTable, decode_payload, parse_file, parse_labels
-from ..ingest import canonical_file_format, canonical_vector_type
+from ..ingest import (
+    FileOptions,
+    ParsedTable,
+    canonical_file_format,
+    canonical_vector_type,
+    decode_payload,
+    parse_file,
+    parse_labels,
+)
 from ..jobs import JobContext, make_job_id
 from ..names import check_name
 from ..storage import Collection, Project, Segment
@@ -56,7 +63,7 @@ class UploadFields:
     checksum: Any = None
 
     @classmethod
-    def from_request(cls, body: Any, **overrides: Any) -> "UploadFields":
+    def from_request(cls, body: Any, **overrides: Any) -> UploadFields:
         """The fields of a request object that carries them (same names) and has
         `payload_and_field()`; `overrides` replace individual values."""
         payload, field = body.payload_and_field()
@@ -124,7 +131,10 @@ def _payload_text(value: Any, field: str) -> str | bytes | memoryview:
 
 
 def read_inline_file(
-    context: ServiceContext, fields: UploadFields, *, vector_type: str | None = None,
+    context: ServiceContext,
+    fields: UploadFields,
+    *,
+    vector_type: str | None = None,
     expected_dim: int | None = None,
 ) -> InlineFile:
     """Decode and parse a file sent in a request.
@@ -172,7 +182,7 @@ def _renamed(error: BadRequest, field: str) -> BadRequest:
     """The parsers say `file_data:`; name the field the file actually came in."""
     prefix = "file_data:"
     if field != "file_data" and error.message.startswith(prefix):
-        return BadRequest(field + ":" + error.message[len(prefix):])
+        return BadRequest(field + ":" + error.message[len(prefix) :])
     return error
 
 
@@ -192,8 +202,11 @@ def _check_schema(collection: Collection, table: ParsedTable) -> None:
     if stored and table.column_names is not None and table.column_names != stored:
         missing = [c for c in stored if c not in table.column_names]
         extra = [c for c in table.column_names if c not in stored]
-        detail = (f"missing {missing}" if missing else "") + ("; " if missing and extra else "") + (
-            f"not in the collection {extra}" if extra else "")
+        detail = (
+            (f"missing {missing}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"not in the collection {extra}" if extra else "")
+        )
         raise BadRequest(
             f"the file's numeric columns differ from collection {name!r}'s "
             f"({detail or 'different order'}); nothing was stored"
@@ -222,8 +235,11 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     result = {"num_vectors_parsed": len(values), "num_vectors_labelled": len(values), "label_name": name}
     with context.db.session() as session:
         collection = collection_of_job(context, session, collection_id, "the labels were attached")
-        session.add(Segment(collection_id=collection_id, kind="attributes", directory=segment,
-                            num_rows=len(ids), created_at=now()))
+        session.add(
+            Segment(
+                collection_id=collection_id, kind="attributes", directory=segment, num_rows=len(ids), created_at=now()
+            )
+        )
         names = list(collection.attribute_names or [])
         if name not in names:
             collection.attribute_names = [*names, name]
@@ -245,7 +261,9 @@ class FileService:
             project_id = project.id
         if existing is not None:
             inline = read_inline_file(
-                self.context, fields, vector_type=existing.vector_type,
+                self.context,
+                fields,
+                vector_type=existing.vector_type,
                 expected_dim=int(existing.vector_dim) if existing.vector_type == "sparse" else None,
             )
         else:
@@ -254,8 +272,13 @@ class FileService:
         collection = self._target(project_id, collection_name, table, inline.vector_type)
         prefix = uuid.uuid4().hex[:12]
         ids = [f"{prefix}-{i}" for i in range(table.num_rows)]
-        batch = Batch(vectors=table.vectors, ids=ids, attributes=table.attributes,
-                      categorical=table.categorical, warnings=table.warnings)
+        batch = Batch(
+            vectors=table.vectors,
+            ids=ids,
+            attributes=table.attributes,
+            categorical=table.categorical,
+            warnings=table.warnings,
+        )
         job_id = submit_batch(self.context, tenant, collection, project_name, batch)
         body: dict[str, Any] = {"success": True, "job_id": job_id, "error_message": "none"}
         if checksum_server is not None:
@@ -276,9 +299,15 @@ class FileService:
                     collection = find_collection(session, project, name)
                     if collection is None:
                         collection = Collection(
-                            project_id=project_id, name=name, vector_type=vector_type,
-                            vector_dim=table.dim, column_names=table.column_names,
-                            categorical_features=[], attribute_names=[], num_vectors=0, created_at=now(),
+                            project_id=project_id,
+                            name=name,
+                            vector_type=vector_type,
+                            vector_dim=table.dim,
+                            column_names=table.column_names,
+                            categorical_features=[],
+                            attribute_names=[],
+                            num_vectors=0,
+                            created_at=now(),
                         )
                         session.add(collection)
                         session.flush()
@@ -298,21 +327,32 @@ class FileService:
 
     # -- labels --------------------------------------------------------------
     def attach_automl_label(
-        self, tenant: Tenant, project_name: str, collection_name: str, *, payload: Any, payload_field: str,
-        label_name: Any, has_field_names: Any = None, compression_type: Any = None, checksum: Any = None,
+        self,
+        tenant: Tenant,
+        project_name: str,
+        collection_name: str,
+        *,
+        payload: Any,
+        payload_field: str,
+        label_name: Any,
+        has_field_names: Any = None,
+        compression_type: Any = None,
+        checksum: Any = None,
     ) -> dict[str, Any]:
         given = _optional_str(label_name, "label_name")
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
         decoded = decode_payload(
-            _payload_text(payload, payload_field), field=payload_field,
+            _payload_text(payload, payload_field),
+            field=payload_field,
             compression_type=_optional_str(compression_type, "compression_type"),
             checksum=_optional_str(checksum, "checksum"),
             max_decoded_bytes=self.context.settings.max_decoded_bytes,
         )
         try:
-            labels = parse_labels(decoded.data, has_field_names=_bool(has_field_names, "has_field_names", False),
-                                  label_name=given)
+            labels = parse_labels(
+                decoded.data, has_field_names=_bool(has_field_names, "has_field_names", False), label_name=given
+            )
         except BadRequest as error:
             raise _renamed(error, payload_field) from None
         name = (given or labels.name_from_header or "").strip()
@@ -323,17 +363,26 @@ class FileService:
             )
         token = self.context.files.stage(ids=[], attributes={name: labels.values})
         job_id = make_job_id(tenant.fingerprint, project_name, collection_name, "AddAttributesFromFileJob")
-        job_payload = {"token": token, "collection_id": collection.id, "label_name": name,
-                       "num_labels": labels.count}
+        job_payload = {"token": token, "collection_id": collection.id, "label_name": name, "num_labels": labels.count}
         with self.context.db.session() as session:
             job = self.context.runner.create(
-                session, kind=LABEL_KIND, job_id=job_id, tenant=tenant.id, collection_ids=[collection.id],
-                payload=job_payload, project_name=project_name, collection_name=collection_name,
+                session,
+                kind=LABEL_KIND,
+                job_id=job_id,
+                tenant=tenant.id,
+                collection_ids=[collection.id],
+                payload=job_payload,
+                project_name=project_name,
+                collection_name=collection_name,
             )
             seq = job.seq
         self.context.runner.enqueue(seq, [collection.id])
-        body: dict[str, Any] = {"success": True, "job_id": job_id, "error_message": "none",
-                                "num_vectors_parsed": labels.count}
+        body: dict[str, Any] = {
+            "success": True,
+            "job_id": job_id,
+            "error_message": "none",
+            "num_vectors_parsed": labels.count,
+        }
         if decoded.checksum_server is not None:
             body["checksum_server"] = decoded.checksum_server
         return body

@@ -93,17 +93,25 @@ class LocalService:
             # collection, then its job row; taking them in the same order avoids a deadlock
             # on PostgreSQL (SQLite serialises writers and ignores FOR UPDATE).
             collections = (
-                list(session.scalars(
-                    select(Collection).where(Collection.project_id.in_(project_ids))
-                    .order_by(Collection.id).with_for_update()
-                ))
-                if project_ids else []
+                list(
+                    session.scalars(
+                        select(Collection)
+                        .where(Collection.project_id.in_(project_ids))
+                        .order_by(Collection.id)
+                        .with_for_update()
+                    )
+                )
+                if project_ids
+                else []
             )
             doomed = drop_collections(context, session, tenant, collections, RESET_REASON)
             jobs = list(session.scalars(select(Job).where(Job.tenant == tenant)))
             context.runner.cancel(session, jobs, RESET_REASON)  # jobs of no collection too
-            tokens = [str(job.payload.get("token")) for job in jobs
-                      if isinstance(job.payload, dict) and job.payload.get("token")]
+            tokens = [
+                str(job.payload.get("token"))
+                for job in jobs
+                if isinstance(job.payload, dict) and job.payload.get("token")
+            ]
             session.flush()
             for project in projects:
                 session.delete(project)
@@ -116,8 +124,10 @@ class LocalService:
     def set_job_timing(self, job_min_polls: Any) -> dict[str, Any]:
         """Change `job_min_polls` on a running server (every tenant; polls already counted stay)."""
         if self.context.settings.auth == "keys":
-            raise Forbidden("Job timing cannot be changed at run time when VECML_LOCAL_AUTH=keys; "
-                            "set VECML_LOCAL_JOB_MIN_POLLS when starting the server")
+            raise Forbidden(
+                "Job timing cannot be changed at run time when VECML_LOCAL_AUTH=keys; "
+                "set VECML_LOCAL_JOB_MIN_POLLS when starting the server"
+            )
         if isinstance(job_min_polls, bool) or not isinstance(job_min_polls, int) or job_min_polls < 0:
             raise BadRequest("job_min_polls must be an integer >= 0")
         self.context.settings.job_min_polls = job_min_polls

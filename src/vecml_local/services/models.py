@@ -16,8 +16,9 @@ from .context import ServiceContext, Tenant
 __all__ = ["delete_model", "mark_model_ready", "mark_model_failed"]
 
 
-def delete_model(context: ServiceContext, tenant: Tenant, project_name: str, collection_name: str,
-                 family: str, name: str) -> int:
+def delete_model(
+    context: ServiceContext, tenant: Tenant, project_name: str, collection_name: str, family: str, name: str
+) -> int:
     """Delete a model by name, cancel its training job if it still runs, remove its files.
 
     Returns the deleted model's id. The model row is deleted (and flushed) before the
@@ -36,8 +37,9 @@ def delete_model(context: ServiceContext, tenant: Tenant, project_name: str, col
     return model_id
 
 
-def mark_model_ready(context: ServiceContext, job: JobContext, model_id: int, info: dict[str, Any],
-                     result: dict[str, Any]) -> None:
+def mark_model_ready(
+    context: ServiceContext, job: JobContext, model_id: int, info: dict[str, Any], result: dict[str, Any]
+) -> None:
     """The model trained: store its info and finish the job in one transaction. If the
     model was deleted meanwhile, drop the files the job wrote and fail the job."""
     with context.db.session() as session:

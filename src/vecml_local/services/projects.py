@@ -26,18 +26,14 @@ class ProjectService:
         with self.context.db.session() as session:
             if find_project(session, tenant.id, project_name):
                 raise AlreadyExists(f"Project {project_name!r} already exists")
-            session.add(
-                Project(tenant=tenant.id, name=project_name, application=application or "", created_at=now())
-            )
+            session.add(Project(tenant=tenant.id, name=project_name, application=application or "", created_at=now()))
         return {"success": True}
 
     def delete_project(self, tenant: Tenant, project_name: str) -> dict[str, Any]:
         check_name(project_name, "project_name")
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
-            collections = list(
-                session.scalars(select(Collection).where(Collection.project_id == project.id))
-            )
+            collections = list(session.scalars(select(Collection).where(Collection.project_id == project.id)))
             reason = f"Cancelled: project {project_name!r} was deleted"
             doomed = drop_collections(self.context, session, tenant.id, collections, reason)
             session.delete(project)
@@ -46,9 +42,7 @@ class ProjectService:
 
     def list_projects(self, tenant: Tenant) -> dict[str, Any]:
         with self.context.db.session() as session:
-            projects = session.scalars(
-                select(Project).where(Project.tenant == tenant.id).order_by(Project.name)
-            ).all()
+            projects = session.scalars(select(Project).where(Project.tenant == tenant.id).order_by(Project.name)).all()
             return {
                 "success": True,
                 "projects": [

@@ -59,9 +59,7 @@ class KeyRegistry:
     def list(self) -> list[CreatedKey]:
         with self.db.session() as session:
             rows = session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
-            return [
-                CreatedKey("", row.fingerprint, row.label, row.created_at, row.revoked_at) for row in rows
-            ]
+            return [CreatedKey("", row.fingerprint, row.label, row.created_at, row.revoked_at) for row in rows]
 
     def revoke(self, fingerprint: str) -> bool:
         with self.db.session() as session:

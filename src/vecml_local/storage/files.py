@@ -57,8 +57,11 @@ def _save_vectors(directory: Path, vectors: np.ndarray | sp.csr_matrix) -> None:
         path = directory / VECTORS_SPARSE
         with open(path, "wb") as handle:
             np.savez(
-                handle, data=csr.data.astype(np.float32), indices=csr.indices.astype(np.int64),
-                indptr=csr.indptr.astype(np.int64), shape=np.asarray(csr.shape, dtype=np.int64),
+                handle,
+                data=csr.data.astype(np.float32),
+                indices=csr.indices.astype(np.int64),
+                indptr=csr.indptr.astype(np.int64),
+                shape=np.asarray(csr.shape, dtype=np.int64),
             )
             handle.flush()
             os.fsync(handle.fileno())
@@ -136,9 +139,7 @@ class DataFiles:
             vectors = np.load(directory / VECTORS_DENSE, mmap_mode="r", allow_pickle=False)
         elif (directory / VECTORS_SPARSE).exists():
             with np.load(directory / VECTORS_SPARSE, allow_pickle=False) as parts:
-                vectors = sp.csr_matrix(
-                    (parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"])
-                )
+                vectors = sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"]))
         ids = orjson.loads((directory / IDS).read_bytes())
         attributes = orjson.loads((directory / ATTRIBUTES).read_bytes())
         return SegmentData(vectors=vectors, ids=ids, attributes=attributes)

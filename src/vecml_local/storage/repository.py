@@ -33,28 +33,20 @@ def get_project(session: Session, tenant: str, name: str) -> Project:
 
 
 def find_collection(session: Session, project: Project, name: str) -> Collection | None:
-    return session.scalar(
-        select(Collection).where(Collection.project_id == project.id, Collection.name == name)
-    )
+    return session.scalar(select(Collection).where(Collection.project_id == project.id, Collection.name == name))
 
 
-def get_collection(
-    session: Session, tenant: str, project_name: str, collection_name: str
-) -> Collection:
+def get_collection(session: Session, tenant: str, project_name: str, collection_name: str) -> Collection:
     project = get_project(session, tenant, project_name)
     collection = find_collection(session, project, collection_name)
     if collection is None:
-        raise NotFound(
-            f"Collection {collection_name!r} does not exist in project {project_name!r}"
-        )
+        raise NotFound(f"Collection {collection_name!r} does not exist in project {project_name!r}")
     return collection
 
 
 def find_model(session: Session, collection: Collection, family: str, name: str) -> Model | None:
     return session.scalar(
-        select(Model).where(
-            Model.collection_id == collection.id, Model.family == family, Model.name == name
-        )
+        select(Model).where(Model.collection_id == collection.id, Model.family == family, Model.name == name)
     )
 
 
@@ -67,10 +59,13 @@ def get_model(session: Session, collection: Collection, family: str, name: str) 
 
 def list_models(session: Session, collection: Collection, family: str) -> list[Model]:
     """A collection's models of one family, oldest first."""
-    return list(session.scalars(
-        select(Model).where(Model.collection_id == collection.id, Model.family == family)
-        .order_by(Model.created_at, Model.id)
-    ).all())
+    return list(
+        session.scalars(
+            select(Model)
+            .where(Model.collection_id == collection.id, Model.family == family)
+            .order_by(Model.created_at, Model.id)
+        ).all()
+    )
 
 
 def get_job(session: Session, tenant: str, job_id: str) -> Job:

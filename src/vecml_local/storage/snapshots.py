@@ -75,12 +75,8 @@ class SnapshotReader:
         self._lock = threading.Lock()
 
     def version(self, session: Session, collection: Collection) -> tuple[int, int, int]:
-        last_segment = session.scalar(
-            select(func.max(Segment.id)).where(Segment.collection_id == collection.id)
-        )
-        deleted = session.scalar(
-            select(func.count(DeletedId.id)).where(DeletedId.collection_id == collection.id)
-        )
+        last_segment = session.scalar(select(func.max(Segment.id)).where(Segment.collection_id == collection.id))
+        deleted = session.scalar(select(func.count(DeletedId.id)).where(DeletedId.collection_id == collection.id))
         return (last_segment or 0, deleted or 0, collection.vector_dim)
 
     def read(self, session: Session, collection: Collection) -> CollectionSnapshot:
@@ -114,9 +110,7 @@ class SnapshotReader:
             .where(Segment.collection_id == collection.id, Segment.kind == "vectors")
             .order_by(Segment.id)
         ).all()
-        deleted = session.scalar(
-            select(func.count(DeletedId.id)).where(DeletedId.collection_id == collection.id)
-        ) or 0
+        deleted = session.scalar(select(func.count(DeletedId.id)).where(DeletedId.collection_id == collection.id)) or 0
         with self._lock:
             cached = self._ids.get(collection.id)
         if deleted:
@@ -215,9 +209,7 @@ class SnapshotReader:
             column[rows[present]] = _objects(column_values)[present]
 
     @staticmethod
-    def _without(
-        snapshot: CollectionSnapshot, deleted: dict[str, int], row_segments: np.ndarray
-    ) -> CollectionSnapshot:
+    def _without(snapshot: CollectionSnapshot, deleted: dict[str, int], row_segments: np.ndarray) -> CollectionSnapshot:
         keep = _live_rows(snapshot.ids, row_segments, deleted)
         return CollectionSnapshot(
             collection_id=snapshot.collection_id,
@@ -239,6 +231,4 @@ def _objects(values: list[Any]) -> np.ndarray:
 
 def _live_rows(ids: np.ndarray, row_segments: np.ndarray, deleted: dict[str, int]) -> np.ndarray:
     """Mask of the rows no deletion hides (a deletion hides its id in segments up to its mark)."""
-    return np.fromiter(
-        (deleted.get(sid, 0) < seg for sid, seg in zip(ids, row_segments)), dtype=bool, count=len(ids)
-    )
+    return np.fromiter((deleted.get(sid, 0) < seg for sid, seg in zip(ids, row_segments)), dtype=bool, count=len(ids))

@@ -58,9 +58,7 @@ class Segment(Base):
 
     __tablename__ = "segments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    collection_id: Mapped[int] = mapped_column(
-        ForeignKey("collections.id", ondelete="CASCADE"), index=True
-    )
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     directory: Mapped[str] = mapped_column(String(64))
     num_rows: Mapped[int] = mapped_column(BigInteger)
@@ -72,9 +70,7 @@ class DeletedId(Base):
 
     __tablename__ = "deleted_ids"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    collection_id: Mapped[int] = mapped_column(
-        ForeignKey("collections.id", ondelete="CASCADE"), index=True
-    )
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
     string_id: Mapped[str] = mapped_column(Text)
     # Hides rows of segments up to this id only, so the id can be inserted again later.
     up_to_segment: Mapped[int] = mapped_column(Integer)
@@ -86,9 +82,7 @@ class Model(Base):
     __tablename__ = "models"
     __table_args__ = (UniqueConstraint("collection_id", "family", "name"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    collection_id: Mapped[int] = mapped_column(
-        ForeignKey("collections.id", ondelete="CASCADE"), index=True
-    )
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
     family: Mapped[str] = mapped_column(String(16))  # "automl" | "clustering"
     name: Mapped[str] = mapped_column(String(128))
     model_type: Mapped[str] = mapped_column(String(32), default="")

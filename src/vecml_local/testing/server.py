@@ -57,7 +57,7 @@ class LocalServer:
         self._error: BaseException | None = None
 
     # -- life cycle ----------------------------------------------------------
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         if self._thread is not None:
             return self
         import uvicorn
@@ -77,8 +77,13 @@ class LocalServer:
         self.settings = settings
         self.app = create_app(settings)
         config = uvicorn.Config(
-            self.app, host=self.host, port=self.port, log_level="warning",
-            access_log=False, lifespan="on", log_config=None,  # leave the test run's logging alone
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            log_config=None,  # leave the test run's logging alone
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="vecml-local-server", daemon=True)
@@ -115,12 +120,10 @@ class LocalServer:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
     # -- addresses -----------------------------------------------------------
@@ -167,7 +170,9 @@ class LocalServer:
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            self.root_url + path, data=data, method=method,
+            self.root_url + path,
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"} if data is not None else {},
         )
         try:

@@ -12,11 +12,7 @@ from vecml_local.ingest.csv_format import line_of_row, parse_csv
 
 
 def test_header_bom_crlf_quotes_and_spaces() -> None:
-    data = (
-        b'\xef\xbb\xbf"sepal length", petal width ,species\r\n'
-        b'5.1,0.2,"setosa, wild"\r\n'
-        b'"6.0",1.5,"say ""hi"""\r\n'
-    )
+    data = b'\xef\xbb\xbf"sepal length", petal width ,species\r\n5.1,0.2,"setosa, wild"\r\n"6.0",1.5,"say ""hi"""\r\n'
     table = parse_csv(data, categorical_features=["species"])
     assert table.column_names == ["sepal length", "petal width"]
     assert table.vectors.dtype == np.float32
@@ -45,9 +41,7 @@ def test_text_column_becomes_categorical_automatically() -> None:
     table = parse_csv(b"a,city\n1,Paris\n2,\n")
     assert table.categorical == ["city"]
     assert table.attributes == {"city": ["Paris", None]}
-    assert table.warnings == [
-        "column 'city' is not numeric: kept as a categorical attribute, not a vector component"
-    ]
+    assert table.warnings == ["column 'city' is not numeric: kept as a categorical attribute, not a vector component"]
 
 
 def test_text_found_after_the_type_sample_is_retried() -> None:

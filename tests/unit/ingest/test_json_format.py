@@ -69,7 +69,7 @@ def test_json_lines_error_names_the_line() -> None:
         parse_json(b'{"a": 1}\n{"a": 2}\n{"a": \n')
     assert error.value.message.startswith("line 3: invalid JSON")
     with pytest.raises(BadRequest) as error:
-        parse_json(b'[1, 2]\n[3]\n', has_field_names=False)
+        parse_json(b"[1, 2]\n[3]\n", has_field_names=False)
     assert error.value.message == "line 2: 1 values, but the first row has 2"
 
 
@@ -80,8 +80,7 @@ def test_syntax_error_in_an_array_names_the_line() -> None:
 
 
 def test_sparse_vectors() -> None:
-    table = parse_json(b'[{"v": {"0": 1, "5": 2}}, {"v": "2:3.5"}]', vector_data_field_name="v",
-                       vector_type="sparse")
+    table = parse_json(b'[{"v": {"0": 1, "5": 2}}, {"v": "2:3.5"}]', vector_data_field_name="v", vector_type="sparse")
     assert table.vectors.shape == (2, 6) and table.vectors[1, 2] == 3.5
     with pytest.raises(BadRequest, match="index 5 is outside the collection's dimension 3"):
         parse_json(b'[{"v": {"5": 2}}]', vector_data_field_name="v", vector_type="sparse", expected_dim=3)
@@ -89,7 +88,7 @@ def test_sparse_vectors() -> None:
 
 def test_quantized_range() -> None:
     with pytest.raises(BadRequest) as error:
-        parse_json(b'[[1, 2], [3, 300]]', has_field_names=False, vector_type="dense8Bit")
+        parse_json(b"[[1, 2], [3, 300]]", has_field_names=False, vector_type="dense8Bit")
     assert error.value.message == (
         "row 2, column 'column 2': value 300 is not allowed for vector_type dense8Bit (whole numbers from 0 to 255)"
     )
@@ -104,7 +103,14 @@ def test_empty_and_wrong_shapes() -> None:
 
 def test_attribute_text() -> None:
     assert [attribute_text(v) for v in (None, "a", True, 3, 2.0, 0.5, [1])] == [
-        None, "a", "true", "3", "2", "0.5", "[1]"]
+        None,
+        "a",
+        "true",
+        "3",
+        "2",
+        "0.5",
+        "[1]",
+    ]
 
 
 def test_numeric_first_row_is_data_even_when_names_are_announced() -> None:

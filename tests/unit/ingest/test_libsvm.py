@@ -50,12 +50,24 @@ def test_expected_dim() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"1 0:1\n2 x:3\n", "line 2: bad token 'x:3' (expected index:value with a whole, non-negative index and a number)"),
-        (b"1 0:1\n2 1:3:4\n", "line 2: bad token '1:3:4' (expected index:value with a whole, non-negative index and a number)"),
+        (
+            b"1 0:1\n2 x:3\n",
+            "line 2: bad token 'x:3' (expected index:value with a whole, non-negative index and a number)",
+        ),
+        (
+            b"1 0:1\n2 1:3:4\n",
+            "line 2: bad token '1:3:4' (expected index:value with a whole, non-negative index and a number)",
+        ),
         (b"1 0:1\n# c\n2 3 1:4\n", "line 3: bad token '3' (a feature must be a number as index:value)"),
-        (b"1 0:1\n2 1.5:4\n", "line 2: bad token '1.5:4' (expected index:value with a whole, non-negative index and a number)"),
+        (
+            b"1 0:1\n2 1.5:4\n",
+            "line 2: bad token '1.5:4' (expected index:value with a whole, non-negative index and a number)",
+        ),
         (b"1 0:1\nabc 1:2\n", "line 2: bad token 'abc' (the label must be a number)"),
-        (b"1 0:1\n2 -1:2\n", "line 2: bad token '-1:2' (expected index:value with a whole, non-negative index and a number)"),
+        (
+            b"1 0:1\n2 -1:2\n",
+            "line 2: bad token '-1:2' (expected index:value with a whole, non-negative index and a number)",
+        ),
         (b"1 0:a\n", "line 1: bad token '0:a' (expected index:value with a whole, non-negative index and a number)"),
     ],
 )

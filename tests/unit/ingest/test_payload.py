@@ -99,8 +99,7 @@ def test_gzip_bomb_of_8_gb_refused_with_little_memory() -> None:
     finally:
         tracemalloc.stop()
     assert error.value.message == (
-        "X: the decompressed file is larger than the limit of 2147483648 bytes (2048 MB); "
-        "decompression stopped"
+        "X: the decompressed file is larger than the limit of 2147483648 bytes (2048 MB); decompression stopped"
     )
     assert peak < 400 * 1024 * 1024
 
@@ -116,8 +115,12 @@ def test_single_member_bomb() -> None:
 def test_checksum_of_base64_text_or_decoded_bytes() -> None:
     text = b64(gzip.compress(FILE))
     server = hashlib.sha256(text.encode()).hexdigest()
-    for checksum in (server, server.upper(), hashlib.sha256(base64.b64decode(text)).hexdigest(),
-                     hashlib.sha256(FILE).hexdigest()):
+    for checksum in (
+        server,
+        server.upper(),
+        hashlib.sha256(base64.b64decode(text)).hexdigest(),
+        hashlib.sha256(FILE).hexdigest(),
+    ):
         decoded = decode_payload(text, field="X", checksum=checksum)
         assert decoded.data == FILE and decoded.checksum_server == server
     assert decode_payload(text, field="X").checksum_server is None

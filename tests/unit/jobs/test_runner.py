@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from tests.database import make_test_database
 from vecml_local.errors import BadRequest
 from vecml_local.jobs import JobContext, JobRunner
 from vecml_local.storage import Job
-from tests.database import make_test_database
 
 
 def _runner(tmp_path: Path, workers: int = 2) -> JobRunner:
@@ -17,8 +17,9 @@ def _runner(tmp_path: Path, workers: int = 2) -> JobRunner:
 
 def _submit(runner: JobRunner, name: str, collections: list[int], payload: dict | None = None) -> int:
     with runner.db.session() as session:
-        job = runner.create(session, kind="record", job_id=name, tenant="t", collection_ids=collections,
-                            payload=payload or {})
+        job = runner.create(
+            session, kind="record", job_id=name, tenant="t", collection_ids=collections, payload=payload or {}
+        )
         seq = job.seq
     runner.enqueue(seq, collections)
     return seq
@@ -79,9 +80,13 @@ def test_failures_are_recorded_with_the_message(tmp_path: Path) -> None:
 def test_restart_fails_interrupted_and_runs_pending(tmp_path: Path) -> None:
     runner = _runner(tmp_path)
     with runner.db.session() as session:
-        running = runner.create(session, kind="record", job_id="was-running", tenant="t", collection_ids=[1], payload={})
+        running = runner.create(
+            session, kind="record", job_id="was-running", tenant="t", collection_ids=[1], payload={}
+        )
         running.status = "in_progress"
-        pending = runner.create(session, kind="record", job_id="was-pending", tenant="t", collection_ids=[1], payload={})
+        pending = runner.create(
+            session, kind="record", job_id="was-pending", tenant="t", collection_ids=[1], payload={}
+        )
         running_seq, pending_seq = running.seq, pending.seq
     ran: list[str] = []
     runner.register("record", lambda job: ran.append(job.job_id) or {})

@@ -19,8 +19,16 @@ def _setup(tmp_path: Path, vector_type: str = "dense", dim: int = 2):  # type: i
         project = Project(tenant="t", name="p", application="", created_at=now())
         session.add(project)
         session.flush()
-        collection = Collection(project_id=project.id, name="c", vector_type=vector_type, vector_dim=dim,
-                                categorical_features=[], attribute_names=[], num_vectors=0, created_at=now())
+        collection = Collection(
+            project_id=project.id,
+            name="c",
+            vector_type=vector_type,
+            vector_dim=dim,
+            categorical_features=[],
+            attribute_names=[],
+            num_vectors=0,
+            created_at=now(),
+        )
         session.add(collection)
         session.flush()
         collection_id = collection.id
@@ -31,16 +39,20 @@ def _publish(db, files, collection_id, kind="vectors", **batch) -> str:  # type:
     token = files.stage(**batch)
     files.publish(token, collection_id)
     with db.session() as session:
-        session.add(Segment(collection_id=collection_id, kind=kind, directory=token,
-                            num_rows=len(batch["ids"]), created_at=now()))
+        session.add(
+            Segment(
+                collection_id=collection_id, kind=kind, directory=token, num_rows=len(batch["ids"]), created_at=now()
+            )
+        )
     return token
 
 
 def test_rows_in_order_with_patches_and_tombstones(tmp_path: Path) -> None:
     db, files, cid = _setup(tmp_path)
     reader = SnapshotReader(files)
-    _publish(db, files, cid, ids=["a", "b"], attributes={"x": ["1", None]},
-             vectors=np.array([[1, 2], [3, 4]], np.float32))
+    _publish(
+        db, files, cid, ids=["a", "b"], attributes={"x": ["1", None]}, vectors=np.array([[1, 2], [3, 4]], np.float32)
+    )
     _publish(db, files, cid, ids=["c"], attributes={"y": ["z"]}, vectors=np.array([[5, 6]], np.float32))
     _publish(db, files, cid, kind="attributes", ids=["c", "a"], attributes={"label": ["L1", "L0"]})
     with db.session() as session:
@@ -68,7 +80,9 @@ def test_rows_in_order_with_patches_and_tombstones(tmp_path: Path) -> None:
 def test_sparse_segments_stack_to_the_collection_dim(tmp_path: Path) -> None:
     db, files, cid = _setup(tmp_path, "sparse", 10)
     _publish(db, files, cid, ids=["a"], attributes={}, vectors=sp.csr_matrix(np.array([[0, 1, 0]], np.float32)))
-    _publish(db, files, cid, ids=["b"], attributes={}, vectors=sp.csr_matrix(np.array([[2] + [0] * 8 + [3]], np.float32)))
+    _publish(
+        db, files, cid, ids=["b"], attributes={}, vectors=sp.csr_matrix(np.array([[2] + [0] * 8 + [3]], np.float32))
+    )
     with db.session() as session:
         snap = SnapshotReader(files).read(session, session.get(Collection, cid))
     assert snap.vectors.shape == (2, 10)

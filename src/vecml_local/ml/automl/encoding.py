@@ -58,7 +58,7 @@ class TreeEncoder:
         self.categories = {k: list(v) for k, v in categories.items()}
 
     @classmethod
-    def fit(cls, table: FeatureTable) -> "TreeEncoder":
+    def fit(cls, table: FeatureTable) -> TreeEncoder:
         cats = {name: learn_categories(col, MAX_CATEGORIES) for name, col in table.categorical.items()}
         return cls(table.numeric_names, cats)
 
@@ -84,7 +84,7 @@ class TreeEncoder:
         return {"numeric_names": self.numeric_names, "categories": self.categories}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TreeEncoder":
+    def from_json(cls, data: dict[str, Any]) -> TreeEncoder:
         return cls(data["numeric_names"], data["categories"])
 
 
@@ -106,7 +106,7 @@ class LinearEncoder:
         self.categories = {k: list(v) for k, v in categories.items()}
 
     @classmethod
-    def fit(cls, table: FeatureTable) -> "LinearEncoder":
+    def fit(cls, table: FeatureTable) -> LinearEncoder:
         x = table.numeric.astype(np.float64)
         with np.errstate(all="ignore"):
             medians = np.nanmedian(x, axis=0) if x.shape[0] else np.zeros(x.shape[1])
@@ -117,7 +117,7 @@ class LinearEncoder:
         scales = np.where(scales > 1e-12, scales, 1.0)
         cats = {name: learn_categories(col, MAX_ONEHOT) for name, col in table.categorical.items()}
         encoder = cls(medians, means, scales, cats)
-        onehot = encoder.transform(table)[:, len(means):]
+        onehot = encoder.transform(table)[:, len(means) :]
         encoder.onehot_std = onehot.std(axis=0) if onehot.shape[0] else np.zeros(onehot.shape[1])
         return encoder
 
@@ -159,5 +159,5 @@ class LinearEncoder:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "LinearEncoder":
+    def from_json(cls, data: dict[str, Any]) -> LinearEncoder:
         return cls(data["medians"], data["means"], data["scales"], data["categories"], data.get("onehot_std"))

@@ -78,7 +78,7 @@ class LabelCodec:
             self.values = list(self.classes)
 
     @classmethod
-    def fit(cls, labels: np.ndarray) -> "LabelCodec":
+    def fit(cls, labels: np.ndarray) -> LabelCodec:
         keys = sorted({label_key(v) for v in labels})
         numbers = [_as_number(k) for k in keys]
         if keys and all(x is not None for x in numbers):
@@ -101,7 +101,7 @@ class LabelCodec:
         return {"classes": self.classes}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "LabelCodec":
+    def from_json(cls, data: dict[str, Any]) -> LabelCodec:
         return cls(list(data["classes"]))
 
 

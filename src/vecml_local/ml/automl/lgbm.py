@@ -58,8 +58,9 @@ def base_params(task: str, n_classes: int, num_threads: int, seed: int) -> dict[
     }
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray, cat_idx: list[int], reference=None, keep_raw: bool = False,
-                 max_bin: int = 255):
+def make_dataset(
+    x: np.ndarray, y: np.ndarray, cat_idx: list[int], reference=None, keep_raw: bool = False, max_bin: int = 255
+):
     """A LightGBM Dataset; the configurations of one search share its binning."""
     import lightgbm as lgb
 
@@ -92,7 +93,9 @@ def fit_booster(
     callbacks = []
     valid_sets = []
     if valid is not None:
-        valid_set = valid if isinstance(valid, lgb.Dataset) else make_dataset(valid[0], valid[1], cat_idx, reference=train_set)
+        valid_set = (
+            valid if isinstance(valid, lgb.Dataset) else make_dataset(valid[0], valid[1], cat_idx, reference=train_set)
+        )
         valid_sets = [valid_set]
         callbacks.append(lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False))
     booster = lgb.train(

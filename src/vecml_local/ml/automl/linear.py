@@ -43,7 +43,10 @@ def choose_strength(x: np.ndarray, y: np.ndarray, task: str, seed: int, num_thre
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = LogisticRegressionCV(
-            Cs=list(C_GRID), cv=folds, scoring="neg_log_loss", max_iter=300,
+            Cs=list(C_GRID),
+            cv=folds,
+            scoring="neg_log_loss",
+            max_iter=300,
             random_state=seed,
         ).fit(x, y)
     return float(np.atleast_1d(model.C_)[0])
@@ -81,7 +84,9 @@ def fit_linear(x: np.ndarray, y: np.ndarray, task: str, n_classes: int, strength
     return LinearFit(coef, intercept, strength)
 
 
-def predict_linear(fit_coef: np.ndarray, fit_intercept: np.ndarray, x: np.ndarray, task: str, n_classes: int) -> np.ndarray:
+def predict_linear(
+    fit_coef: np.ndarray, fit_intercept: np.ndarray, x: np.ndarray, task: str, n_classes: int
+) -> np.ndarray:
     z = x @ fit_coef.T + fit_intercept
     if task == "regression":
         return z.reshape(-1)

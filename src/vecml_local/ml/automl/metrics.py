@@ -23,7 +23,13 @@ from vecml_local.errors import BadRequest
 
 from .labels import label_key
 
-__all__ = ["CLASSIFICATION_METRICS", "REGRESSION_METRICS", "compute_metrics", "classification_metrics", "regression_metrics"]
+__all__ = [
+    "CLASSIFICATION_METRICS",
+    "REGRESSION_METRICS",
+    "compute_metrics",
+    "classification_metrics",
+    "regression_metrics",
+]
 
 CLASSIFICATION_METRICS = (
     "accuracy",

@@ -30,10 +30,10 @@ class LgbmMember:
     params: dict[str, Any]
     kind: str = "lightgbm"
 
-    def predict(self, model: "TrainedModel", x_tree: np.ndarray, table: FeatureTable) -> np.ndarray:
+    def predict(self, model: TrainedModel, x_tree: np.ndarray, table: FeatureTable) -> np.ndarray:
         return predict_booster(self.booster, x_tree, model.task_type, model.n_classes)
 
-    def importance(self, model: "TrainedModel") -> np.ndarray:
+    def importance(self, model: TrainedModel) -> np.ndarray:
         gain = np.asarray(self.booster.feature_importance(importance_type="gain"), dtype=np.float64)
         return np.nan_to_num(gain)
 
@@ -46,11 +46,11 @@ class LinearMember:
     strength: float
     kind: str = "linear"
 
-    def predict(self, model: "TrainedModel", x_tree: np.ndarray, table: FeatureTable) -> np.ndarray:
+    def predict(self, model: TrainedModel, x_tree: np.ndarray, table: FeatureTable) -> np.ndarray:
         x = self.encoder.transform(table)
         return predict_linear(self.coef, self.intercept, x, model.task_type, model.n_classes)
 
-    def importance(self, model: "TrainedModel") -> np.ndarray:
+    def importance(self, model: TrainedModel) -> np.ndarray:
         """|coefficient| x spread of the encoded column, summed per original feature.
 
         Numerics are standardised (spread 1); a one-hot column's spread is the
@@ -60,7 +60,7 @@ class LinearMember:
         weights = np.abs(self.coef).sum(axis=0)
         spread = np.ones(self.encoder.width)
         if self.encoder.onehot_std is not None:
-            spread[len(self.encoder.means):] = self.encoder.onehot_std
+            spread[len(self.encoder.means) :] = self.encoder.onehot_std
         contrib = weights * spread
         names = model.tree_encoder.feature_names
         groups = dict(self.encoder.column_groups(model.tree_encoder.numeric_names))
@@ -72,13 +72,13 @@ class ConstantMember:
     value: np.ndarray  # class probabilities (K,) or a (1,) regression value
     kind: str = "constant"
 
-    def predict(self, model: "TrainedModel", x_tree: np.ndarray, table: FeatureTable) -> np.ndarray:
+    def predict(self, model: TrainedModel, x_tree: np.ndarray, table: FeatureTable) -> np.ndarray:
         n = table.n_rows
         if model.task_type == "regression":
             return np.full(n, float(self.value[0]))
         return np.tile(self.value, (n, 1))
 
-    def importance(self, model: "TrainedModel") -> np.ndarray:
+    def importance(self, model: TrainedModel) -> np.ndarray:
         return np.zeros(len(model.tree_encoder.feature_names))
 
 

@@ -18,8 +18,13 @@ __all__ = ["TRAINING_MODES", "normalize_training_mode", "run_mode", "HIGH_SPEED"
 TRAINING_MODES = ("linear_model", "high_speed", "balanced", "high_accuracy")
 
 HIGH_SPEED: dict[str, Any] = {
-    "learning_rate": 0.1, "num_leaves": 31, "min_data_in_leaf": 20,
-    "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+    "learning_rate": 0.1,
+    "num_leaves": 31,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
 }
 
 # balanced: these shapes at LightGBM's default learning rate (0.1); the first is
@@ -28,11 +33,40 @@ HIGH_SPEED: dict[str, Any] = {
 BALANCED_LEARNING_RATE = 0.1
 BALANCED_GRID: list[dict[str, Any]] = [
     {"num_leaves": 31, "min_data_in_leaf": 20},
-    {"num_leaves": 31, "min_data_in_leaf": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0},
-    {"num_leaves": 15, "min_data_in_leaf": 10, "feature_fraction": 0.7, "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 0.1},
-    {"num_leaves": 63, "min_data_in_leaf": 30, "feature_fraction": 0.6, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 3.0},
+    {
+        "num_leaves": 31,
+        "min_data_in_leaf": 20,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambda_l2": 1.0,
+    },
+    {
+        "num_leaves": 15,
+        "min_data_in_leaf": 10,
+        "feature_fraction": 0.7,
+        "bagging_fraction": 0.9,
+        "bagging_freq": 1,
+        "lambda_l2": 0.1,
+    },
+    {
+        "num_leaves": 63,
+        "min_data_in_leaf": 30,
+        "feature_fraction": 0.6,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambda_l2": 3.0,
+    },
     {"num_leaves": 7, "min_data_in_leaf": 5, "feature_fraction": 0.9, "lambda_l2": 0.0},
-    {"num_leaves": 31, "min_data_in_leaf": 50, "feature_fraction": 0.5, "bagging_fraction": 0.7, "bagging_freq": 1, "lambda_l1": 0.1, "lambda_l2": 10.0},
+    {
+        "num_leaves": 31,
+        "min_data_in_leaf": 50,
+        "feature_fraction": 0.5,
+        "bagging_fraction": 0.7,
+        "bagging_freq": 1,
+        "lambda_l1": 0.1,
+        "lambda_l2": 10.0,
+    },
 ]
 
 
@@ -91,8 +125,12 @@ def run_balanced(problem: Problem):
     large = len(problem.y) > 30000
     folds = _folds(problem, 3 if large else 5)
     grid = BALANCED_GRID[:4] if _size(problem) > 2e7 else BALANCED_GRID
-    cands = [cv_lgbm(problem, f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE)),
-                     folds, 1000, 30) for i, g in enumerate(grid)]
+    cands = [
+        cv_lgbm(
+            problem, f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE)), folds, 1000, 30
+        )
+        for i, g in enumerate(grid)
+    ]
     return _single(min(cands, key=lambda c: c.loss))
 
 
@@ -100,18 +138,20 @@ def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed + 1009)
     out = []
     for _ in range(count):
-        out.append({
-            "learning_rate": 0.05,
-            "num_leaves": int(rng.choice([4, 8, 16, 31, 63, 127])),
-            "min_data_in_leaf": int(rng.choice([2, 5, 10, 20, 40, 80])),
-            "feature_fraction": round(float(rng.uniform(0.4, 1.0)), 3),
-            "bagging_fraction": round(float(rng.uniform(0.6, 1.0)), 3),
-            "bagging_freq": 1,
-            "lambda_l1": float(rng.choice([0.0, 0.0, 0.01, 0.1, 1.0])),
-            "lambda_l2": round(float(10 ** rng.uniform(-3, 1.5)), 4),
-            "cat_smooth": float(rng.choice([1.0, 10.0, 30.0])),
-            "extra_trees": bool(rng.random() < 0.2),
-        })
+        out.append(
+            {
+                "learning_rate": 0.05,
+                "num_leaves": int(rng.choice([4, 8, 16, 31, 63, 127])),
+                "min_data_in_leaf": int(rng.choice([2, 5, 10, 20, 40, 80])),
+                "feature_fraction": round(float(rng.uniform(0.4, 1.0)), 3),
+                "bagging_fraction": round(float(rng.uniform(0.6, 1.0)), 3),
+                "bagging_freq": 1,
+                "lambda_l1": float(rng.choice([0.0, 0.0, 0.01, 0.1, 1.0])),
+                "lambda_l2": round(float(10 ** rng.uniform(-3, 1.5)), 4),
+                "cat_smooth": float(rng.choice([1.0, 10.0, 30.0])),
+                "extra_trees": bool(rng.random() < 0.2),
+            }
+        )
     return out
 
 
@@ -124,8 +164,7 @@ def run_high_accuracy(problem: Problem):
     if size > 5e7:
         grid = grid[:3]
     cands = [
-        cv_lgbm(problem, f"high_accuracy_{i}", _params(problem, g, salt=i), folds, 5000, 50)
-        for i, g in enumerate(grid)
+        cv_lgbm(problem, f"high_accuracy_{i}", _params(problem, g, salt=i), folds, 5000, 50) for i, g in enumerate(grid)
     ]
     if len(problem.y) <= 200_000:
         cands.append(cv_linear(problem, folds))

@@ -55,7 +55,11 @@ def save_model(model: TrainedModel, directory: Path) -> None:
             entry["encoder"] = member.encoder.to_json()
             entry["strength"] = float(member.strength)
             tmp = directory / f"member_{i}.tmp.npz"
-            np.savez(tmp, coef=np.asarray(member.coef, dtype=np.float64), intercept=np.asarray(member.intercept, dtype=np.float64))
+            np.savez(
+                tmp,
+                coef=np.asarray(member.coef, dtype=np.float64),
+                intercept=np.asarray(member.intercept, dtype=np.float64),
+            )
             os.replace(tmp, directory / entry["file"])
         else:
             entry["value"] = [float(v) for v in member.value]

@@ -60,14 +60,21 @@ class Problem:
             return full.subset(np.sort(tr)), (full.subset(np.sort(te)) if te is not None else None)
         xt, yt = self.augmented(self.x[tr], self.y[tr], self.n_numeric, salt)
         train = make_dataset(xt, yt, self.cat_idx, max_bin=self.max_bin)
-        valid = (make_dataset(self.x[te], self.y[te], self.cat_idx, reference=train, max_bin=self.max_bin)
-                 if te is not None else None)
+        valid = (
+            make_dataset(self.x[te], self.y[te], self.cat_idx, reference=train, max_bin=self.max_bin)
+            if te is not None
+            else None
+        )
         return train, valid
 
     def augmented(self, x: np.ndarray, y: np.ndarray, n_numeric: int, salt: int) -> tuple[np.ndarray, np.ndarray]:
         return augment(
-            x, y, self.augmentation, n_numeric=n_numeric,
-            classification=self.classification, seed=self.seed * 7919 + salt,
+            x,
+            y,
+            self.augmentation,
+            n_numeric=n_numeric,
+            classification=self.classification,
+            seed=self.seed * 7919 + salt,
         )
 
 
@@ -127,8 +134,12 @@ def cv_lgbm(
     for f, (tr, te) in enumerate(folds):
         train_set, valid_set = problem.lgb_train_valid(tr, te, f)
         booster, best = fit_booster(
-            params, train_set, problem.cat_idx, max_rounds,
-            valid=valid_set, early_stopping_rounds=early_stopping_rounds,
+            params,
+            train_set,
+            problem.cat_idx,
+            max_rounds,
+            valid=valid_set,
+            early_stopping_rounds=early_stopping_rounds,
         )
         oof[te] = predict_booster(booster, problem.x[te], problem.task, problem.n_classes, num_iteration=best)
         iters.append(best)
@@ -149,13 +160,22 @@ def holdout_lgbm(
     strat = problem.y[rest] if strat is not None and np.bincount(problem.y[rest]).min() >= 2 else None
     stop, score = train_test_split(rest, test_size=0.5, random_state=problem.seed, stratify=strat)
     train_set, valid_set = problem.lgb_train_valid(tr, stop, 0)
-    booster, best = fit_booster(params, train_set, problem.cat_idx, max_rounds, valid=valid_set,
-                                early_stopping_rounds=early_stopping_rounds)
+    booster, best = fit_booster(
+        params, train_set, problem.cat_idx, max_rounds, valid=valid_set, early_stopping_rounds=early_stopping_rounds
+    )
     oof = _empty_oof(problem)
     oof[score] = predict_booster(booster, problem.x[score], problem.task, problem.n_classes, num_iteration=best)
     rounds = max(1, int(round(best * 1.1)))
-    return Candidate(name, "lightgbm", params, oof, loss(problem.task, problem.y[score], oof[score]), rounds,
-                     fold_iterations=[best], scored=np.sort(score))
+    return Candidate(
+        name,
+        "lightgbm",
+        params,
+        oof,
+        loss(problem.task, problem.y[score], oof[score]),
+        rounds,
+        fold_iterations=[best],
+        scored=np.sort(score),
+    )
 
 
 def cv_linear(problem: Problem, folds: list[tuple[np.ndarray, np.ndarray]]) -> Candidate:
@@ -174,7 +194,9 @@ def cv_linear(problem: Problem, folds: list[tuple[np.ndarray, np.ndarray]]) -> C
     return Candidate("linear", "linear", {}, oof, loss(problem.task, problem.y, oof), strength=strength)
 
 
-def greedy_ensemble(problem: Problem, candidates: list[Candidate], steps: int = 25, max_members: int = 6) -> dict[int, int]:
+def greedy_ensemble(
+    problem: Problem, candidates: list[Candidate], steps: int = 25, max_members: int = 6
+) -> dict[int, int]:
     """Caruana-style forward selection with replacement on OOF predictions.
 
     Returns {candidate index: count}; weights are the counts. Starts from the

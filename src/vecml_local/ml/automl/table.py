@@ -48,9 +48,7 @@ def check_table(table: FeatureTable, what: str = "training data") -> FeatureTabl
         raise BadRequest(f"{what}: the feature matrix must be two-dimensional")
     n = numeric.shape[0]
     if numeric.shape[1] != len(table.numeric_names):
-        raise BadRequest(
-            f"{what}: {numeric.shape[1]} vector columns but {len(table.numeric_names)} column names"
-        )
+        raise BadRequest(f"{what}: {numeric.shape[1]} vector columns but {len(table.numeric_names)} column names")
     cats: dict[str, np.ndarray] = {}
     for name, col in table.categorical.items():
         arr = np.asarray(col, dtype=object).reshape(-1)
@@ -73,9 +71,7 @@ def subset_rows(table: FeatureTable, index: np.ndarray) -> FeatureTable:
     )
 
 
-def align_table(
-    table: FeatureTable, numeric_names: list[str], categorical_names: list[str]
-) -> FeatureTable:
+def align_table(table: FeatureTable, numeric_names: list[str], categorical_names: list[str]) -> FeatureTable:
     """Reorder `table` to the training layout by column name.
 
     Extra columns are ignored; missing numeric columns become NaN and missing

@@ -68,9 +68,16 @@ def train_model(
     encoder = TreeEncoder.fit(table)
     x = encoder.transform(table)
     problem = Problem(
-        task=task, n_classes=len(codec.classes) if codec else 0, x=x, y=y,
-        table=table, cat_idx=encoder.categorical_indices, n_numeric=table.numeric.shape[1],
-        augmentation=level, threads=effective_threads(threads, x.size), seed=int(random_seed),
+        task=task,
+        n_classes=len(codec.classes) if codec else 0,
+        x=x,
+        y=y,
+        table=table,
+        cat_idx=encoder.categorical_indices,
+        n_numeric=table.numeric.shape[1],
+        augmentation=level,
+        threads=effective_threads(threads, x.size),
+        seed=int(random_seed),
     )
     from threadpoolctl import threadpool_limits
 

@@ -43,7 +43,9 @@ def test_prediction_aligns_columns_by_name(wine):
     model = train_model(as_table(x), as_labels(y), task_type="classification", training_mode="high_speed")
     table = as_table(x)
     reordered = FeatureTable(table.numeric[:, ::-1].copy(), table.numeric_names[::-1] + [], {})
-    extra = FeatureTable(np.hstack([reordered.numeric, np.ones((len(y), 1), np.float32)]), reordered.numeric_names + ["zzz"], {})
+    extra = FeatureTable(
+        np.hstack([reordered.numeric, np.ones((len(y), 1), np.float32)]), reordered.numeric_names + ["zzz"], {}
+    )
     assert model.predict(extra) == model.predict(table)
     missing = FeatureTable(table.numeric[:, :5].copy(), table.numeric_names[:5], {})
     assert len(model.predict(missing)) == len(y)  # absent columns are missing values
@@ -68,7 +70,9 @@ def test_augment_keeps_originals_and_balances_classes():
 def test_augmentation_trains_well(breast_cancer):
     x, y = breast_cancer
     for level in ("low", "high"):
-        model = train_model(as_table(x), as_labels(y), task_type="classification", training_mode="high_speed", data_augmentation=level)
+        model = train_model(
+            as_table(x), as_labels(y), task_type="classification", training_mode="high_speed", data_augmentation=level
+        )
         assert model.validation_metric["accuracy"] >= 0.92
         assert model.info["num_rows"] == len(y)  # scored on the original rows only
         assert model.data_augmentation == level

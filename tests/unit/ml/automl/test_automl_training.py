@@ -104,7 +104,9 @@ def test_feature_importance_shape(digits):
     assert len(imp) == 50
     values = [v for _, v in imp]
     assert values[0] == 1.0 and values == sorted(values, reverse=True) and min(values) >= 0
-    linear = train_model(as_table(x[:400]), as_labels(y[:400]), task_type="classification", training_mode="linear_model")
+    linear = train_model(
+        as_table(x[:400]), as_labels(y[:400]), task_type="classification", training_mode="linear_model"
+    )
     assert linear.feature_importance()[0][1] == 1.0
 
 
@@ -112,19 +114,40 @@ def test_validation_dataset_metrics(breast_cancer):
     x, y = breast_cancer
     tr, te = split(len(y))
     val = (as_table(x[te]), as_labels(y[te]))
-    model = train_model(as_table(x[tr]), as_labels(y[tr]), task_type="classification", training_mode="high_speed", validation=val)
+    model = train_model(
+        as_table(x[tr]), as_labels(y[tr]), task_type="classification", training_mode="high_speed", validation=val
+    )
     preds, proba = model.predict_with_proba(val[0])
     assert model.validation_metric == compute_metrics("classification", y[te], preds, proba, model.classes)
     assert model.info["validation"] == "dataset"
     with pytest.raises(BadRequest, match="validation_dataset"):
-        train_model(as_table(x[tr]), as_labels(y[tr]), task_type="classification", training_mode="high_speed",
-                    validation=(as_table(x[te, :5]), as_labels(y[te])))
+        train_model(
+            as_table(x[tr]),
+            as_labels(y[tr]),
+            task_type="classification",
+            training_mode="high_speed",
+            validation=(as_table(x[te, :5]), as_labels(y[te])),
+        )
 
 
 def test_determinism_with_seed(wine):
     x, y = wine
-    a = train_model(as_table(x), as_labels(y), task_type="classification", training_mode="high_speed", random_seed=7, data_augmentation="low")
-    b = train_model(as_table(x), as_labels(y), task_type="classification", training_mode="high_speed", random_seed=7, data_augmentation="low")
+    a = train_model(
+        as_table(x),
+        as_labels(y),
+        task_type="classification",
+        training_mode="high_speed",
+        random_seed=7,
+        data_augmentation="low",
+    )
+    b = train_model(
+        as_table(x),
+        as_labels(y),
+        task_type="classification",
+        training_mode="high_speed",
+        random_seed=7,
+        data_augmentation="low",
+    )
     np.testing.assert_array_equal(a.predict_proba(as_table(x)), b.predict_proba(as_table(x)))
     assert a.validation_metric == b.validation_metric
 
@@ -147,11 +170,19 @@ def test_degenerate_inputs(wine):
     with pytest.raises(BadRequest, match="at least 2"):
         train_model(as_table(x[:1]), as_labels(y[:1]), task_type="classification", training_mode="balanced")
     with pytest.raises(BadRequest, match="row 3"):
-        train_model(as_table(x[:3]), np.array(["1", "2", "x"], dtype=object), task_type="regression", training_mode="high_speed")
+        train_model(
+            as_table(x[:3]), np.array(["1", "2", "x"], dtype=object), task_type="regression", training_mode="high_speed"
+        )
     with pytest.raises(BadRequest, match="task_type"):
         train_model(as_table(x[:3]), as_labels(y[:3]), task_type="clustering", training_mode="balanced")
     with pytest.raises(BadRequest, match="data_augmentation"):
-        train_model(as_table(x[:3]), as_labels(y[:3]), task_type="classification", training_mode="balanced", data_augmentation="max")
+        train_model(
+            as_table(x[:3]),
+            as_labels(y[:3]),
+            task_type="classification",
+            training_mode="balanced",
+            data_augmentation="max",
+        )
 
 
 def test_high_speed_on_large_data_uses_a_holdout_and_coarse_bins():
@@ -161,8 +192,13 @@ def test_high_speed_on_large_data_uses_a_holdout_and_coarse_bins():
 
     x, y = make_classification(30_000, 12, n_informative=6, random_state=3)  # 22,500 training rows
     tr, te = split(len(y), 0)
-    model = train_model(as_table(x[tr]), as_labels(y[tr]), task_type="classification",
-                        training_mode="high_speed", data_augmentation="low")
+    model = train_model(
+        as_table(x[tr]),
+        as_labels(y[tr]),
+        task_type="classification",
+        training_mode="high_speed",
+        data_augmentation="low",
+    )
     assert model.info["validation"] == "holdout"
     [member] = model.info["members"]
     assert "use_quantized_grad" not in member["params"]

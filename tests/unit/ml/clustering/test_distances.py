@@ -13,12 +13,24 @@ from vecml_local.ml import distances as D
 
 @pytest.mark.parametrize(
     ("given", "echoed"),
-    [("Euclidean", "Euclidean"), ("L2", "Euclidean"), ("l2", "Euclidean"), ("Manhattan", "Manhattan"),
-     ("L1", "Manhattan"), ("Cosine", "NegativeCosineSimilarity"), ("cosine", "NegativeCosineSimilarity"),
-     ("NegativeCosineSimilarity", "NegativeCosineSimilarity"), ("Inner Product", "NegativeInnerProduct"),
-     ("inner_product", "NegativeInnerProduct"), ("InnerProduct", "NegativeInnerProduct"),
-     ("IP", "NegativeInnerProduct"), ("dot", "NegativeInnerProduct"), ("Hamming", "Hamming"),
-     (" hamming ", "Hamming"), (None, "Euclidean")],
+    [
+        ("Euclidean", "Euclidean"),
+        ("L2", "Euclidean"),
+        ("l2", "Euclidean"),
+        ("Manhattan", "Manhattan"),
+        ("L1", "Manhattan"),
+        ("Cosine", "NegativeCosineSimilarity"),
+        ("cosine", "NegativeCosineSimilarity"),
+        ("NegativeCosineSimilarity", "NegativeCosineSimilarity"),
+        ("Inner Product", "NegativeInnerProduct"),
+        ("inner_product", "NegativeInnerProduct"),
+        ("InnerProduct", "NegativeInnerProduct"),
+        ("IP", "NegativeInnerProduct"),
+        ("dot", "NegativeInnerProduct"),
+        ("Hamming", "Hamming"),
+        (" hamming ", "Hamming"),
+        (None, "Euclidean"),
+    ],
 )
 def test_canonical_names(given, echoed) -> None:
     assert D.canonical_dist_type(given) == echoed
@@ -46,15 +58,20 @@ def test_hamming_needs_codes() -> None:
 
 @pytest.mark.parametrize(
     ("name", "ref"),
-    [("Euclidean", lambda a, b: cdist(a, b)), ("Manhattan", lambda a, b: cdist(a, b, "cityblock")),
-     ("NegativeCosineSimilarity", lambda a, b: cdist(a, b, "cosine")), ("NegativeInnerProduct", lambda a, b: -a @ b.T)],
+    [
+        ("Euclidean", lambda a, b: cdist(a, b)),
+        ("Manhattan", lambda a, b: cdist(a, b, "cityblock")),
+        ("NegativeCosineSimilarity", lambda a, b: cdist(a, b, "cosine")),
+        ("NegativeInnerProduct", lambda a, b: -a @ b.T),
+    ],
 )
 def test_pairwise_block_matches_scipy(name, ref) -> None:
     rng = np.random.default_rng(0)
     A = rng.normal(size=(7, 5)).astype(np.float32)
     B = rng.normal(size=(9, 5)).astype(np.float32)
-    np.testing.assert_allclose(D.pairwise_distances_block(A, B, name), ref(A.astype(float), B.astype(float)),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        D.pairwise_distances_block(A, B, name), ref(A.astype(float), B.astype(float)), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_knn_blocked_excludes_self_and_matches_brute_force() -> None:

@@ -35,8 +35,12 @@ def test_every_function_runs(kind, dist_type) -> None:
     for method in ("kmeans", "kmeans_hamerly"):
         r = fit_kmeans(X, n_clusters=3, method=method, dist_type=dist_type)
         assert r.labels.shape == (300,) and np.isfinite(r.inertia)
-    eps = {"Euclidean": 60.0 if kind == "uint8" else 1.5, "Manhattan": 150.0 if kind == "uint8" else 3.0,
-           "Cosine": 0.01, "Inner Product": -10.0}[dist_type]
+    eps = {
+        "Euclidean": 60.0 if kind == "uint8" else 1.5,
+        "Manhattan": 150.0 if kind == "uint8" else 3.0,
+        "Cosine": 0.01,
+        "Inner Product": -10.0,
+    }[dist_type]
     d = fit_dbscan(X, eps=eps, min_samples=4, dist_type=dist_type)
     assert d.labels.shape == (300,)
     grid, slope = kdist_plot(X, k=4, max_num_grids=20, dist_type=dist_type)

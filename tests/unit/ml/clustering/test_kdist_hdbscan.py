@@ -20,8 +20,12 @@ def test_kdist_shape_monotonic_and_slope(dist_type) -> None:
     assert len(grid) == 50 and len(slope) == 50
     assert all(a >= b for a, b in zip(grid, grid[1:]))
     assert all(s <= 1e-12 for s in slope)
-    assert grid != kdist_plot(X.astype(np.float32), k=5, max_num_samples=400, max_num_grids=50,
-                              dist_type=dist_type, random_seed=1)[0]
+    assert (
+        grid
+        != kdist_plot(
+            X.astype(np.float32), k=5, max_num_samples=400, max_num_grids=50, dist_type=dist_type, random_seed=1
+        )[0]
+    )
 
 
 def test_kdist_values_equal_brute_force_on_iris() -> None:

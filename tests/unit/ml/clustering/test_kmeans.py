@@ -59,8 +59,9 @@ def test_lloyd_and_hamerly_agree_from_the_same_seed(blobs, dist_type) -> None:
 
 def test_hamerly_skips_distance_computations() -> None:
     X, _ = make_blobs(20000, 3, centers=8, cluster_std=2.0, random_state=0)
-    r = fit_kmeans(X.astype(np.float32), n_clusters=8, method="kmeans_hamerly", max_train_samples=20000,
-                   n_init=1, tolerance=0.0)
+    r = fit_kmeans(
+        X.astype(np.float32), n_clusters=8, method="kmeans_hamerly", max_train_samples=20000, n_init=1, tolerance=0.0
+    )
     assert r.n_iter > 2
     # a full scan of every point at every iteration would be n * n_iter
     assert r.full_scans < 0.6 * 20000 * r.n_iter
@@ -117,11 +118,16 @@ def test_quantized_and_sparse_inputs(blobs) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"n_clusters": 0}, "n_clusters"), ({"n_clusters": 5000}, "n_clusters"),
-     ({"n_clusters": 3, "method": "elkan"}, "kmeans_method"),
-     ({"n_clusters": 3, "initialization_method": "pca"}, "initialization_method"),
-     ({"n_clusters": 3, "dist_type": "chebyshev"}, "dist_type"), ({"n_clusters": 3, "tolerance": -1}, "tolerance"),
-     ({"n_clusters": 3, "n_init": 0}, "n_init"), ({"n_clusters": 3, "max_iterations": 0}, "max_iterations")],
+    [
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"n_clusters": 5000}, "n_clusters"),
+        ({"n_clusters": 3, "method": "elkan"}, "kmeans_method"),
+        ({"n_clusters": 3, "initialization_method": "pca"}, "initialization_method"),
+        ({"n_clusters": 3, "dist_type": "chebyshev"}, "dist_type"),
+        ({"n_clusters": 3, "tolerance": -1}, "tolerance"),
+        ({"n_clusters": 3, "n_init": 0}, "n_init"),
+        ({"n_clusters": 3, "max_iterations": 0}, "max_iterations"),
+    ],
 )
 def test_bad_parameters_name_the_field(blobs, kwargs, field) -> None:
     with pytest.raises(BadRequest, match=field):
@@ -139,8 +145,7 @@ def test_concurrent_calls_from_threads_are_safe_and_deterministic(blobs) -> None
     ref_d = fit_dbscan(X[:800], eps=-30.0, min_samples=5, dist_type="Inner Product").labels
     with ThreadPoolExecutor(4) as pool:
         ks = [pool.submit(fit_kmeans, X, n_clusters=5, method="kmeans_hamerly") for _ in range(3)]
-        ds = [pool.submit(fit_dbscan, X[:800], eps=-30.0, min_samples=5, dist_type="Inner Product")
-              for _ in range(3)]
+        ds = [pool.submit(fit_dbscan, X[:800], eps=-30.0, min_samples=5, dist_type="Inner Product") for _ in range(3)]
         for f in ks:
             np.testing.assert_array_equal(f.result().labels, ref_k)
         for f in ds:

@@ -12,8 +12,14 @@ from vecml_local.ml.kmeans import fit_kmeans
 from vecml_local.ml.tsne import tsne_embed
 
 UNSUP = {"noise_ratio", "davies_bouldin", "calinski_harabasz", "silhouette", "silhouette_sample_size"}
-SUP = {"adjusted_rand_index", "normalized_mutual_info", "best_match_accuracy", "homogeneity", "completeness",
-       "v_measure"}
+SUP = {
+    "adjusted_rand_index",
+    "normalized_mutual_info",
+    "best_match_accuracy",
+    "homogeneity",
+    "completeness",
+    "v_measure",
+}
 
 
 def test_euclidean_metrics_equal_sklearn_on_wine() -> None:
@@ -36,8 +42,10 @@ def test_best_match_accuracy_uses_one_to_one_matching() -> None:
     assert m["best_match_accuracy"] == pytest.approx(4 / 6)  # only one cluster may map to "b"
 
 
-@pytest.mark.parametrize(("dist_type", "key"), [("L1", "L1_dispersion"), ("Cosine", "cosine_dispersion"),
-                                                ("Inner Product", None), ("Hamming", None)])
+@pytest.mark.parametrize(
+    ("dist_type", "key"),
+    [("L1", "L1_dispersion"), ("Cosine", "cosine_dispersion"), ("Inner Product", None), ("Hamming", None)],
+)
 def test_dispersion_key_follows_distance(dist_type, key) -> None:
     X, y = load_iris(return_X_y=True)
     if dist_type == "Hamming":
