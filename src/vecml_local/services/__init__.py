@@ -18,6 +18,7 @@ from .files import LABEL_KIND, FileService, attach_labels
 from .jobs import JobService
 from .local import LocalService
 from .projects import ProjectService
+from .search import SearchService
 from .tenants import KeyRegistry, RateLimiter
 
 __all__ = ["Services", "ServiceContext", "Tenant"]
@@ -38,6 +39,7 @@ class Services:
         self.local = LocalService(context)
         self.automl = AutomlService(context)
         self.clustering = ClusteringService(context)
+        self.search = SearchService(context)
         # Every job kind has its handler before `start()` queues what a restart left pending.
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
         context.runner.register(LABEL_KIND, lambda job: attach_labels(context, job))

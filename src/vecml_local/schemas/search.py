@@ -1,0 +1,73 @@
+"""Requests and responses of `search` (extension: nearest-neighbour search of a collection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import CollectionRequest
+
+__all__ = ["SearchRequest", "SearchResponse", "MAX_TOP_K"]
+
+MAX_TOP_K = 1000
+
+
+class SearchRequest(CollectionRequest):
+    """Find the stored vectors closest to each query (exact search)."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_api_key": "your-api-key",
+                    "project_name": "my-project",
+                    "collection_name": "my-collection",
+                    "query_vectors": [[0.1, 0.2, 0.3, 0.4]],
+                    "top_k": 5,
+                    "dist_type": "Euclidean",
+                    "filter": {"color": ["red", "blue"]},
+                    "include_attributes": True,
+                }
+            ]
+        },
+    )
+
+    # Raw on purpose: converted in bulk with the collection's vector type, like `add_data_batch`'s `data`.
+    query_vectors: Any = Field(
+        None,
+        description="Query vectors in the collection's vector type (rows of numbers; sparse as "
+        '{"index": value} objects). Give this or `query_ids`.',
+    )
+    query_ids: list[str] | None = Field(
+        None, description="String ids of stored vectors to use as queries. Give this or `query_vectors`."
+    )
+    top_k: int = Field(10, ge=1, le=MAX_TOP_K, description="How many neighbours to return per query.")
+    dist_type: str = Field(
+        "Euclidean",
+        description="Distance: Euclidean (L2), Manhattan (L1), Cosine, Inner Product, or Hamming.",
+    )
+    filter: dict[str, Any] | None = Field(
+        None,
+        description='Only vectors whose attributes match: {"attr": value} or {"attr": [value1, value2]} '
+        "(every named attribute must match one of its values).",
+    )
+    include_vectors: bool = Field(False, description="Also return each neighbour's vector.")
+    include_attributes: bool = Field(False, description="Also return each neighbour's attributes.")
+
+
+class SearchResponse(BaseModel):
+    """Neighbours of each query, closest first; ties in insertion order."""
+
+    success: bool = True
+    dist_type: str = Field(description="The distance used, by its canonical name.")
+    top_k: int = Field(description="Neighbours per query (fewer when fewer vectors match the filter).")
+    ids: list[list[str]] = Field(description="[n_queries][top_k] string ids of the neighbours.")
+    distances: list[list[float]] = Field(description="[n_queries][top_k] distances, ascending.")
+    attributes: list[list[dict[str, Any]]] | None = Field(
+        None, description="[n_queries][top_k] attributes of the neighbours (with include_attributes)."
+    )
+    vectors: list[list[Any]] | None = Field(
+        None, description="[n_queries][top_k] vectors of the neighbours (with include_vectors)."
+    )

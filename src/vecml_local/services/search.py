@@ -1,0 +1,134 @@
+"""`search` (extension): exact k-nearest-neighbour search of a collection.
+
+The collection is read as a snapshot (deleted vectors are not in it, so they never come
+back) and prepared once per (collection version, distance): the prepared index is kept in
+a small LRU, so repeated queries pay only for the scoring itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import BadRequest, NotFound
+from ..ingest.json_format import attribute_text
+from ..ingest.vectors import vectors_from_json
+from ..ml.distances import HAMMING, canonical_dist_type
+from ..ml.search import ExactIndex
+from ..schemas.search import SearchRequest
+from ..storage.repository import get_collection
+from ..storage.snapshots import CollectionSnapshot
+from .context import ServiceContext, Tenant
+
+__all__ = ["SearchService"]
+
+_CACHE_SIZE = 4
+
+
+def _vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
+    if sp.issparse(vectors):
+        start, end = vectors.indptr[row], vectors.indptr[row + 1]
+        return {str(int(i)): float(v) for i, v in zip(vectors.indices[start:end], vectors.data[start:end])}
+    return vectors[row].tolist()
+
+
+class SearchService:
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        self._indexes: OrderedDict[tuple[int, tuple[int, int, int], str], tuple[CollectionSnapshot, ExactIndex]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def search(self, tenant: Tenant, body: SearchRequest) -> dict[str, Any]:
+        dist_type = canonical_dist_type(body.dist_type)
+        snapshot, index = self._index(tenant, body.project_name, body.collection_name, dist_type)
+        queries = self._queries(body, snapshot, dist_type)
+        allowed = _filter_mask(body.filter, snapshot)
+        result = index.query(queries, body.top_k, allowed=allowed)
+        ids = snapshot.ids
+        out: dict[str, Any] = {
+            "success": True,
+            "dist_type": dist_type,
+            "top_k": int(result.rows.shape[1]),
+            "ids": [ids[row].tolist() for row in result.rows],
+            "distances": [[round(float(d), 6) for d in row] for row in result.distances],
+        }
+        if body.include_attributes:
+            columns = snapshot.attributes
+            out["attributes"] = [
+                [{name: col[r] for name, col in columns.items() if col[r] is not None} for r in row.tolist()]
+                for row in result.rows
+            ]
+        if body.include_vectors:
+            out["vectors"] = [[_vector_json(snapshot.vectors, r) for r in row.tolist()] for row in result.rows]
+        return out
+
+    # -- pieces ----------------------------------------------------------------
+    def _index(
+        self, tenant: Tenant, project_name: str, collection_name: str, dist_type: str
+    ) -> tuple[CollectionSnapshot, ExactIndex]:
+        with self.context.db.session() as session:
+            collection = get_collection(session, tenant.id, project_name, collection_name)
+            version = self.context.snapshots.version(session, collection)
+            key = (collection.id, version, dist_type)
+            with self._lock:
+                cached = self._indexes.get(key)
+                if cached is not None:
+                    self._indexes.move_to_end(key)
+                    return cached
+            snapshot = self.context.snapshots.read(session, collection)
+        if snapshot.num_rows == 0:
+            raise BadRequest(f"Collection {collection_name!r} has no vectors to search")
+        if dist_type == HAMMING and (sp.issparse(snapshot.vectors) or snapshot.vectors.dtype != np.uint8):
+            raise BadRequest(
+                "dist_type 'Hamming' needs a quantized collection (dense8Bit/4Bit/2Bit/1Bit); "
+                f"collection {collection_name!r} holds {snapshot.vector_type} vectors"
+            )
+        prepared = (snapshot, ExactIndex(snapshot.vectors, dist_type))
+        with self._lock:
+            self._indexes[key] = prepared
+            while len(self._indexes) > _CACHE_SIZE:
+                self._indexes.popitem(last=False)
+        return prepared
+
+    @staticmethod
+    def _queries(body: SearchRequest, snapshot: CollectionSnapshot, dist_type: str) -> Any:
+        given_vectors = body.query_vectors not in (None, [])
+        if given_vectors == (body.query_ids is not None and len(body.query_ids) > 0):
+            raise BadRequest("give either query_vectors or query_ids (exactly one of them)")
+        if body.query_ids:
+            positions = snapshot.positions()
+            missing = [sid for sid in body.query_ids if sid not in positions]
+            if missing:
+                raise NotFound(f"query_ids: string_id {missing[0]!r} does not exist in the collection")
+            return snapshot.vectors[[positions[sid] for sid in body.query_ids]]
+        dim = snapshot.vectors.shape[1]
+        try:
+            queries = vectors_from_json(body.query_vectors, snapshot.vector_type, dim)
+        except BadRequest as error:
+            raise BadRequest("query_vectors" + error.message.removeprefix("data")) from None
+        if not sp.issparse(queries) and np.isnan(queries).any():
+            row = int(np.argwhere(np.isnan(queries))[0][0])
+            raise BadRequest(f"query_vectors[{row}] has a missing value (null); queries need every component")
+        return queries
+
+
+def _filter_mask(filter_: dict[str, Any] | None, snapshot: CollectionSnapshot) -> np.ndarray | None:
+    """Rows whose attributes match every named attribute's value(s); None without a filter."""
+    if not filter_:
+        return None
+    mask = np.ones(snapshot.num_rows, dtype=bool)
+    for name, wanted in filter_.items():
+        column = snapshot.attributes.get(name)
+        if column is None:
+            raise BadRequest(f"filter: {name!r} is not an attribute of the collection")
+        values = wanted if isinstance(wanted, list) else [wanted]
+        texts = {attribute_text(v) for v in values}
+        texts.discard(None)
+        mask &= np.fromiter((value in texts for value in column), dtype=bool, count=len(column))
+    return mask
