@@ -1,5 +1,23 @@
 """Asynchronous jobs (uploads, labels, training) with per-collection ordering."""
 
-from .runner import TERMINAL, JobCancelled, JobContext, JobHandler, JobRunner, make_job_id
+from .runner import (
+    TERMINAL,
+    JobCancelled,
+    JobContext,
+    JobHandler,
+    JobRunner,
+    Progress,
+    TerminalAnswers,
+    make_job_id,
+)
 
-__all__ = ["TERMINAL", "JobCancelled", "JobContext", "JobHandler", "JobRunner", "make_job_id"]
+__all__ = [
+    "TERMINAL",
+    "JobCancelled",
+    "JobContext",
+    "JobHandler",
+    "JobRunner",
+    "Progress",
+    "TerminalAnswers",
+    "make_job_id",
+]

@@ -9,26 +9,40 @@ for both. Jobs with disjoint collections run in parallel on `workers` threads.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import VecmlError
 from ..storage import Database, Job
 from ..timefmt import now
 
-__all__ = ["JobRunner", "JobContext", "JobCancelled", "JobHandler", "TERMINAL", "make_job_id"]
+__all__ = [
+    "JobRunner",
+    "JobContext",
+    "JobCancelled",
+    "JobHandler",
+    "Progress",
+    "TerminalAnswers",
+    "TERMINAL",
+    "PERSIST_EVERY",
+    "make_job_id",
+]
 
 log = logging.getLogger("vecml_local.jobs")
 
 TERMINAL = ("finished", "failed")
 RESTART_MESSAGE = "The server restarted while this job was running; submit it again"
+PERSIST_EVERY = 1.0  # seconds between writes of running jobs' progress to their rows
 
 
 class JobCancelled(Exception):
@@ -38,6 +52,15 @@ class JobCancelled(Exception):
 def make_job_id(fingerprint: str, project: str, collection: str, label: str) -> str:
     """`<key fingerprint>||<project>||<collection>||<Kind>||<uuid>` (DESIGN §4)."""
     return "||".join((fingerprint, project, collection, label, uuid.uuid4().hex[:12]))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a running job last said about itself (replaced whole, so readers never see half)."""
+
+    value: float = 0.0
+    message: str = ""
+    eta_seconds: float | None = None
 
 
 @dataclass
@@ -50,9 +73,28 @@ class JobContext:
     db: Database
     cancel_event: threading.Event
     finished: bool = False
+    progress: Progress = field(default_factory=Progress)
+    started: float = field(default_factory=time.monotonic)
+    # Set by `report`, cleared by the runner's persister once written to the row.
+    dirty: bool = False
 
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
+
+    def report(self, progress: float, message: str = "", eta_seconds: float | None = None) -> None:
+        """Tell pollers how far the job is (0..1, never going back), what it is doing and,
+        if known, how long it still needs. Cheap: memory only; the runner writes it to the
+        job row at most every PERSIST_EVERY seconds. Without an `eta_seconds` the time left
+        is extrapolated from the time spent so far."""
+        value = float(progress) if math.isfinite(float(progress)) else 0.0
+        value = min(1.0, max(self.progress.value, value))
+        if eta_seconds is None and 0.02 <= value < 1.0:
+            elapsed = time.monotonic() - self.started
+            eta_seconds = elapsed * (1.0 - value) / value
+        if eta_seconds is not None:
+            eta_seconds = max(0.0, round(float(eta_seconds), 1)) if math.isfinite(float(eta_seconds)) else None
+        self.progress = Progress(value, message or self.progress.message, eta_seconds)
+        self.dirty = True
 
     def finish(self, session: Session, result: dict[str, Any]) -> None:
         """Mark the job finished inside the handler's own transaction (atomic with its writes)."""
@@ -62,10 +104,42 @@ class JobContext:
         job.status = "finished"
         job.result = result
         job.finished_at = now()
+        job.progress, job.progress_message, job.eta_seconds = 1.0, "finished", 0.0
         self.finished = True
+        self.progress = Progress(1.0, "finished", 0.0)
 
 
 JobHandler = Callable[[JobContext], "dict[str, Any] | None"]
+
+
+class TerminalAnswers:
+    """Rendered status answers of jobs that reached `finished` or `failed`: such a job never
+    changes again, so polls of it are served from memory (bounded, least recently used out).
+    Jobs deleted by a reset are forgotten."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = capacity
+        self._answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[str, str], answer: dict[str, Any]) -> None:
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.capacity:
+                self._answers.popitem(last=False)
+
+    def forget(self, job_ids: Iterable[str]) -> None:
+        doomed = set(job_ids)
+        with self._lock:
+            for key in [key for key in self._answers if key[1] in doomed]:
+                del self._answers[key]
 
 
 @dataclass
@@ -85,6 +159,10 @@ class JobRunner:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._executor: ThreadPoolExecutor | None = None
+        self._live: dict[int, JobContext] = {}  # running jobs of this process, by seq
+        self._stopping = threading.Event()
+        self._persister: threading.Thread | None = None
+        self.answers = TerminalAnswers()
 
     # -- life cycle ----------------------------------------------------------
     def register(self, kind: str, handler: JobHandler) -> None:
@@ -99,6 +177,9 @@ class JobRunner:
     def start(self) -> None:
         """Start the workers and queue the pending jobs in submission order."""
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="vecml-job")
+        self._stopping.clear()
+        self._persister = threading.Thread(target=self._persist_loop, name="vecml-job-progress", daemon=True)
+        self._persister.start()
         with self.db.session() as session:
             pending = session.scalars(select(Job).where(Job.status == "pending").order_by(Job.seq)).all()
             queued = [(job.seq, job.collection_ids) for job in pending]
@@ -112,6 +193,10 @@ class JobRunner:
         if self._executor:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self._stopping.set()
+        if self._persister is not None:
+            self._persister.join(timeout=10)
+            self._persister = None
 
     @property
     def running(self) -> bool:
@@ -167,6 +252,15 @@ class JobRunner:
                 if entry:
                     entry.cancel_event.set()
 
+    def forget(self, job_ids: Iterable[str]) -> None:
+        """The jobs' rows were deleted: drop what memory still holds about them."""
+        self.answers.forget(job_ids)
+
+    def live_progress(self, seq: int) -> Progress | None:
+        """The progress a job running in this process reported last (None if not running here)."""
+        context = self._live.get(seq)
+        return context.progress if context is not None else None
+
     def wait_idle(self, timeout: float) -> bool:
         """Block until no job is queued or running (used by tests and shutdown)."""
         with self._idle:
@@ -203,6 +297,7 @@ class JobRunner:
             if job is None or job.status != "pending":
                 return
             job.status, job.started_at = "in_progress", now()
+            job.progress, job.progress_message, job.eta_seconds = 0.0, "started", None
             context = JobContext(
                 seq=job.seq,
                 job_id=job.job_id,
@@ -211,8 +306,10 @@ class JobRunner:
                 payload=dict(job.payload),
                 db=self.db,
                 cancel_event=entry.cancel_event,
+                progress=Progress(0.0, "started"),
             )
         handler = self.handlers.get(context.kind)
+        self._live[context.seq] = context
         try:
             if handler is None:
                 raise VecmlError(f"No handler for job kind {context.kind!r}")
@@ -227,9 +324,44 @@ class JobRunner:
         except Exception as error:  # a bug, not the client's fault: keep the server alive
             log.exception("job %s failed", context.job_id)
             self._fail(entry.seq, f"Internal error: {type(error).__name__}: {error}")
+        finally:
+            self._live.pop(context.seq, None)
 
     def _fail(self, seq: int, message: str) -> None:
+        context = self._live.get(seq)
         with self.db.session() as session:
             job = session.get(Job, seq)
             if job is not None and job.status == "in_progress":
                 job.status, job.error_message, job.finished_at = "failed", message, now()
+                if context is not None:
+                    job.progress, job.progress_message = context.progress.value, context.progress.message
+                job.eta_seconds = None
+
+    # -- progress persistence --------------------------------------------------
+    def _persist_loop(self) -> None:
+        """Write the running jobs' reported progress to their rows every PERSIST_EVERY
+        seconds, from this thread only: a handler's `report` never waits for the database
+        (nor for a write lock its own open transaction may hold)."""
+        while not self._stopping.wait(PERSIST_EVERY):
+            self.persist_progress()
+
+    def persist_progress(self) -> None:
+        dirty = [context for context in list(self._live.values()) if context.dirty]
+        if not dirty:
+            return
+        try:
+            with self.db.session() as session:
+                for context in dirty:
+                    context.dirty = False
+                    progress = context.progress
+                    session.execute(
+                        update(Job)
+                        .where(Job.seq == context.seq, Job.status == "in_progress")
+                        .values(
+                            progress=progress.value,
+                            progress_message=progress.message[:500],
+                            eta_seconds=progress.eta_seconds,
+                        )
+                    )
+        except Exception:  # a full or read-only disk: progress stays visible from memory
+            log.warning("could not save job progress", exc_info=True)

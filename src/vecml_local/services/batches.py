@@ -105,6 +105,7 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     """Job handler for UPLOAD_KIND."""
     payload = job.payload
     token, collection_id = payload["token"], payload["collection_id"]
+    job.report(0.05, "checking the batch's ids against the collection")
     with context.db.session() as session:
         collection = collection_of_job(context, session, collection_id, "the upload was stored", discard=token)
         stored = context.snapshots.live_ids(session, collection)
@@ -114,7 +115,9 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     except BadRequest:
         context.files.discard(token)
         raise
+    job.report(0.5, f"publishing {len(staged_ids)} vectors")
     context.files.publish(token, collection_id)
+    job.report(0.9, "recording the batch")
     result = {"num_vectors": len(staged_ids), "warnings": payload.get("warnings", [])}
     with context.db.session() as session:
         collection = collection_of_job(context, session, collection_id, "the upload was stored")

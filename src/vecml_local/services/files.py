@@ -217,6 +217,7 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     """Job handler for LABEL_KIND: label the first vectors of the collection, in order."""
     payload = job.payload
     token, collection_id, name = payload["token"], payload["collection_id"], payload["label_name"]
+    job.report(0.05, "reading the staged labels")
     staged = context.files.read_staged(token)
     values = staged.attributes.get(name, [])
     with context.db.session() as session:
@@ -229,6 +230,7 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
             f"{len(stored)} vectors; no label was attached"
         )
     ids = stored[: len(values)].tolist()
+    job.report(0.5, f"attaching {len(values)} labels")
     segment = context.files.stage(ids=ids, attributes={name: values})
     context.files.discard(token)
     context.files.publish(segment, collection_id)

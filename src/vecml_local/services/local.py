@@ -116,6 +116,7 @@ class LocalService:
             for project in projects:
                 session.delete(project)
             session.execute(delete(Job).where(Job.tenant == tenant))
+        context.runner.forget(job.job_id for job in jobs)
         remove_files(context, doomed)
         for token in tokens:
             context.files.discard(token)
