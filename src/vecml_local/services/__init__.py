@@ -40,11 +40,10 @@ class Services:
         self.automl = AutomlService(context)
         self.clustering = ClusteringService(context)
         self.search = SearchService(context)
-        # Every job kind has its handler before `start()` queues what a restart left pending.
+        # Every job kind has its handler before `start()` queues what a restart left pending
+        # (the AutoML and clustering services register their training jobs themselves).
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
         context.runner.register(LABEL_KIND, lambda job: attach_labels(context, job))
-        context.runner.register(AUTOML_KIND, self.automl.run_training_job)
-        context.runner.register(CLUSTERING_KIND, self.clustering.run_training_job)
         self.jobs.register_renderer(AUTOML_KIND, render_automl_status)
         self.jobs.register_renderer(CLUSTERING_KIND, render_clustering_status)
 

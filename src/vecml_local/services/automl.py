@@ -17,10 +17,10 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExists, BadRequest, NotFound
-from ..jobs import JobContext, make_job_id
+from ..errors import BadRequest, NotFound
+from ..jobs import JobContext
 from ..ml.automl import (
     TrainedModel,
     align_table,
@@ -34,17 +34,9 @@ from ..ml.automl import (
 )
 from ..ml.automl.labels import is_missing_label
 from ..names import check_name
-from ..storage import Collection, Model, Project
-from ..storage.repository import (
-    check_model_ready,
-    find_collection,
-    find_model,
-    get_collection,
-    get_model,
-    get_project,
-    list_models,
-)
-from ..timefmt import format_minute_comma, now
+from ..storage import Collection, Model
+from ..storage.repository import find_collection, get_project
+from ..timefmt import format_minute_comma
 from .automl_data import (
     AUTOML_KIND,
     FAMILY,
@@ -56,7 +48,7 @@ from .automl_data import (
 )
 from .context import ServiceContext, Tenant
 from .files import UploadFields, read_inline_file
-from .models import delete_model, mark_model_failed, mark_model_ready
+from .models import Trained, TrainingInput, TrainingLifecycle
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
 
@@ -69,6 +61,14 @@ class AutomlService:
         # keyed by (model row id, training job id): SQLite may reuse a deleted row's id
         self._cache: OrderedDict[tuple[int, str], TrainedModel] = OrderedDict()
         self._lock = threading.Lock()
+        self.models = TrainingLifecycle(
+            context,
+            family=FAMILY,
+            kind=AUTOML_KIND,
+            status_endpoint="get_automl_training_status",
+            forget=self._forget,
+        )
+        context.runner.register(AUTOML_KIND, self.run_training_job)
 
     # -- training ------------------------------------------------------------
     def train_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
@@ -86,167 +86,101 @@ class AutomlService:
         validation_name = optional_name(body.validation_dataset, "validation_dataset")
         seed = _int_or(body.random_seed, "random_seed", 0)
         threads = _int_or(body.num_threads, "num_threads", 0)
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-            collection_ids = [collection.id]
-            validation_id = None
-            if validation_name is not None:
-                project = get_project(session, tenant.id, body.project_name)
-                validation = find_collection(session, project, validation_name)
-                if validation is None:
-                    raise NotFound(
-                        f"validation_dataset {validation_name!r} does not exist in project {body.project_name!r}"
-                    )
-                if int(validation.vector_dim) != int(collection.vector_dim):
-                    raise BadRequest(
-                        f"validation_dataset {validation_name!r} has vector dimension "
-                        f"{validation.vector_dim}, the training data {collection.vector_dim}"
-                    )
-                validation_id = validation.id
-                collection_ids.append(validation.id)
-            old = find_model(session, collection, FAMILY, name)
-            if old is not None and old.status != "failed":
-                raise AlreadyExists(f"Model {name!r} already exists in collection {collection.name!r}")
-            if old is not None:  # a failed attempt does not hold the name
-                self._forget(old.id)
-                self.context.files.remove_model(old.id)
-                session.delete(old)
-                session.flush()
-            job_id = make_job_id(tenant.fingerprint, body.project_name, collection.name, f"{name}||TrainJob")
-            params = {
-                "task_type": task_type,
-                "training_mode": shown_mode,
-                "mode": mode,
-                "label_attribute": label,
-                "data_augmentation": augmentation,
-                "validation_dataset": validation_name or "",
-                "categorical_features": categorical,
-                "random_seed": seed,
-                "num_threads": threads,
-            }
-            model = Model(
-                collection_id=collection.id,
-                family=FAMILY,
-                name=name,
-                model_type=mode,
-                status="training",
-                params=params,
-                info={},
-                job_id=job_id,
-                created_at=now(),
-            )
-            session.add(model)
-            session.flush()
-            job = self.context.runner.create(
-                session,
-                kind=AUTOML_KIND,
-                job_id=job_id,
-                tenant=tenant.id,
-                collection_ids=collection_ids,
-                payload={
-                    **params,
-                    "model_id": model.id,
-                    "collection_id": collection.id,
-                    "validation_id": validation_id,
-                },
-                project_name=body.project_name,
-                collection_name=collection.name,
-                model_name=name,
-            )
-            seq = job.seq
-        self.context.runner.enqueue(seq, collection_ids)
+
+        def check(session: Session, collection: Collection) -> Collection | None:
+            if validation_name is None:
+                return None
+            project = get_project(session, tenant.id, body.project_name)
+            validation = find_collection(session, project, validation_name)
+            if validation is None:
+                raise NotFound(
+                    f"validation_dataset {validation_name!r} does not exist in project {body.project_name!r}"
+                )
+            if int(validation.vector_dim) != int(collection.vector_dim):
+                raise BadRequest(
+                    f"validation_dataset {validation_name!r} has vector dimension "
+                    f"{validation.vector_dim}, the training data {collection.vector_dim}"
+                )
+            return validation
+
+        params = {
+            "task_type": task_type,
+            "training_mode": shown_mode,
+            "mode": mode,
+            "label_attribute": label,
+            "data_augmentation": augmentation,
+            "validation_dataset": validation_name or "",
+            "categorical_features": categorical,
+            "random_seed": seed,
+            "num_threads": threads,
+        }
+        job_id = self.models.submit(
+            tenant,
+            body.project_name,
+            body.collection_name,
+            name,
+            job_label="TrainJob",
+            model_type=mode,
+            params=params,
+            payload=params,
+            check=check,
+        )
         return {"success": True, "job_id": job_id}
 
     def run_training_job(self, job: JobContext) -> dict[str, Any]:
+        return self.models.run(job, self._train)
+
+    def _train(self, job: JobContext, data: TrainingInput) -> Trained:
         p = job.payload
-        model_id = p["model_id"]
-        try:
-            with self.context.db.session() as session:
-                collection = session.get(Collection, p["collection_id"])
-                if collection is None or session.get(Model, model_id) is None:
-                    raise BadRequest("The collection or model was deleted before training started")
-                declared = list(collection.categorical_features or [])
-                snapshot = self.context.snapshots.read(session, collection)
-                validation_snapshot = None
-                if p.get("validation_id") is not None:
-                    validation = session.get(Collection, p["validation_id"])
-                    if validation is None:
-                        raise BadRequest(f"validation_dataset {p['validation_dataset']!r} was deleted")
-                    validation_snapshot = self.context.snapshots.read(session, validation)
-            label = p["label_attribute"]
-            wanted = p["categorical_features"] if p["categorical_features"] is not None else declared
-            wanted = [c for c in wanted if c != label]
-            if label not in snapshot.attributes:
-                raise BadRequest(f"label_attribute {label!r} is not an attribute of collection {collection.name!r}")
-            table, warnings = snapshot_table(snapshot, wanted, f"collection {collection.name!r}")
-            labels = snapshot.attributes[label]
-            if all(is_missing_label(v) for v in labels):
-                raise BadRequest(f"label_attribute {label!r} has no values in collection {collection.name!r}")
-            validation_pair = None
-            if validation_snapshot is not None:
-                if label not in validation_snapshot.attributes:
-                    raise BadRequest(
-                        f"label_attribute {label!r} is not an attribute of validation_dataset "
-                        f"{p['validation_dataset']!r}"
-                    )
-                vtable, _ = snapshot_table(validation_snapshot, list(table.categorical), "validation_dataset")
-                vtable = positional_fallback(vtable, table.numeric_names)
-                validation_pair = (vtable, validation_snapshot.attributes[label])
-            model = train_model(
-                table,
-                labels,
-                task_type=p["task_type"],
-                training_mode=p["mode"],
-                data_augmentation=p["data_augmentation"],
-                validation=validation_pair,
-                num_threads=p.get("num_threads") or None,
-                random_seed=int(p.get("random_seed") or 0),
-            )
-            save_model(model, self.context.files.model_dir(model_id))
-            importance = [{"feature": f, "importance": v} for f, v in model.feature_importance()]
-            info = {
-                "validation_metric": model.validation_metric,
-                "feature_importance": importance,
-                "num_rows": model.info.get("num_rows"),
-                "validation": model.info.get("validation"),
-                "members": model.info.get("members"),
-                "warnings": warnings,
-            }
-            result: dict[str, Any] = {"validation_metric": model.validation_metric}
-            if warnings:
-                result["warnings"] = warnings
-            mark_model_ready(self.context, job, model_id, info, result)
-            self._remember((model_id, job.job_id), model)
-            return result
-        except Exception:
-            mark_model_failed(self.context, model_id)
-            raise
+        snapshot, where = data.snapshot, f"collection {data.collection_name!r}"
+        label = p["label_attribute"]
+        wanted = p["categorical_features"] if p["categorical_features"] is not None else data.declared_categorical
+        wanted = [c for c in wanted if c != label]
+        if label not in snapshot.attributes:
+            raise BadRequest(f"label_attribute {label!r} is not an attribute of {where}")
+        table, warnings = snapshot_table(snapshot, wanted, where)
+        labels = snapshot.attributes[label]
+        if all(is_missing_label(v) for v in labels):
+            raise BadRequest(f"label_attribute {label!r} has no values in {where}")
+        validation_pair = None
+        if data.validation is not None:
+            if label not in data.validation.attributes:
+                raise BadRequest(
+                    f"label_attribute {label!r} is not an attribute of validation_dataset {p['validation_dataset']!r}"
+                )
+            vtable, _ = snapshot_table(data.validation, list(table.categorical), "validation_dataset")
+            vtable = positional_fallback(vtable, table.numeric_names)
+            validation_pair = (vtable, data.validation.attributes[label])
+        model = train_model(
+            table,
+            labels,
+            task_type=p["task_type"],
+            training_mode=p["mode"],
+            data_augmentation=p["data_augmentation"],
+            validation=validation_pair,
+            num_threads=p.get("num_threads") or None,
+            random_seed=int(p.get("random_seed") or 0),
+        )
+        save_model(model, data.directory)
+        self._remember((p["model_id"], job.job_id), model)  # keyed by job id: never served for another model
+        importance = [{"feature": f, "importance": v} for f, v in model.feature_importance()]
+        info = {
+            "validation_metric": model.validation_metric,
+            "feature_importance": importance,
+            "num_rows": model.info.get("num_rows"),
+            "validation": model.info.get("validation"),
+            "members": model.info.get("members"),
+            "warnings": warnings,
+        }
+        result: dict[str, Any] = {"validation_metric": model.validation_metric}
+        if warnings:
+            result["warnings"] = warnings
+        return Trained(info, result)
 
     # -- reading models ------------------------------------------------------
-    def _ready_model(self, tenant: Tenant, body: Any) -> tuple[Model, Collection]:
+    def _ready_model(self, tenant: Tenant, body: Any) -> Model:
         name = check_name(body.model_name, "model_name")
-        with self.context.db.session() as session:
-            found = session.execute(  # one query on the hot path (predict); precise errors below
-                select(Model, Collection)
-                .join(Collection, Model.collection_id == Collection.id)
-                .join(Project, Collection.project_id == Project.id)
-                .where(
-                    Project.tenant == tenant.id,
-                    Project.name == body.project_name,
-                    Collection.name == body.collection_name,
-                    Model.family == FAMILY,
-                    Model.name == name,
-                )
-            ).first()
-            if found is not None:
-                model, collection = found
-            else:
-                collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-                model = get_model(session, collection, FAMILY, name)
-            check_model_ready(session, model, "get_automl_training_status")
-            session.expunge(model)
-            session.expunge(collection)
-            return model, collection
+        return self.models.ready_model(tenant, body.project_name, body.collection_name, name)
 
     def _trained(self, model: Model) -> TrainedModel:
         key = (model.id, model.job_id)
@@ -272,40 +206,37 @@ class AutomlService:
                 del self._cache[key]
 
     def get_feature_importance(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model, _ = self._ready_model(tenant, body)
+        model = self._ready_model(tenant, body)
         return {"success": True, "feature_importance": list((model.info or {}).get("feature_importance", []))}
 
     def get_model_validation_metric(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model, _ = self._ready_model(tenant, body)
+        model = self._ready_model(tenant, body)
         return {"success": True, "validation_metric": (model.info or {}).get("validation_metric", {})}
 
     def list_automl_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, project_name, collection_name)
-            models = list_models(session, collection, FAMILY)
-            infos = [
-                {
-                    "model_name": m.name,
-                    "task_type": m.params.get("task_type", ""),
-                    "training_mode": m.params.get("training_mode", m.model_type),
-                    "label_attribute": m.params.get("label_attribute", ""),
-                    "data_augmentation": "false" if m.params.get("data_augmentation", "off") == "off" else "true",
-                    "validation_dataset": m.params.get("validation_dataset", ""),
-                    "create_time": format_minute_comma(m.created_at),
-                    "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
-                }
-                for m in models
-            ]
+        infos = [
+            {
+                "model_name": m.name,
+                "task_type": m.params.get("task_type", ""),
+                "training_mode": m.params.get("training_mode", m.model_type),
+                "label_attribute": m.params.get("label_attribute", ""),
+                "data_augmentation": "false" if m.params.get("data_augmentation", "off") == "off" else "true",
+                "validation_dataset": m.params.get("validation_dataset", ""),
+                "create_time": format_minute_comma(m.created_at),
+                "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
+            }
+            for m in self.models.list_models(tenant, project_name, collection_name)
+        ]
         return {"success": True, "model_infos": infos}
 
     def delete_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
         name = check_name(body.model_name, "model_name")
-        self._forget(delete_model(self.context, tenant, body.project_name, body.collection_name, FAMILY, name))
+        self.models.delete(tenant, body.project_name, body.collection_name, name)
         return {"success": True}
 
     # -- prediction ----------------------------------------------------------
     def automl_predict(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        row, _ = self._ready_model(tenant, body)
+        row = self._ready_model(tenant, body)
         model = self._trained(row)
         label = row.params.get("label_attribute", "")
         dataset = optional_name(body.prediction_dataset, "prediction_dataset")

@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AlreadyExists, BadRequest
-from ..jobs import JobContext, make_job_id
+from ..errors import BadRequest
+from ..jobs import JobContext
 from ..ml.distances import canonical_dist_type
 from ..names import check_name
-from ..storage import Collection, Model
-from ..storage.repository import check_model_ready, find_model, get_collection, get_model, list_models
-from ..timefmt import format_minute, now
+from ..storage import Model
+from ..storage.repository import get_collection
+from ..timefmt import format_minute
 from .clustering_models import (
     CLUSTERING_KIND,
     JOB_LABELS,
@@ -35,7 +35,7 @@ from .clustering_models import (
     save_artifacts,
 )
 from .context import ServiceContext, Tenant
-from .models import delete_model, mark_model_failed, mark_model_ready
+from .models import Trained, TrainingInput, TrainingLifecycle
 
 __all__ = ["ClusteringService"]
 
@@ -52,6 +52,10 @@ def _model_name(body: Any) -> str:
 class ClusteringService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
+        self.models = TrainingLifecycle(
+            context, family=FAMILY, kind=CLUSTERING_KIND, status_endpoint="get_clustering_training_status"
+        )
+        context.runner.register(CLUSTERING_KIND, self.run_training_job)
 
     # -- training ------------------------------------------------------------
     def train_kmeans(self, tenant: Tenant, body: Any) -> dict[str, Any]:
@@ -65,96 +69,42 @@ class ClusteringService:
 
     def _submit(self, tenant: Tenant, body: Any, algorithm: str, params: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body.name, "cluster_model_name")
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-            old = find_model(session, collection, FAMILY, name)
-            if old is not None and old.status != "failed":
-                raise AlreadyExists(f"Model {name!r} already exists in collection {collection.name!r}")
-            if old is not None:  # a failed attempt does not hold the name
-                self.context.files.remove_model(old.id)
-                session.delete(old)
-                session.flush()
-            job_id = make_job_id(
-                tenant.fingerprint, body.project_name, collection.name, f"{name}||{JOB_LABELS[algorithm]}"
-            )
-            model = Model(
-                collection_id=collection.id,
-                family=FAMILY,
-                name=name,
-                model_type=params.get("kmeans_method", algorithm),
-                status="training",
-                params=params,
-                info={"algorithm": algorithm},
-                job_id=job_id,
-                created_at=now(),
-            )
-            session.add(model)
-            session.flush()
-            job = self.context.runner.create(
-                session,
-                kind=CLUSTERING_KIND,
-                job_id=job_id,
-                tenant=tenant.id,
-                collection_ids=[collection.id],
-                payload={
-                    "algorithm": algorithm,
-                    "params": params,
-                    "model_id": model.id,
-                    "collection_id": collection.id,
-                },
-                project_name=body.project_name,
-                collection_name=collection.name,
-                model_name=name,
-            )
-            seq = job.seq
-        self.context.runner.enqueue(seq, [collection.id])
+        job_id = self.models.submit(
+            tenant,
+            body.project_name,
+            body.collection_name,
+            name,
+            job_label=JOB_LABELS[algorithm],
+            model_type=params.get("kmeans_method", algorithm),
+            params=params,
+            info={"algorithm": algorithm},
+            payload={"algorithm": algorithm, "params": params},
+        )
         return {"success": True, "job_id": job_id}
 
     def run_training_job(self, job: JobContext) -> dict[str, Any]:
-        payload = job.payload
-        algorithm, params, model_id = payload["algorithm"], payload["params"], payload["model_id"]
-        try:
-            with self.context.db.session() as session:
-                collection = session.get(Collection, payload["collection_id"])
-                if collection is None or session.get(Model, model_id) is None:
-                    raise BadRequest("The collection or model was deleted before training started")
-                snapshot = self.context.snapshots.read(session, collection)
-            X = snapshot.vectors
-            if snapshot.num_rows == 0:
-                raise BadRequest("The collection has no vectors to cluster")
-            arrays, info = _fit(algorithm, params, X)
-            directory = self.context.files.model_dir(model_id)
-            save_artifacts(directory, arrays)
-            info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(X.shape[1]))
-            mark_model_ready(
-                self.context,
-                job,
-                model_id,
-                info,
-                {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]},
-            )
-            return {}
-        except Exception:
-            mark_model_failed(self.context, model_id)
-            raise
+        return self.models.run(job, self._train)
+
+    def _train(self, job: JobContext, data: TrainingInput) -> Trained:
+        algorithm, params = job.payload["algorithm"], job.payload["params"]
+        snapshot = data.snapshot
+        if snapshot.num_rows == 0:
+            raise BadRequest("The collection has no vectors to cluster")
+        arrays, info = _fit(algorithm, params, snapshot.vectors)
+        save_artifacts(data.directory, arrays)
+        info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(snapshot.vectors.shape[1]))
+        return Trained(info, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})
 
     # -- reading models ------------------------------------------------------
-    def _ready_model(self, tenant: Tenant, body: Any) -> tuple[Model, Collection]:
-        name = _model_name(body)
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, body.project_name, body.collection_name)
-            model = get_model(session, collection, FAMILY, name)
-            check_model_ready(session, model, "get_clustering_training_status")
-            session.expunge(model)
-            session.expunge(collection)
-            return model, collection
+    def _ready_model(self, tenant: Tenant, body: Any) -> Model:
+        return self.models.ready_model(tenant, body.project_name, body.collection_name, _model_name(body))
 
     @staticmethod
     def _algorithm(model: Model) -> str:
         return str((model.info or {}).get("algorithm", "kmeans"))
 
     def get_clustering_labels(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model, _ = self._ready_model(tenant, body)
+        model = self._ready_model(tenant, body)
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         out: dict[str, Any] = {"success": True, "error_code": "Success", "labels": arrays["labels"].tolist()}
         if "probabilities" in arrays:
@@ -162,7 +112,7 @@ class ClusteringService:
         return out
 
     def get_kmeans_centroids(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model, _ = self._ready_model(tenant, body)
+        model = self._ready_model(tenant, body)
         if self._algorithm(model) != "kmeans":
             raise BadRequest(
                 f"Model {model.name!r} is a {self._algorithm(model)} model; centroids exist only for k-means models"
@@ -171,7 +121,7 @@ class ClusteringService:
         return {"success": True, "error_code": "Success", "centroids": arrays["centroids"].astype(float).tolist()}
 
     def get_dbscan_core_points(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model, _ = self._ready_model(tenant, body)
+        model = self._ready_model(tenant, body)
         if self._algorithm(model) != "dbscan":
             raise BadRequest(
                 f"Model {model.name!r} is a {self._algorithm(model)} model; core points exist only for DBSCAN models"
@@ -180,27 +130,24 @@ class ClusteringService:
         return {"success": True, "error_code": "Success", "core_points": arrays["core_points"].tolist()}
 
     def list_clustering_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
-        with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, project_name, collection_name)
-            models = list_models(session, collection, FAMILY)
-            infos = []
-            for model in models:
-                algorithm = self._algorithm(model)
-                infos.append(
-                    {
-                        "model_name": model.name,
-                        "model_type": model.model_type if algorithm == "kmeans" else algorithm,
-                        "distance_type": model.params.get("dist_type", "Euclidean"),
-                        "create_time": format_minute(model.created_at),
-                        "model_path": str(self.context.files.models / str(model.id)),
-                        "params": list_params(algorithm, model.params),
-                        "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
-                    }
-                )
+        infos = []
+        for model in self.models.list_models(tenant, project_name, collection_name):
+            algorithm = self._algorithm(model)
+            infos.append(
+                {
+                    "model_name": model.name,
+                    "model_type": model.model_type if algorithm == "kmeans" else algorithm,
+                    "distance_type": model.params.get("dist_type", "Euclidean"),
+                    "create_time": format_minute(model.created_at),
+                    "model_path": str(self.context.files.models / str(model.id)),
+                    "params": list_params(algorithm, model.params),
+                    "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
+                }
+            )
         return {"success": True, "model_infos": infos}
 
     def delete_clustering_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        delete_model(self.context, tenant, body.project_name, body.collection_name, FAMILY, _model_name(body))
+        self.models.delete(tenant, body.project_name, body.collection_name, _model_name(body))
         return {"success": True, "status": "finished", "error_code": "Success"}
 
     # -- analysis ------------------------------------------------------------
@@ -213,7 +160,7 @@ class ClusteringService:
         return snapshot
 
     def _model_rows(self, tenant: Tenant, body: Any):  # type: ignore[no-untyped-def]
-        model, _ = self._ready_model(tenant, body)
+        model = self._ready_model(tenant, body)
         snapshot = self._snapshot(tenant, body.project_name, body.collection_name)
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         labels = arrays["labels"]
