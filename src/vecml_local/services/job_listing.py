@@ -20,7 +20,7 @@ from .batches import UPLOAD_KIND
 from .clustering_models import CLUSTERING_KIND
 from .context import Tenant
 from .files import LABEL_KIND
-from .jobs import JobService, render_upload_status
+from .jobs import JobService, progress_fields, render_upload_status
 
 __all__ = ["JOB_KINDS", "JOB_STATUSES", "list_jobs", "render_job", "job_entry"]
 
@@ -32,6 +32,7 @@ def render_job(jobs: JobService, job: Job) -> dict[str, Any]:
     """One listing entry: the status answer of the job's kind, without `success`, plus its place."""
     renderer = jobs.renderers.get(job.kind, render_upload_status)
     entry = {key: value for key, value in renderer(job, job.status).items() if key != "success"}
+    entry.update(progress_fields(job, job.status, jobs.context.runner.live_progress(job.seq)))
     entry.update(
         job_id=job.job_id,
         status=job.status,
