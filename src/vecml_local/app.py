@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import RateLimited, VecmlError, error_body
 from .middleware import PathAndSizeMiddleware
 from .services import Services
+from .ui import router as console_router
 
 __all__ = ["create_app"]
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=LOCAL_PREFIX)
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    app.include_router(console_router)
     _add_error_handlers(app)
     app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
     return app

@@ -1,0 +1,130 @@
+"""The console's way into the services: the JSON API's own request models and service calls.
+
+`call(services, tenant, endpoint, fields)` validates `fields` with the endpoint's request
+schema and calls the service exactly as its route does, so every rule (names, defaults,
+bounds, messages) lives once, in the services. Errors are the API's own `VecmlError`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import BadRequest
+from ..schemas.automl import AutomlModelRequest, AutomlPredictRequest, TrainAutomlModelRequest
+from ..schemas.clustering import (
+    ClusteringModelRequest,
+    ComputeClusteringMetricsRequest,
+    ComputeTsneEmbeddingsRequest,
+    GetDbscanKdistPlotRequest,
+    TrainDbscanRequest,
+    TrainHdbscanRequest,
+    TrainKmeansRequest,
+)
+from ..schemas.common import CollectionRequest, JobRequest, KeyedRequest, ProjectRequest
+from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest
+from ..schemas.job_listing import ListJobsRequest
+from ..schemas.projects import CreateProjectRequest
+from ..services import Services, Tenant, job_listing
+from ..services.files import UploadFields
+
+__all__ = ["call", "REQUESTS", "defaults"]
+
+Handler = Callable[[Services, Tenant, Any], dict[str, Any]]
+
+
+def _upload(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
+    return s.files.upload(t, b.project_name, b.collection_name, UploadFields.from_request(b))
+
+
+def _attach(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
+    payload, field = b.payload_and_field()
+    return s.files.attach_automl_label(
+        t,
+        b.project_name,
+        b.collection_name,
+        payload=payload,
+        payload_field=field,
+        label_name=b.name(),
+        has_field_names=b.has_field_names,
+        compression_type=b.compression_type,
+        checksum=b.checksum,
+    )
+
+
+def _list_jobs(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
+    return job_listing.list_jobs(s.jobs, t, **b.model_dump(exclude={"user_api_key"}))
+
+
+ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
+    "list_projects": (KeyedRequest, lambda s, t, b: s.projects.list_projects(t)),
+    "create_project": (
+        CreateProjectRequest,
+        lambda s, t, b: s.projects.create_project(t, b.project_name, b.application),
+    ),
+    "delete_project": (ProjectRequest, lambda s, t, b: s.projects.delete_project(t, b.project_name)),
+    "list_collections": (ProjectRequest, lambda s, t, b: s.collections.list_collections(t, b.project_name)),
+    "get_collection_info": (
+        CollectionRequest,
+        lambda s, t, b: s.collections.get_collection_info(t, b.project_name, b.collection_name),
+    ),
+    "delete_collection": (
+        CollectionRequest,
+        lambda s, t, b: s.collections.delete_collection(t, b.project_name, b.collection_name),
+    ),
+    "upload_automl_X": (UploadAutomlXRequest, _upload),
+    "attach_automl_label": (AttachAutomlLabelRequest, _attach),
+    "train_automl_model": (TrainAutomlModelRequest, lambda s, t, b: s.automl.train_automl_model(t, b)),
+    "list_automl_model_infos": (
+        CollectionRequest,
+        lambda s, t, b: s.automl.list_automl_model_infos(t, b.project_name, b.collection_name),
+    ),
+    "get_feature_importance": (AutomlModelRequest, lambda s, t, b: s.automl.get_feature_importance(t, b)),
+    "get_model_validation_metric": (AutomlModelRequest, lambda s, t, b: s.automl.get_model_validation_metric(t, b)),
+    "automl_predict": (AutomlPredictRequest, lambda s, t, b: s.automl.automl_predict(t, b)),
+    "delete_automl_model": (AutomlModelRequest, lambda s, t, b: s.automl.delete_automl_model(t, b)),
+    "train_kmeans": (TrainKmeansRequest, lambda s, t, b: s.clustering.train_kmeans(t, b)),
+    "train_dbscan": (TrainDbscanRequest, lambda s, t, b: s.clustering.train_dbscan(t, b)),
+    "train_hdbscan": (TrainHdbscanRequest, lambda s, t, b: s.clustering.train_hdbscan(t, b)),
+    "list_clustering_model_infos": (
+        CollectionRequest,
+        lambda s, t, b: s.clustering.list_clustering_model_infos(t, b.project_name, b.collection_name),
+    ),
+    "get_clustering_labels": (ClusteringModelRequest, lambda s, t, b: s.clustering.get_clustering_labels(t, b)),
+    "delete_clustering_model": (ClusteringModelRequest, lambda s, t, b: s.clustering.delete_clustering_model(t, b)),
+    "get_dbscan_kdist_plot": (GetDbscanKdistPlotRequest, lambda s, t, b: s.clustering.get_dbscan_kdist_plot(t, b)),
+    "compute_clustering_metrics": (
+        ComputeClusteringMetricsRequest,
+        lambda s, t, b: s.clustering.compute_clustering_metrics(t, b),
+    ),
+    "compute_tsne_embeddings": (
+        ComputeTsneEmbeddingsRequest,
+        lambda s, t, b: s.clustering.compute_tsne_embeddings(t, b),
+    ),
+    "job_entry": (JobRequest, lambda s, t, b: job_listing.job_entry(s.jobs, t, str(b.job_id))),
+    "list_jobs": (ListJobsRequest, _list_jobs),
+}
+REQUESTS = {name: model for name, (model, _) in ENDPOINTS.items()}
+
+
+def defaults(endpoint: str) -> dict[str, Any]:
+    """The documented defaults of an endpoint's optional fields (what its forms show)."""
+    model = REQUESTS[endpoint]
+    return {
+        name: field.default
+        for name, field in model.model_fields.items()
+        if not field.is_required() and field.default is not None and name != "user_api_key"
+    }
+
+
+def call(services: Services, tenant: Tenant, endpoint: str, fields: dict[str, Any]) -> dict[str, Any]:
+    model, handler = ENDPOINTS[endpoint]
+    try:
+        body = model.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise BadRequest(f"{where}: {first['msg']}") from None
+    return handler(services, tenant, body)
