@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,15 +14,22 @@ from starlette.responses import PlainTextResponse, Response
 from . import __version__
 from .api import API_PREFIX, API_ROUTERS, LOCAL_PREFIX, LOCAL_ROUTERS, ROOT_ROUTERS
 from .api.deps import JSONBody
+from .api.docs import install_docs
 from .config import Settings
-from .errors import RateLimited, VecmlError, error_body
+from .errors import RateLimited, VecmlError, client_error, error_body, internal_error
 from .middleware import PathAndSizeMiddleware
 from .services import Services
 from .ui import router as console_router
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("vecml_local")
+_CLOSE = {"Connection": "close"}
+DESCRIPTION = (
+    "A self-hosted server that speaks the VecML cloud REST API: the endpoints, field names and "
+    "answers of the VecML documentation, under `/api`. Every endpoint is a POST with a JSON body "
+    'carrying `user_api_key`; an error answer is `{"success": false, "error_message": ...}` '
+    "with a 4xx status naming the field, row or line at fault. Emulator controls live under `/_local`."
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,8 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="vecml-local",
         version=__version__,
-        description="A self-hosted server that speaks the VecML cloud REST API.",
+        description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by `install_docs` with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     for router in API_ROUTERS:
@@ -53,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROOT_ROUTERS:
         app.include_router(router)
     app.include_router(console_router)
+    install_docs(app)
     _add_error_handlers(app)
     app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
     return app
@@ -82,6 +91,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONBody(error_body(f"{where}: {first['msg']}"), status_code=400)
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> Response:
-        log.exception("unhandled error")
-        return JSONBody(error_body(f"Internal server error: {type(error).__name__}"), status_code=500)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # Last resort, outside any route (routes answer their own bugs: `api.deps.VecmlRoute`).
+        # Starlette re-raises after this answer and the server then drops the connection,
+        # so say so: a pooled client opens a new one instead of reusing a dead one.
+        mapped = client_error(error)
+        if mapped is not None:
+            return JSONBody(error_body(mapped.message), status_code=mapped.status_code, headers=_CLOSE)
+        return JSONBody(internal_error(error, request.url.path), status_code=500, headers=_CLOSE)

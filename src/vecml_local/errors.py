@@ -1,12 +1,21 @@
 """Domain errors and the one function that renders the VecML error envelope.
 
-Every layer below the API raises these; `app.py` turns them into
+Services and storage raise these; `app.py` turns them into
 `{"success": false, "error_message": ...}` with the status code of the class.
-Nothing here imports FastAPI, so `ingest`, `ml`, `storage` and `services` may use it.
+
+Whose fault is it? Three cases, decided here and nowhere else:
+- a `VecmlError`: the client's (or a documented refusal), answered with its status;
+- a `ValueError` of a class defined in `vecml_local.ml` or `vecml_local.ingest` (those pure
+  packages raise plain exceptions for data-dependent problems): the data's, answered 400
+  with the exception's text (`client_error`);
+- anything else: our bug, logged with a traceback and answered 500 with an error id
+  (`internal_error`), never blamed on the client.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 __all__ = [
@@ -18,8 +27,17 @@ __all__ = [
     "PayloadTooLarge",
     "NotEmulated",
     "RateLimited",
+    "Forbidden",
     "error_body",
+    "client_error",
+    "internal_error",
+    "CLIENT_ERROR_PACKAGES",
 ]
+
+log = logging.getLogger("vecml_local")
+
+# Packages whose ValueError subclasses describe a problem with the client's data.
+CLIENT_ERROR_PACKAGES = ("vecml_local.ml", "vecml_local.ingest")
 
 
 class VecmlError(Exception):
@@ -42,6 +60,12 @@ class BadRequest(VecmlError):
 
 class Unauthorized(VecmlError):
     status_code = 401
+
+
+class Forbidden(VecmlError):
+    """An emulator control refused in this server mode (e.g. a global reset when keys are enforced)."""
+
+    status_code = 403
 
 
 class NotFound(VecmlError):
@@ -79,3 +103,26 @@ class RateLimited(VecmlError):
 def error_body(message: str, **extra: Any) -> dict[str, Any]:
     """The VecML error envelope."""
     return {"success": False, "error_message": message, **extra}
+
+
+def client_error(error: BaseException) -> VecmlError | None:
+    """The client-facing error for `error`, or None when it is not the client's fault.
+
+    `ml` and `ingest` raise `ValueError` subclasses of their own for problems in the data
+    they were given; their text names the problem (the service adds the field when it can).
+    A bare `ValueError` (from numpy, say) or any other exception is a bug of ours.
+    """
+    if isinstance(error, VecmlError):
+        return error
+    module = type(error).__module__  # where the class was defined, not where it was raised
+    if isinstance(error, ValueError) and module.startswith(CLIENT_ERROR_PACKAGES):
+        return BadRequest(str(error))
+    return None
+
+
+def internal_error(error: BaseException, where: str) -> dict[str, Any]:
+    """Log `error` (with its traceback and a fresh error id) and return the 500 envelope."""
+    error_id = uuid.uuid4().hex[:12]
+    log.error("internal error %s on %s: %s", error_id, where, type(error).__name__, exc_info=error)
+    message = f"Internal server error (error id {error_id}): a bug in vecml-local, not a problem with your request"
+    return error_body(message, error_id=error_id)

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from ..schemas.automl import AutomlModelRequest, AutomlPredictRequest, TrainAutomlModelRequest
 from ..schemas.common import CollectionRequest
 from ..services.automl import AutomlService
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["automl"])
+router = APIRouter(tags=["automl"], route_class=VecmlRoute)
 
 
 def automl_of(request: Request) -> AutomlService:

@@ -21,9 +21,9 @@ from ..schemas.clustering import (
 )
 from ..schemas.common import CollectionRequest
 from ..services.clustering import ClusteringService
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["clustering"])
+router = APIRouter(tags=["clustering"], route_class=VecmlRoute)
 
 
 def clustering_of(request: Request) -> ClusteringService:

@@ -12,9 +12,9 @@ from ..schemas.data import (
     InitRequest,
     ListCollectionsRequest,
 )
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["collections"])
+router = APIRouter(tags=["collections"], route_class=VecmlRoute)
 
 
 @router.post("/init", openapi_extra=request_schema(InitRequest))

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from ..schemas.data import AddDataBatchRequest, AddDataRequest, DeleteDataRequest, GetDataRequest
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["data"])
+router = APIRouter(tags=["data"], route_class=VecmlRoute)
 
 
 @router.post("/add_data", openapi_extra=request_schema(AddDataRequest))

@@ -1,36 +1,98 @@
-"""Reading a call: body (size-limited, lenient JSON), API key, rate limit, request schema.
+"""Reading a call (body, API key, rate limit, request schema) and writing its answer.
 
-Every route does `tenant, body = await parse_call(request, SomeRequest)` and then
-`return await respond(service_method, ...)`.
+Every route has the same three lines (see docs in /work/notes/contract-interfaces.md):
+
+    @router.post("/create_project", **contract(CreateProjectRequest, CreateProjectResponse, 409))
+    async def create_project(request: Request) -> JSONBody:
+        tenant, body = await parse_call(request, CreateProjectRequest)
+        return await respond(services_of(request).projects.create_project, tenant, body)
+
+`contract` documents the request body (read by `parse_call`, not by FastAPI, so bulk
+payloads skip pydantic), the 200 body and the error envelopes; routers are built with
+`route_class=VecmlRoute`, which turns a bug of ours into a logged 500 with an error id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import orjson
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
-from ..errors import BadRequest
+from ..errors import BadRequest, VecmlError, client_error, internal_error
+from ..schemas.common import BodyModel, ErrorResponse
+from ..schemas.types import NAMED_ERROR
 from ..services import Services, Tenant
 from .body import read_body, too_large
 
-__all__ = ["parse_call", "respond", "services_of", "JSONBody", "request_schema", "too_large"]
+__all__ = [
+    "parse_call",
+    "parse_unauthenticated",
+    "validated",
+    "respond",
+    "services_of",
+    "JSONBody",
+    "request_schema",
+    "contract",
+    "error_responses",
+    "VecmlRoute",
+    "too_large",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
+# What each error status means, as documented in OpenAPI for every endpoint.
+ERROR_MEANINGS = {
+    400: "Bad request: the message names the field, row or line (also the rate limit's plain-text answer).",
+    401: "Missing or unknown user_api_key.",
+    403: "Refused in this server mode.",
+    404: "A project, collection, model or job that does not exist: '... does not exist'.",
+    409: "The name is in use: '... already exists'.",
+    413: "The request body or a decoded file is larger than the configured limit.",
+    500: "A bug in the server (never the client's fault); the answer carries the error_id it was logged under.",
+    501: "Documented by VecML but not emulated.",
+}
+_ALWAYS = (400, 401, 404, 413)
 
-class JSONBody(Response):
-    """orjson-rendered JSON: numpy values allowed; NaN and Infinity become null."""
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BodyModel):
+        return value.to_body()
+    raise TypeError
+
+
+class JSONBody(JSONResponse):
+    """orjson-rendered JSON: response models, numpy values allowed; NaN and Infinity become null."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(content, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the error envelope: 400, 401, 404, 413 always, plus `statuses`."""
+    return {
+        status: {"model": ErrorResponse, "description": ERROR_MEANINGS[status]}
+        for status in sorted({*_ALWAYS, *statuses})
+    }
+
+
+def contract(request: type[BaseModel], response: type[BaseModel], *statuses: int) -> dict[str, Any]:
+    """The decorator arguments documenting one endpoint: request body, 200 body, error answers."""
+    return {
+        "response_model": response,
+        "responses": error_responses(*statuses),
+        "openapi_extra": request_schema(request),
+        "response_class": JSONBody,
+    }
 
 
 def services_of(request: Request) -> Services:
@@ -51,7 +113,7 @@ def _describe(error: ValidationError) -> str:
     problems = []
     for item in error.errors()[:3]:
         where = ".".join(str(part) for part in item["loc"]) or "body"
-        problems.append(f"{where}: {item['msg']}")
+        problems.append(item["msg"] if item["type"] == NAMED_ERROR else f"{where}: {item['msg']}")
     return "; ".join(problems)
 
 
@@ -70,13 +132,49 @@ async def parse_call(request: Request, model: type[M], *, file_payload: bool = F
     key = raw.get("user_api_key") or _bearer(request)
     tenant = await run_in_threadpool(services.keys.authenticate, key)
     services.rate_limiter.check(tenant)
+    return tenant, validated(model, raw)
+
+
+async def parse_unauthenticated(request: Request, model: type[M]) -> M:
+    """Body and schema only (the `/_local` controls): a Bearer key fills a missing `user_api_key`."""
+    raw = await read_body(request, services_of(request).context.settings.max_request_bytes)
+    if not raw.get("user_api_key") and _bearer(request):
+        raw["user_api_key"] = _bearer(request)
+    return validated(model, raw)
+
+
+def validated(model: type[M], raw: dict[str, Any]) -> M:
+    """`raw` as `model`; a 400 naming the first fields at fault otherwise."""
     try:
-        body = model.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         raise BadRequest(_describe(error)) from None
-    return tenant, body
 
 
-async def respond(function: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> JSONBody:
-    """Run a (blocking) service call off the event loop and render its answer."""
+async def respond(function: Callable[..., Any], *args: Any, **kwargs: Any) -> JSONBody:
+    """Run a (blocking) service call off the event loop and render its answer
+    (a `VecmlResponse`, or a plain dict from a service not converted yet)."""
     return JSONBody(await run_in_threadpool(function, *args, **kwargs))
+
+
+class VecmlRoute(APIRoute):
+    """Errors say whose fault they are: a client's error propagates to the envelope handlers;
+    a data error of `ml`/`ingest` becomes a 400 (`errors.client_error`); anything else is our
+    bug, logged with a traceback and answered 500 with an error id. Answering here (rather
+    than in Starlette's last-resort handler, which re-raises) keeps the connection usable."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (VecmlError, HTTPException, RequestValidationError):
+                raise  # answered by the envelope handlers in app.py
+            except Exception as error:
+                mapped = client_error(error)
+                if mapped is not None:
+                    raise mapped from error
+                return JSONBody(internal_error(error, request.url.path), status_code=500)
+
+        return guarded

@@ -11,9 +11,9 @@ from starlette.requests import Request
 
 from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest, UploadRequest
 from ..services.files import UploadFields
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], route_class=VecmlRoute)
 
 
 @router.post("/upload", openapi_extra=request_schema(UploadRequest))

@@ -1,32 +1,135 @@
-"""Request pieces shared by every endpoint. Field names are exactly the documented ones.
+"""Request and response pieces shared by every endpoint. Field names are exactly the documented ones.
 
-Large payload fields (`data`, `X`, file contents) are typed `Any` on purpose: pydantic
+Requests: `KeyedRequest` -> `ProjectRequest` -> `CollectionRequest`; unknown fields are ignored
+(DESIGN §5). Large payload fields (`data`, `X`, file contents) stay `Any` on purpose: pydantic
 would otherwise validate millions of numbers one by one; `ingest` converts them in bulk.
+
+Responses: every `<Endpoint>Response` derives from `VecmlResponse`. `api.deps.JSONBody` writes
+one with orjson through `to_body()`: the declared fields in declaration order (a field whose
+default is None only when the service set it), then any extra fields the service added.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Any, Literal
 
-__all__ = ["KeyedRequest", "ProjectRequest", "CollectionRequest", "JobRequest"]
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from .types import Name, Text
+
+__all__ = [
+    "KeyedRequest",
+    "ProjectRequest",
+    "CollectionRequest",
+    "JobRequest",
+    "BodyModel",
+    "VecmlResponse",
+    "AcceptedJobResponse",
+    "ErrorResponse",
+    "JobStatus",
+    "SuccessCode",
+    "error_code_for",
+    "PROJECT_NAME",
+    "COLLECTION_NAME",
+]
+
+PROJECT_NAME = "The project (1-128 letters, digits, '_', '-', '.'; case-sensitive)."
+COLLECTION_NAME = "The dataset (collection) inside the project; same name rules as a project."
+
+# The four status words of every asynchronous job (DESIGN §4).
+JobStatus = Literal["pending", "in_progress", "finished", "failed"]
+
+
+def error_code_for(status: str) -> Literal["Success", "Unknown"]:
+    """The clustering answers' `error_code`: "Unknown" for a failed job, else "Success"."""
+    return "Unknown" if status == "failed" else "Success"
+
+
+# -- requests -------------------------------------------------------------------------
 
 
 class KeyedRequest(BaseModel):
     """Unknown fields are ignored (DESIGN §5); the key may also come as a Bearer header."""
 
     model_config = ConfigDict(extra="ignore")
-    user_api_key: str | None = None
+    user_api_key: Text | None = Field(
+        None,
+        description="Your API key. It may instead be sent as an `Authorization: Bearer <key>` header.",
+    )
 
 
 class ProjectRequest(KeyedRequest):
-    project_name: str
+    project_name: Name = Field(description=PROJECT_NAME)
 
 
 class CollectionRequest(ProjectRequest):
-    collection_name: str
+    collection_name: Name = Field(description=COLLECTION_NAME)
 
 
 class JobRequest(KeyedRequest):
-    # Not `str`: a missing or odd job id must get the "does not exist" answer with
-    # `status: "failed"` (so pollers stop), not a schema error.
-    job_id: object = None
+    """The job-status endpoints."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user_api_key": "your_api_key", "job_id": "training_job_789"}]}
+    )
+    # Not validated as `str`: a missing or odd job id must get the "does not exist" answer
+    # with `status: "failed"` (so pollers stop), not a schema error.
+    job_id: Annotated[Any, WithJsonSchema({"type": "string"})] = Field(
+        None, description="The job id returned by the call that started the job."
+    )
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+class BodyModel(BaseModel):
+    """A JSON object of a response; `to_body()` is what is written."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def to_body(self) -> dict[str, Any]:
+        written = self.model_fields_set
+        body = {
+            name: getattr(self, name)
+            for name, field in type(self).model_fields.items()
+            if name in written or field.default is not None
+        }
+        if self.__pydantic_extra__:
+            body.update(self.__pydantic_extra__)
+        return body
+
+    def __getitem__(self, key: str) -> Any:
+        """Read a written field as from the JSON answer (`response["job_id"]`), e.g. in tests."""
+        return self.to_body()[key]
+
+
+class VecmlResponse(BodyModel):
+    """Every successful answer: `success` is true; extension fields may follow."""
+
+    success: bool = Field(True, description="True: the call succeeded.")
+
+
+class SuccessCode(BodyModel):
+    """Mixin for the clustering answers that carry `"error_code": "Success"`."""
+
+    error_code: Literal["Success", "Unknown"] = Field(
+        "Success", description='"Success", or "Unknown" in the status of a failed job.'
+    )
+
+
+class AcceptedJobResponse(VecmlResponse):
+    """An asynchronous call accepted: poll the job id."""
+
+    job_id: str = Field(description="The job to poll with the matching status endpoint.")
+    error_message: str = Field("none", description='The literal string "none" when the call was accepted.')
+
+
+class ErrorResponse(BaseModel):
+    """The error envelope of every 4xx and 5xx answer."""
+
+    success: Literal[False] = Field(False, description="Always false for an error.")
+    error_message: str = Field(description="What went wrong, naming the field, row or line at fault.")
+    status: JobStatus | None = Field(
+        None, description='Status endpoints only: "failed" for an unknown job id, so pollers stop.'
+    )
+    error_id: str | None = Field(None, description="500 only: the id under which the server logged the failure.")

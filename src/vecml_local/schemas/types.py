@@ -1,0 +1,217 @@
+"""The scalar types every request model uses, so a wrong value gets the same answer everywhere.
+
+Clients of the cloud send numbers as strings (`"5"`, `"1e-4"`) and booleans as `"true"`,
+`1` or `"no"`; those are accepted. What no endpoint can use is refused, naming the field:
+non-finite numbers (NaN, Infinity, `1e400`), integers beyond 64 bits, fractions where a
+count is expected, and strings holding a NUL or a lone UTF-16 surrogate (which could not
+be written back as JSON or to a file name). Bounds are the field's `Field(ge=..., le=...)`.
+
+Each error is a `PydanticCustomError`; `api.deps` renders a validation error as
+`"<field>: <message>"`, except the name errors of `Name`, which already start with the
+field's name ("collection_name 'a b' may contain only ...", the wording clients test for).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "LenientInt",
+    "LenientFloat",
+    "LenientBool",
+    "Text",
+    "Name",
+    "NAMED_ERROR",
+    "MAX_NAME_LENGTH",
+    "name_problem",
+    "lenient_int",
+    "lenient_float",
+    "lenient_bool",
+    "safe_text",
+    "choice",
+    "FileFormat",
+    "VectorType",
+    "CompressionType",
+    "FILE_FORMATS",
+    "VECTOR_TYPES",
+]
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_NAME_LENGTH = 128
+NAMED_ERROR = "vecml_named"  # the error type whose message already names the field
+_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+
+
+def _refuse(message: str, value: Any) -> PydanticCustomError:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return PydanticCustomError("vecml_value", message + "; got {shown}", {"shown": shown})
+
+
+def lenient_int(value: Any) -> int:
+    """An integer from an int, an integral float or a numeric string, within 64 bits."""
+    number = value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                raise _refuse("must be an integer", value) from None
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise _refuse("must be an integer", value)
+    if isinstance(number, float):
+        if not math.isfinite(number):
+            raise _refuse("must be a finite integer", value)
+        if not number.is_integer():
+            raise _refuse("must be an integer", value)
+        number = int(number)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise _refuse("is out of range (beyond a 64-bit integer)", value)
+    return number
+
+
+def lenient_float(value: Any) -> float:
+    """A finite float from a number or a numeric string (`"1e-4"`)."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _refuse("must be a number", value) from None
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise _refuse("must be a number", value)
+    try:
+        number = float(number)
+    except OverflowError:  # an integer beyond the float range
+        raise _refuse("must be a finite number", value) from None
+    if not math.isfinite(number):
+        raise _refuse("must be a finite number", value)
+    return number
+
+
+def lenient_bool(value: Any) -> bool:
+    """true/false, 1/0, or the strings "true"/"false", "1"/"0", "yes"/"no" (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise _refuse("must be true or false", value)
+
+
+def _text_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return "must not contain a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (it holds a lone surrogate)"
+    return None
+
+
+def safe_text(value: Any) -> Any:
+    """A string without NUL or lone surrogates; anything else is left to pydantic's `str`."""
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem:
+            raise _refuse(problem, value)
+    return value
+
+
+def name_problem(value: object, field: str) -> str | None:
+    """Why `value` is not a valid project, collection or model name (DESIGN §5), or None."""
+    if not isinstance(value, str) or value == "":
+        return f"{field} is required and must be a non-empty string"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"{field} is longer than {MAX_NAME_LENGTH} characters"
+    if not _NAME.fullmatch(value) or value in (".", ".."):
+        return f"{field} {value!r} may contain only letters, digits, '_', '-' and '.'"
+    return None
+
+
+def _name(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise _refuse("must be a string", value)
+    problem = name_problem(value, info.field_name or "name")
+    if problem:
+        raise PydanticCustomError(NAMED_ERROR, "{problem}", {"problem": problem})
+    return value
+
+
+# Lenient scalars: the JSON schema states the real type (and the field's bounds); a string
+# holding such a value is accepted too.
+LenientInt = Annotated[int, BeforeValidator(lenient_int)]
+LenientFloat = Annotated[float, BeforeValidator(lenient_float)]
+LenientBool = Annotated[bool, BeforeValidator(lenient_bool)]
+# Free text (an application, an attribute name): no NUL, no lone surrogate.
+Text = Annotated[str, BeforeValidator(safe_text)]
+# Project, collection and model names: 1-128 letters, digits, '_', '-', '.'.
+Name = Annotated[
+    str,
+    BeforeValidator(_name),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": _NAME.pattern}),
+]
+
+
+def choice(values: tuple[str, ...], message: str, aliases: dict[str, str] | None = None) -> Callable[[Any], str | None]:
+    """A before-validator mapping any spelling of an enumeration value (any case, surrounding
+    spaces, the documented `aliases`) to its documented spelling; `None` and `""` mean absent.
+
+    `message` is formatted with `value` (its repr) for anything else. Use it as
+    `Annotated[Literal[...] | None, BeforeValidator(choice(...))]` so OpenAPI lists the values.
+    """
+    lookup = {value.lower(): value for value in values}
+    lookup.update({alias.lower(): value for alias, value in (aliases or {}).items()})
+
+    def normalise(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            found = lookup.get(value.strip().lower())
+            if found is not None:
+                return found
+        raise PydanticCustomError("vecml_value", message, {"value": repr(value)})
+
+    return normalise
+
+
+FILE_FORMATS = ("csv", "json", "libsvm", "binary")
+VECTOR_TYPES = ("dense", "dense8Bit", "dense4Bit", "dense2Bit", "dense1Bit", "sparse")
+
+FileFormat = Annotated[
+    Literal["csv", "json", "libsvm", "binary"] | None,
+    BeforeValidator(
+        choice(
+            FILE_FORMATS,
+            "unsupported value {value} (expected one of csv, json, libsvm, binary)",
+            {"svm": "libsvm", "svmlight": "libsvm", "jsonl": "json", "ndjson": "json", "bin": "binary"},
+        )
+    ),
+]
+VectorType = Annotated[
+    Literal["dense", "dense8Bit", "dense4Bit", "dense2Bit", "dense1Bit", "sparse"] | None,
+    BeforeValidator(
+        choice(VECTOR_TYPES, "unknown vector type {value} (expected one of " + ", ".join(VECTOR_TYPES) + ")")
+    ),
+]
+CompressionType = Annotated[
+    Literal["gzip"] | None,
+    BeforeValidator(choice(("gzip",), "unsupported value {value} (only 'gzip' is supported)")),
+]

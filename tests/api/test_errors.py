@@ -1,0 +1,69 @@
+"""Errors say whose fault they are: the client's (4xx naming the field), the data's (a
+ValueError of ml/ingest, 400) or ours (500 with an error id that is also in the log)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Api
+from vecml_local.errors import BadRequest, client_error
+
+
+class _DataProblem(ValueError):
+    pass
+
+
+_DataProblem.__module__ = "vecml_local.ml.example"  # as if defined in ml/
+
+
+def test_client_error_mapping() -> None:
+    assert isinstance(client_error(BadRequest("x")), BadRequest)
+    mapped = client_error(_DataProblem("n_clusters (5) is larger than the number of vectors (3)"))
+    assert mapped is not None and mapped.status_code == 400 and mapped.message.startswith("n_clusters (5)")
+    assert client_error(ValueError("numpy said no")) is None  # a bare ValueError is our bug
+    assert client_error(KeyError("x")) is None
+
+
+SAME_FIELD_ENDPOINTS = [("create_project", {"application": "x"}), ("delete_project", {})]
+
+
+def test_same_wrong_value_same_message_everywhere(api: Api) -> None:
+    answers = {
+        (status, tuple(body.items()))
+        for status, body in (
+            api.call(endpoint, project_name="a b", **extra) for endpoint, extra in SAME_FIELD_ENDPOINTS
+        )
+    }
+    message = "project_name 'a b' may contain only letters, digits, '_', '-' and '.'"
+    assert answers == {(400, (("success", False), ("error_message", message)))}
+
+
+def test_a_bug_is_a_logged_500_with_an_error_id(
+    client: TestClient, api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: Any) -> Any:
+        return {}["missing"]  # a KeyError: our fault, whatever the request
+
+    monkeypatch.setattr(client.app.state.services.projects, "list_projects", broken)  # type: ignore[attr-defined]
+    with caplog.at_level(logging.ERROR, logger="vecml_local"):
+        status, body = api.call("list_projects")
+    assert status == 500 and body["success"] is False
+    assert body["error_id"] and body["error_id"] in body["error_message"]
+    assert "not a problem with your request" in body["error_message"]
+    logged = [record for record in caplog.records if body["error_id"] in record.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    # The connection stays usable: the next call on the same client is answered normally.
+    monkeypatch.undo()
+    assert api.ok("list_projects")["projects"] == []
+
+
+def test_a_data_error_of_ml_is_a_400(client: TestClient, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuses(*_: Any) -> Any:
+        raise _DataProblem("column 3 holds NaN")
+
+    monkeypatch.setattr(client.app.state.services.projects, "list_projects", refuses)  # type: ignore[attr-defined]
+    assert api.call("list_projects") == (400, {"success": False, "error_message": "column 3 holds NaN"})
