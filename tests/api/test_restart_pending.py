@@ -9,6 +9,7 @@ import numpy as np
 from vecml_local.config import Settings
 from vecml_local.schemas.automl import TrainAutomlModelRequest
 from vecml_local.schemas.clustering import TrainKmeansRequest
+from vecml_local.schemas.projects import CreateProjectRequest
 from vecml_local.services import Services, Tenant
 
 TENANT = Tenant("f" * 64)
@@ -17,7 +18,7 @@ TENANT = Tenant("f" * 64)
 def test_pending_upload_and_training_jobs_run_after_restart(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     first = Services(settings)  # never started: its jobs stay pending, as after a crash
-    first.projects.create_project(TENANT, "P", "x")
+    first.projects.create_project(TENANT, CreateProjectRequest(project_name="P", application="x"))
     first.collections.init(TENANT, "P", "c", "dense", 4)
     rng = np.random.default_rng(0)
     vectors = np.vstack([rng.normal(0, 0.1, (30, 4)), rng.normal(5, 0.1, (30, 4))])

@@ -5,30 +5,38 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from ..schemas.common import JobRequest
 from ..schemas.job_listing import ListJobsRequest
+from ..schemas.jobs import (
+    AutomlTrainingStatusResponse,
+    ClusteringTrainingStatusResponse,
+    JobRequest,
+    UploadDataStatusResponse,
+)
 from ..services import job_listing
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, contract, parse_call, request_schema, respond, services_of
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=VecmlRoute)
 
 
-@router.post("/get_upload_data_status", openapi_extra=request_schema(JobRequest))
+@router.post("/get_upload_data_status", **contract(JobRequest, UploadDataStatusResponse))
 async def get_upload_data_status(request: Request) -> JSONBody:
+    """Status of an upload, `add_data_batch` or label job (any job id of the key is answered)."""
     tenant, body = await parse_call(request, JobRequest)
-    return await respond(services_of(request).jobs.get_status, tenant, body.job_id)
+    return await respond(services_of(request).jobs.get_upload_data_status, tenant, body)
 
 
-@router.post("/get_automl_training_status", openapi_extra=request_schema(JobRequest))
+@router.post("/get_automl_training_status", **contract(JobRequest, AutomlTrainingStatusResponse))
 async def get_automl_training_status(request: Request) -> JSONBody:
+    """Status of an AutoML training job (any job id of the key is answered)."""
     tenant, body = await parse_call(request, JobRequest)
-    return await respond(services_of(request).jobs.get_status, tenant, body.job_id)
+    return await respond(services_of(request).jobs.get_automl_training_status, tenant, body)
 
 
-@router.post("/get_clustering_training_status", openapi_extra=request_schema(JobRequest))
+@router.post("/get_clustering_training_status", **contract(JobRequest, ClusteringTrainingStatusResponse))
 async def get_clustering_training_status(request: Request) -> JSONBody:
+    """Status of a clustering training job (any job id of the key is answered)."""
     tenant, body = await parse_call(request, JobRequest)
-    return await respond(services_of(request).jobs.get_status, tenant, body.job_id)
+    return await respond(services_of(request).jobs.get_clustering_training_status, tenant, body)
 
 
 @router.post("/list_jobs", openapi_extra=request_schema(ListJobsRequest))

@@ -5,27 +5,35 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from ..schemas.projects import CreateProjectRequest, DeleteProjectRequest, ListProjectsRequest
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from ..schemas.projects import (
+    CreateProjectRequest,
+    CreateProjectResponse,
+    DeleteProjectRequest,
+    DeleteProjectResponse,
+    ListProjectsRequest,
+    ListProjectsResponse,
+)
+from .deps import JSONBody, VecmlRoute, contract, parse_call, respond, services_of
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], route_class=VecmlRoute)
 
 
-@router.post("/create_project", openapi_extra=request_schema(CreateProjectRequest))
+@router.post("/create_project", **contract(CreateProjectRequest, CreateProjectResponse, 409))
 async def create_project(request: Request) -> JSONBody:
+    """Create a project (409 if the caller already has one of that name)."""
     tenant, body = await parse_call(request, CreateProjectRequest)
-    service = services_of(request).projects
-    return await respond(service.create_project, tenant, body.project_name, body.application)
+    return await respond(services_of(request).projects.create_project, tenant, body)
 
 
-@router.post("/delete_project", openapi_extra=request_schema(DeleteProjectRequest))
+@router.post("/delete_project", **contract(DeleteProjectRequest, DeleteProjectResponse))
 async def delete_project(request: Request) -> JSONBody:
+    """Delete a project with its datasets, models and unfinished jobs."""
     tenant, body = await parse_call(request, DeleteProjectRequest)
-    return await respond(services_of(request).projects.delete_project, tenant, body.project_name)
+    return await respond(services_of(request).projects.delete_project, tenant, body)
 
 
-@router.post("/list_projects", openapi_extra=request_schema(ListProjectsRequest))
+@router.post("/list_projects", **contract(ListProjectsRequest, ListProjectsResponse))
 async def list_projects(request: Request) -> JSONBody:
     """Extension: the caller's projects."""
-    tenant, _ = await parse_call(request, ListProjectsRequest)
-    return await respond(services_of(request).projects.list_projects, tenant)
+    tenant, body = await parse_call(request, ListProjectsRequest)
+    return await respond(services_of(request).projects.list_projects, tenant, body)

@@ -14,7 +14,7 @@ __all__ = ["UploadRequest", "UploadAutomlXRequest", "AttachAutomlLabelRequest"]
 
 
 class UploadRequest(CollectionRequest):
-    """`/upload` (seed 001): the file in `file_data` (`X` accepted too)."""
+    """`/upload` (the older VecML documentation): the file in `file_data` (`X` accepted too)."""
 
     file_data: Any = None
     X: Any = None
@@ -38,7 +38,7 @@ class UploadRequest(CollectionRequest):
 
 
 class UploadAutomlXRequest(UploadRequest):
-    """`/upload_automl_X` (seed 000): the file in `X` (`file_data` accepted too)."""
+    """`/upload_automl_X`: the file in `X` (`file_data` accepted too)."""
 
 
 class AttachAutomlLabelRequest(CollectionRequest):

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..jobs import TERMINAL, Progress
+from ..schemas.common import JobRequest
 from ..storage import Job
 from ..storage.repository import get_job
 from ..timefmt import format_duration, format_time
@@ -96,3 +97,9 @@ class JobService:
         if status in TERMINAL:
             runner.answers.put(key, dict(body))
         return body
+
+    def get_upload_data_status(self, tenant: Tenant, request: JobRequest) -> dict[str, Any]:
+        """The three documented status endpoints answer any job id of the key alike."""
+        return self.get_status(tenant, request.job_id)
+
+    get_automl_training_status = get_clustering_training_status = get_upload_data_status

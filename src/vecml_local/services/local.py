@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from .. import __version__
 from ..config import Settings
-from ..errors import BadRequest, VecmlError
+from ..errors import BadRequest, Forbidden
+from ..schemas.local import InfoResponse, JobTimingRequest, JobTimingResponse, ResetRequest, ResetResponse
 from ..storage import Collection, Job, Project
 from .cleanup import drop_collections, remove_files
 from .context import ServiceContext, Tenant
@@ -46,30 +47,26 @@ def public_settings(settings: Settings) -> dict[str, Any]:
     return shown
 
 
-class Forbidden(VecmlError):
-    status_code = 403
-
-
 class LocalService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def info(self) -> dict[str, Any]:
-        settings = self.context.settings
-        return {
-            "success": True,
-            "version": __version__,
-            "database_backend": self.context.db.engine.dialect.name,
-            "api_base_path": "/api",
-            "settings": public_settings(settings),
-            "env_prefix": "VECML_LOCAL_",
-        }
+    def info(self) -> InfoResponse:
+        return InfoResponse(
+            version=__version__,
+            database_backend=self.context.db.engine.dialect.name,
+            api_base_path="/api",
+            settings=public_settings(self.context.settings),
+            env_prefix="VECML_LOCAL_",
+        )
 
-    def reset_tenant(self, tenant: Tenant) -> dict[str, Any]:
-        counts = self._reset(tenant.id)
-        return {"success": True, "tenants_reset": 1, **counts}
+    def reset(self, tenant: Tenant | None, request: ResetRequest) -> ResetResponse:
+        """Reset `tenant`, or every tenant when None (`reset_target` said "all")."""
+        if tenant is None:
+            return self.reset_all()
+        return ResetResponse(tenants_reset=1, **self._reset(tenant.id))
 
-    def reset_all(self) -> dict[str, Any]:
+    def reset_all(self) -> ResetResponse:
         if self.context.settings.auth == "keys":
             raise Forbidden(
                 "Resetting every tenant is disabled when VECML_LOCAL_AUTH=keys; "
@@ -82,7 +79,7 @@ class LocalService:
         for tenant in sorted(tenants):
             for name, count in self._reset(tenant).items():
                 totals[name] += count
-        return {"success": True, "tenants_reset": len(tenants), **totals}
+        return ResetResponse(tenants_reset=len(tenants), **totals)
 
     def _reset(self, tenant: str) -> dict[str, int]:
         context = self.context
@@ -122,23 +119,21 @@ class LocalService:
             context.files.discard(token)
         return {"projects_deleted": len(projects), "jobs_deleted": len(jobs)}
 
-    def set_job_timing(self, job_min_polls: Any) -> dict[str, Any]:
+    def set_job_timing(self, tenant: Tenant | None, request: JobTimingRequest) -> JobTimingResponse:
         """Change `job_min_polls` on a running server (every tenant; polls already counted stay)."""
         if self.context.settings.auth == "keys":
             raise Forbidden(
                 "Job timing cannot be changed at run time when VECML_LOCAL_AUTH=keys; "
                 "set VECML_LOCAL_JOB_MIN_POLLS when starting the server"
             )
-        if isinstance(job_min_polls, bool) or not isinstance(job_min_polls, int) or job_min_polls < 0:
-            raise BadRequest("job_min_polls must be an integer >= 0")
-        self.context.settings.job_min_polls = job_min_polls
-        return {"success": True, "job_min_polls": job_min_polls}
+        self.context.settings.job_min_polls = request.job_min_polls
+        return JobTimingResponse(job_min_polls=request.job_min_polls)
 
     @staticmethod
-    def reset_target(body: dict[str, Any]) -> str:
+    def reset_target(request: ResetRequest) -> str:
         """`tenant` for `{"user_api_key": ...}`, `all` for `{"all": true}`; else 400."""
-        if body.get("all") is True:
+        if request.all is True:
             return "all"
-        if body.get("user_api_key"):
+        if request.user_api_key:
             return "tenant"
         raise BadRequest('Send {"user_api_key": "<key>"} to reset one tenant or {"all": true} to reset all')

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from ..errors import AlreadyExists
-from ..names import check_name
+from ..schemas.projects import (
+    CreateProjectRequest,
+    CreateProjectResponse,
+    DeleteProjectRequest,
+    DeleteProjectResponse,
+    ListProjectsRequest,
+    ListProjectsResponse,
+    ProjectInfo,
+)
 from ..storage import Collection, Project
 from ..storage.repository import find_project, get_project
 from ..timefmt import format_time, now
@@ -21,16 +27,16 @@ class ProjectService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def create_project(self, tenant: Tenant, project_name: str, application: str) -> dict[str, Any]:
-        check_name(project_name, "project_name")
+    def create_project(self, tenant: Tenant, request: CreateProjectRequest) -> CreateProjectResponse:
+        project_name, application = request.project_name, request.application
         with self.context.db.session() as session:
             if find_project(session, tenant.id, project_name):
                 raise AlreadyExists(f"Project {project_name!r} already exists")
-            session.add(Project(tenant=tenant.id, name=project_name, application=application or "", created_at=now()))
-        return {"success": True}
+            session.add(Project(tenant=tenant.id, name=project_name, application=application, created_at=now()))
+        return CreateProjectResponse()
 
-    def delete_project(self, tenant: Tenant, project_name: str) -> dict[str, Any]:
-        check_name(project_name, "project_name")
+    def delete_project(self, tenant: Tenant, request: DeleteProjectRequest) -> DeleteProjectResponse:
+        project_name = request.project_name
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
             collections = list(session.scalars(select(Collection).where(Collection.project_id == project.id)))
@@ -38,15 +44,14 @@ class ProjectService:
             doomed = drop_collections(self.context, session, tenant.id, collections, reason)
             session.delete(project)
         remove_files(self.context, doomed)
-        return {"success": True}
+        return DeleteProjectResponse()
 
-    def list_projects(self, tenant: Tenant) -> dict[str, Any]:
+    def list_projects(self, tenant: Tenant, request: ListProjectsRequest) -> ListProjectsResponse:
         with self.context.db.session() as session:
             projects = session.scalars(select(Project).where(Project.tenant == tenant.id).order_by(Project.name)).all()
-            return {
-                "success": True,
-                "projects": [
-                    {"project_name": p.name, "application": p.application, "create_time": format_time(p.created_at)}
+            return ListProjectsResponse(
+                projects=[
+                    ProjectInfo(project_name=p.name, application=p.application, create_time=format_time(p.created_at))
                     for p in projects
-                ],
-            }
+                ]
+            )
