@@ -6,12 +6,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from ..schemas.search import SearchRequest, SearchResponse
-from .deps import JSONBody, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, contract, parse_call, respond, services_of
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=VecmlRoute)
 
 
-@router.post("/search", openapi_extra=request_schema(SearchRequest), response_model=SearchResponse)
+@router.post("/search", **contract(SearchRequest, SearchResponse))
 async def search(request: Request) -> JSONBody:
     """Extension: the `top_k` stored vectors closest to each query, closest first."""
     tenant, body = await parse_call(request, SearchRequest)

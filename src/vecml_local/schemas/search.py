@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
-from .common import CollectionRequest
+from .common import CollectionRequest, VecmlResponse
 
 __all__ = ["SearchRequest", "SearchResponse", "MAX_TOP_K"]
 
@@ -35,7 +35,7 @@ class SearchRequest(CollectionRequest):
     )
 
     # Raw on purpose: converted in bulk with the collection's vector type, like `add_data_batch`'s `data`.
-    query_vectors: Any = Field(
+    query_vectors: Annotated[Any, WithJsonSchema({"type": "array", "items": {}})] = Field(
         None,
         description="Query vectors in the collection's vector type (rows of numbers; sparse as "
         '{"index": value} objects). Give this or `query_ids`.',
@@ -57,10 +57,9 @@ class SearchRequest(CollectionRequest):
     include_attributes: bool = Field(False, description="Also return each neighbour's attributes.")
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(VecmlResponse):
     """Neighbours of each query, closest first; ties in insertion order."""
 
-    success: bool = True
     dist_type: str = Field(description="The distance used, by its canonical name.")
     top_k: int = Field(description="Neighbours per query (fewer when fewer vectors match the filter).")
     ids: list[list[str]] = Field(description="[n_queries][top_k] string ids of the neighbours.")
