@@ -98,8 +98,7 @@ def collect_routes() -> list[tuple[str, str, str, str]]:
     for path, operations in app.openapi()["paths"].items():
         module, doc = handlers.get(path, ("vecml_local.app", ""))
         found.append((path, ",".join(sorted(m.upper() for m in operations)), module, doc))
-    if app.docs_url:
-        found.append((app.docs_url, "GET", "fastapi", ""))
+    found += [(page, "GET", "vecml_local.api.docs", "") for page in ("/docs", "/redoc")]  # not in the schema
     if app.openapi_url:
         found.append((app.openapi_url, "GET", "fastapi", ""))
     return found
