@@ -20,15 +20,14 @@ from typing import Any, TypeVar
 import orjson
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import BadRequest, VecmlError, client_error, internal_error
-from ..schemas.common import BodyModel, ErrorResponse
-from ..schemas.types import NAMED_ERROR
+from ..errors import VecmlError, client_error, internal_error
+from ..schemas.common import BodyModel, ErrorResponse, validate_request
 from ..services import Services, Tenant
 from .body import read_body, too_large
 
@@ -109,14 +108,6 @@ def request_schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors()[:3]:
-        where = ".".join(str(part) for part in item["loc"]) or "body"
-        problems.append(item["msg"] if item["type"] == NAMED_ERROR else f"{where}: {item['msg']}")
-    return "; ".join(problems)
-
-
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -145,10 +136,7 @@ async def parse_unauthenticated(request: Request, model: type[M]) -> M:
 
 def validated(model: type[M], raw: dict[str, Any]) -> M:
     """`raw` as `model`; a 400 naming the first fields at fault otherwise."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        raise BadRequest(_describe(error)) from None
+    return validate_request(model, raw)
 
 
 async def respond(function: Callable[..., Any], *args: Any, **kwargs: Any) -> JSONBody:

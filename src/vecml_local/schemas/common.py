@@ -11,13 +11,16 @@ default is None only when the service set it), then any extra fields the service
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from .types import Name, Text
+from ..errors import BadRequest
+from .types import NAMED_ERROR, Name, Text
 
 __all__ = [
+    "validate_request",
+    "plain",
     "KeyedRequest",
     "ProjectRequest",
     "CollectionRequest",
@@ -46,6 +49,21 @@ def error_code_for(status: str) -> Literal["Success", "Unknown"]:
 
 
 # -- requests -------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_request(model: type[M], fields: dict[str, Any]) -> M:
+    """`fields` as `model`, or a 400 naming the fields at fault (up to three, `; `-joined):
+    `"<field>: <why>"`, or the message as is when it already starts with the field (names)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors()[:3]:
+            where = ".".join(str(part) for part in item["loc"]) or "body"
+            problems.append(item["msg"] if item["type"] == NAMED_ERROR else f"{where}: {item['msg']}")
+        raise BadRequest("; ".join(problems)) from None
 
 
 class KeyedRequest(BaseModel):
@@ -133,3 +151,14 @@ class ErrorResponse(BaseModel):
         None, description='Status endpoints only: "failed" for an unknown job id, so pollers stop.'
     )
     error_id: str | None = Field(None, description="500 only: the id under which the server logged the failure.")
+
+
+def plain(value: Any) -> Any:
+    """A service's answer as plain dicts and lists (what a client would read from the JSON)."""
+    if isinstance(value, BodyModel):
+        value = value.to_body()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], BodyModel | dict | list):
+        return [plain(item) for item in value]
+    return value

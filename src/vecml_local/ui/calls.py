@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from ..errors import BadRequest
 from ..schemas.automl import AutomlModelRequest, AutomlPredictRequest, TrainAutomlModelRequest
 from ..schemas.clustering import (
     ClusteringModelRequest,
@@ -23,16 +22,16 @@ from ..schemas.clustering import (
     TrainHdbscanRequest,
     TrainKmeansRequest,
 )
-from ..schemas.common import CollectionRequest, JobRequest, KeyedRequest, ProjectRequest
+from ..schemas.common import CollectionRequest, JobRequest, ProjectRequest, plain, validate_request
 from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest
 from ..schemas.job_listing import ListJobsRequest
-from ..schemas.projects import CreateProjectRequest
+from ..schemas.projects import CreateProjectRequest, DeleteProjectRequest, ListProjectsRequest
 from ..services import Services, Tenant, job_listing
 from ..services.files import UploadFields
 
 __all__ = ["call", "REQUESTS", "defaults"]
 
-Handler = Callable[[Services, Tenant, Any], dict[str, Any]]
+Handler = Callable[[Services, Tenant, Any], Any]
 
 
 def _upload(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
@@ -59,12 +58,9 @@ def _list_jobs(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
 
 
 ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
-    "list_projects": (KeyedRequest, lambda s, t, b: s.projects.list_projects(t)),
-    "create_project": (
-        CreateProjectRequest,
-        lambda s, t, b: s.projects.create_project(t, b.project_name, b.application),
-    ),
-    "delete_project": (ProjectRequest, lambda s, t, b: s.projects.delete_project(t, b.project_name)),
+    "list_projects": (ListProjectsRequest, lambda s, t, b: s.projects.list_projects(t, b)),
+    "create_project": (CreateProjectRequest, lambda s, t, b: s.projects.create_project(t, b)),
+    "delete_project": (DeleteProjectRequest, lambda s, t, b: s.projects.delete_project(t, b)),
     "list_collections": (ProjectRequest, lambda s, t, b: s.collections.list_collections(t, b.project_name)),
     "get_collection_info": (
         CollectionRequest,
@@ -121,10 +117,4 @@ def defaults(endpoint: str) -> dict[str, Any]:
 
 def call(services: Services, tenant: Tenant, endpoint: str, fields: dict[str, Any]) -> dict[str, Any]:
     model, handler = ENDPOINTS[endpoint]
-    try:
-        body = model.model_validate(fields)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise BadRequest(f"{where}: {first['msg']}") from None
-    return handler(services, tenant, body)
+    return plain(handler(services, tenant, validate_request(model, fields)))
