@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import automl, clustering, collections, data, files, jobs, local, projects, search, system
+from . import analysis, automl, clustering, collections, data, files, jobs, local, projects, search, system
 
 __all__ = ["API_PREFIX", "API_ROUTERS", "LOCAL_PREFIX", "LOCAL_ROUTERS", "ROOT_ROUTERS"]
 
@@ -17,6 +17,7 @@ API_ROUTERS = [
     automl.router,
     clustering.router,
     search.router,
+    analysis.router,
 ]
 LOCAL_ROUTERS = [local.router]
 ROOT_ROUTERS = [system.router]

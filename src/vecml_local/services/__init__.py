@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..config import Settings
 from ..storage import Collection, Job, Model, Segment
+from .analysis import ANALYSIS_KIND, AnalysisService, render_analysis_status
 from .automl import AUTOML_KIND, AutomlService
 from .automl_data import render_automl_status
 from .batches import UPLOAD_KIND, publish_batch
@@ -40,12 +41,14 @@ class Services:
         self.automl = AutomlService(context)
         self.clustering = ClusteringService(context)
         self.search = SearchService(context)
+        self.analysis = AnalysisService(context, self.automl.automl_predict)
         # Every job kind has its handler before `start()` queues what a restart left pending
-        # (the AutoML and clustering services register their training jobs themselves).
+        # (the AutoML, clustering and analysis services register their jobs themselves).
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))
         context.runner.register(LABEL_KIND, lambda job: attach_labels(context, job))
         self.jobs.register_renderer(AUTOML_KIND, render_automl_status)
         self.jobs.register_renderer(CLUSTERING_KIND, render_clustering_status)
+        self.jobs.register_renderer(ANALYSIS_KIND, render_analysis_status)
 
     def start(self) -> None:
         self.context.runner.fail_interrupted()
