@@ -25,9 +25,16 @@ from ..jobs import JobContext
 from ..ml.analysis import AnalysisParams, analyse_vectors, umap_available
 from ..ml.automl.labels import is_missing_label
 from ..names import check_name
-from ..schemas.analysis import ComputeVectorAnalysisRequest, VectorAnalysisRequest
+from ..schemas.analysis import (
+    ComputeVectorAnalysisRequest,
+    ComputeVectorAnalysisResponse,
+    DeleteVectorAnalysisResponse,
+    GetVectorAnalysisResponse,
+    ListVectorAnalysesRequest,
+    ListVectorAnalysesResponse,
+    VectorAnalysisRequest,
+)
 from ..schemas.automl import AutomlPredictRequest
-from ..schemas.common import CollectionRequest
 from ..storage import Collection, Job
 from ..storage.repository import check_model_ready, get_model
 from ..timefmt import format_duration, format_minute, format_time, now
@@ -53,7 +60,9 @@ class AnalysisService:
         )
         context.runner.register(ANALYSIS_KIND, self.run_analysis_job)
 
-    def compute_vector_analysis(self, tenant: Tenant, body: ComputeVectorAnalysisRequest) -> dict[str, Any]:
+    def compute_vector_analysis(
+        self, tenant: Tenant, body: ComputeVectorAnalysisRequest
+    ) -> ComputeVectorAnalysisResponse:
         name = check_name(body.analysis_name, "analysis_name")
         if (body.model_name is None) == (body.prediction_attribute is None):
             raise BadRequest("give either model_name (an AutoML model) or prediction_attribute (exactly one)")
@@ -88,7 +97,7 @@ class AnalysisService:
             payload={"params": params, "tenant": tenant.id, "project_name": body.project_name},
             check=check,
         )
-        return {"success": True, "job_id": job_id}
+        return ComputeVectorAnalysisResponse(job_id=job_id)
 
     def run_analysis_job(self, job: JobContext) -> dict[str, Any]:
         return self.lifecycle.run(job, self._analyse)
@@ -146,7 +155,7 @@ class AnalysisService:
         return predictions
 
     # -- reading -------------------------------------------------------------------
-    def get_vector_analysis(self, tenant: Tenant, body: VectorAnalysisRequest) -> dict[str, Any]:
+    def get_vector_analysis(self, tenant: Tenant, body: VectorAnalysisRequest) -> GetVectorAnalysisResponse:
         name = check_name(body.analysis_name, "analysis_name")
         row = self.lifecycle.ready_model(tenant, body.project_name, body.collection_name, name)
         path = self.context.files.model_dir(row.id) / _RESULT
@@ -154,12 +163,11 @@ class AnalysisService:
             raise NotFound(f"Analysis {name!r} has no result; compute it again")
         answer = json.loads(path.read_bytes())
         projection = answer.pop("projection", None)
-        out = {"success": True, "analysis_name": name, **answer}
         if body.include_projection:
-            out["projection"] = projection
-        return out
+            answer["projection"] = projection
+        return GetVectorAnalysisResponse(analysis_name=name, **answer)
 
-    def list_vector_analyses(self, tenant: Tenant, body: CollectionRequest) -> dict[str, Any]:
+    def list_vector_analyses(self, tenant: Tenant, body: ListVectorAnalysesRequest) -> ListVectorAnalysesResponse:
         rows = self.lifecycle.list_models(tenant, body.project_name, body.collection_name)
         infos = [
             {
@@ -173,12 +181,12 @@ class AnalysisService:
             }
             for m in rows
         ]
-        return {"success": True, "analyses": infos}
+        return ListVectorAnalysesResponse(analyses=infos)
 
-    def delete_vector_analysis(self, tenant: Tenant, body: VectorAnalysisRequest) -> dict[str, Any]:
+    def delete_vector_analysis(self, tenant: Tenant, body: VectorAnalysisRequest) -> DeleteVectorAnalysisResponse:
         name = check_name(body.analysis_name, "analysis_name")
         self.lifecycle.delete(tenant, body.project_name, body.collection_name, name)
-        return {"success": True}
+        return DeleteVectorAnalysisResponse()
 
 
 def render_analysis_status(job: Job, status: str) -> dict[str, Any]:
