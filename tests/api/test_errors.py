@@ -28,7 +28,15 @@ def test_client_error_mapping() -> None:
     assert client_error(KeyError("x")) is None
 
 
-SAME_FIELD_ENDPOINTS = [("create_project", {"application": "x"}), ("delete_project", {})]
+SAME_FIELD_ENDPOINTS = [
+    ("create_project", {"application": "x"}),
+    ("delete_project", {}),
+    ("list_collections", {}),
+    ("init", {"collection_name": "c", "vector_type": "dense", "vector_dim": 2}),
+    ("get_collection_info", {"collection_name": "c"}),
+    ("add_data_batch", {"collection_name": "c", "data": [[1, 2]]}),
+    ("get_data", {"collection_name": "c", "string_ids": ["a"]}),
+]
 
 
 def test_same_wrong_value_same_message_everywhere(api: Api) -> None:
@@ -67,3 +75,25 @@ def test_a_data_error_of_ml_is_a_400(client: TestClient, api: Api, monkeypatch: 
 
     monkeypatch.setattr(client.app.state.services.projects, "list_projects", refuses)  # type: ignore[attr-defined]
     assert api.call("list_projects") == (400, {"success": False, "error_message": "column 3 holds NaN"})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "vector_dim: Input should be greater than or equal to 1"),
+        ("1e400", "vector_dim: must be a finite integer; got '1e400'"),
+        (2**64, "vector_dim: is out of range (beyond a 64-bit integer)"),
+        (2.5, "vector_dim: must be an integer; got 2.5"),
+    ],
+)
+def test_numbers_are_lenient_but_checked(api: Api, value: Any, message: str) -> None:
+    api.ok("create_project", project_name="P", application="x")
+    status, body = api.call("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=value)
+    assert status == 400 and body["error_message"].startswith(message)
+
+
+def test_numbers_and_enums_as_clients_send_them(api: Api) -> None:
+    api.ok("create_project", project_name="P", application="x")
+    api.ok("init", project_name="P", collection_name="c", vector_type=" Dense8bit ", vector_dim="3")
+    info = api.ok("get_collection_info", project_name="P", collection_name="c")
+    assert (info["vector_type"], info["vector_dim"]) == ("dense8Bit", 3)

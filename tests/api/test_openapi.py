@@ -37,19 +37,7 @@ CONTRACT_MODELS_PENDING = {
     "/api/compute_tsne_embeddings",
 }
 # contract-core's own families not converted yet (emptied by its next landing).
-CONTRACT_CORE_PENDING = {
-    "/api/init",
-    "/api/list_collections",
-    "/api/get_collection_info",
-    "/api/delete_collection",
-    "/api/add_data",
-    "/api/add_data_batch",
-    "/api/get_data",
-    "/api/delete_data",
-    "/api/upload",
-    "/api/upload_automl_X",
-    "/api/attach_automl_label",
-}
+CONTRACT_CORE_PENDING: set[str] = set()
 # Extensions of other helpers not documented with `contract()` yet (console: list_jobs).
 OTHER_PENDING = {"/api/list_jobs"}
 PENDING = CONTRACT_MODELS_PENDING | CONTRACT_CORE_PENDING | OTHER_PENDING

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .common import CollectionRequest
+from .files import FileFields, Payload
 
 __all__ = ["TrainAutomlModelRequest", "AutomlModelRequest", "AutomlPredictRequest"]
 
@@ -35,18 +36,10 @@ class AutomlModelRequest(CollectionRequest):
     model_name: Any = None
 
 
-class AutomlPredictRequest(AutomlModelRequest):
+class AutomlPredictRequest(AutomlModelRequest, FileFields):
     prediction_dataset: Any = None
-    file_data: Any = None
-    X: Any = None
-    file_format: Any = None
-    has_field_names: Any = None
-    compression_type: Any = None
-    checksum: Any = None
-    vector_type: Any = None
-    binary_dtype: Any = None
-    binary_dim: Any = None
-    vector_data_field_name: Any = None
+    file_data: Payload = None
+    X: Payload = None
     return_probabilities: Any = None  # extension
 
     def payload_and_field(self) -> tuple[Any, str]:

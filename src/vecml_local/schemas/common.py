@@ -5,8 +5,8 @@ Requests: `KeyedRequest` -> `ProjectRequest` -> `CollectionRequest`; unknown fie
 would otherwise validate millions of numbers one by one; `ingest` converts them in bulk.
 
 Responses: every `<Endpoint>Response` derives from `VecmlResponse`. `api.deps.JSONBody` writes
-one with orjson through `to_body()`: the declared fields in declaration order (a field whose
-default is None only when the service set it), then any extra fields the service added.
+one with orjson through `to_body()`: `success`, the declared fields in declaration order (an
+optional field, default None, only when it holds a value), then any extra fields the service added.
 """
 
 from __future__ import annotations
@@ -106,12 +106,12 @@ class BodyModel(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     def to_body(self) -> dict[str, Any]:
-        written = self.model_fields_set
-        body = {
-            name: getattr(self, name)
-            for name, field in type(self).model_fields.items()
-            if name in written or field.default is not None
-        }
+        # An optional field (default None) is written only when it holds a value: absent, not null.
+        body = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is not None or field.is_required():
+                body[name] = value
         if self.__pydantic_extra__:
             body.update(self.__pydantic_extra__)
         return body
@@ -125,6 +125,10 @@ class VecmlResponse(BodyModel):
     """Every successful answer: `success` is true; extension fields may follow."""
 
     success: bool = Field(True, description="True: the call succeeded.")
+
+    def to_body(self) -> dict[str, Any]:
+        body = super().to_body()
+        return {"success": body.pop("success"), **body}  # first, also when a mixin declared fields before
 
 
 class SuccessCode(BodyModel):

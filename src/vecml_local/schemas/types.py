@@ -27,6 +27,9 @@ __all__ = [
     "LenientBool",
     "Text",
     "Name",
+    "OptionalText",
+    "NameList",
+    "BinaryDtype",
     "NAMED_ERROR",
     "MAX_NAME_LENGTH",
     "name_problem",
@@ -37,6 +40,8 @@ __all__ = [
     "choice",
     "FileFormat",
     "VectorType",
+    "RequiredVectorType",
+    "VectorTypeName",
     "CompressionType",
     "FILE_FORMATS",
     "VECTOR_TYPES",
@@ -162,6 +167,21 @@ LenientFloat = Annotated[float, BeforeValidator(lenient_float)]
 LenientBool = Annotated[bool, BeforeValidator(lenient_bool)]
 # Free text (an application, an attribute name): no NUL, no lone surrogate.
 Text = Annotated[str, BeforeValidator(safe_text)]
+# Optional free text where "" means absent (a checksum, a JSON field name, a label name).
+OptionalText = Annotated[str | None, BeforeValidator(lambda value: None if value == "" else safe_text(value))]
+
+
+def _name_list(value: Any) -> Any:
+    """A list of column names may come as "a, b" (comma-separated); None or "" is none."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+NameList = Annotated[list[Text], BeforeValidator(_name_list)]
+
 # Project, collection and model names: 1-128 letters, digits, '_', '-', '.'.
 Name = Annotated[
     str,
@@ -205,11 +225,13 @@ FileFormat = Annotated[
         )
     ),
 ]
-VectorType = Annotated[
-    Literal["dense", "dense8Bit", "dense4Bit", "dense2Bit", "dense1Bit", "sparse"] | None,
-    BeforeValidator(
-        choice(VECTOR_TYPES, "unknown vector type {value} (expected one of " + ", ".join(VECTOR_TYPES) + ")")
-    ),
+VectorTypeName = Literal["dense", "dense8Bit", "dense4Bit", "dense2Bit", "dense1Bit", "sparse"]
+_vector_type = choice(VECTOR_TYPES, "unknown vector type {value} (expected one of " + ", ".join(VECTOR_TYPES) + ")")
+VectorType = Annotated[VectorTypeName | None, BeforeValidator(_vector_type)]  # absent: the default type
+RequiredVectorType = Annotated[VectorTypeName, BeforeValidator(_vector_type)]
+BinaryDtype = Annotated[
+    Literal["float32", "uint8", "int8"] | None,
+    BeforeValidator(choice(("float32", "uint8", "int8"), "unsupported value {value} (expected float32 or uint8)")),
 ]
 CompressionType = Annotated[
     Literal["gzip"] | None,

@@ -47,7 +47,7 @@ from .automl_data import (
     snapshot_table,
 )
 from .context import ServiceContext, Tenant
-from .files import UploadFields, read_inline_file
+from .files import read_inline_file
 from .models import Trained, TrainingInput, TrainingLifecycle
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
@@ -276,13 +276,12 @@ class AutomlService:
         return table, snapshot.attributes.get(label)
 
     def _file_rows(self, body: Any, model: TrainedModel, label: str):
-        fields = UploadFields.from_request(
-            body,
-            file_format=body.file_format or "csv",
+        inline = read_inline_file(
+            self.context,
+            body.model_copy(update={"file_format": body.file_format or "csv"}),
             categorical_features=model.categorical_names,
             vector_attributes=[label] if label else [],
         )
-        inline = read_inline_file(self.context, fields)
         table, attributes = parsed_table(inline.table, len(model.numeric_names))
         if label in table.numeric_names:  # a numeric label column read as a feature column
             j = table.numeric_names.index(label)

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from ..errors import AlreadyExists
-from ..ingest.vectors import check_vector_dim, check_vector_type
-from ..names import check_name
+from ..schemas.collections import (
+    CollectionInfo,
+    DeleteCollectionRequest,
+    DeleteCollectionResponse,
+    GetCollectionInfoRequest,
+    GetCollectionInfoResponse,
+    InitRequest,
+    InitResponse,
+    ListCollectionsRequest,
+    ListCollectionsResponse,
+)
 from ..storage import Collection
 from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import format_time, now
@@ -19,7 +26,11 @@ from .context import ServiceContext, Tenant
 __all__ = ["CollectionService", "describe_collection"]
 
 
-def describe_collection(collection: Collection) -> dict[str, Any]:
+def describe_collection(collection: Collection) -> CollectionInfo:
+    return CollectionInfo(**_info_fields(collection))
+
+
+def _info_fields(collection: Collection) -> dict[str, object]:
     return {
         "collection_name": collection.name,
         "num_vectors": int(collection.num_vectors),
@@ -36,13 +47,8 @@ class CollectionService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def init(
-        self, tenant: Tenant, project_name: str, collection_name: str, vector_type: object, vector_dim: object
-    ) -> dict[str, Any]:
-        check_name(project_name, "project_name")
-        check_name(collection_name, "collection_name")
-        vector_type = check_vector_type(vector_type)
-        vector_dim = check_vector_dim(vector_dim)
+    def init(self, tenant: Tenant, request: InitRequest) -> InitResponse:
+        project_name, collection_name = request.project_name, request.collection_name
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
             if find_collection(session, project, collection_name):
@@ -51,8 +57,8 @@ class CollectionService:
                 Collection(
                     project_id=project.id,
                     name=collection_name,
-                    vector_type=vector_type,
-                    vector_dim=vector_dim,
+                    vector_type=request.vector_type,
+                    vector_dim=request.vector_dim,
                     column_names=None,
                     categorical_features=[],
                     attribute_names=[],
@@ -60,25 +66,25 @@ class CollectionService:
                     created_at=now(),
                 )
             )
-        return {"success": True}
+        return InitResponse()
 
-    def list_collections(self, tenant: Tenant, project_name: str) -> dict[str, Any]:
+    def list_collections(self, tenant: Tenant, request: ListCollectionsRequest) -> ListCollectionsResponse:
         with self.context.db.session() as session:
-            project = get_project(session, tenant.id, project_name)
+            project = get_project(session, tenant.id, request.project_name)
             collections = session.scalars(
                 select(Collection).where(Collection.project_id == project.id).order_by(Collection.name)
             ).all()
-            return {"success": True, "collections": [describe_collection(c) for c in collections]}
+            return ListCollectionsResponse(collections=[describe_collection(c) for c in collections])
 
-    def get_collection_info(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
+    def get_collection_info(self, tenant: Tenant, request: GetCollectionInfoRequest) -> GetCollectionInfoResponse:
         with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, project_name, collection_name)
-            return {"success": True, **describe_collection(collection)}
+            collection = get_collection(session, tenant.id, request.project_name, request.collection_name)
+            return GetCollectionInfoResponse(**_info_fields(collection))
 
-    def delete_collection(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
+    def delete_collection(self, tenant: Tenant, request: DeleteCollectionRequest) -> DeleteCollectionResponse:
         with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, project_name, collection_name)
-            reason = f"Cancelled: collection {collection_name!r} was deleted"
+            collection = get_collection(session, tenant.id, request.project_name, request.collection_name)
+            reason = f"Cancelled: collection {request.collection_name!r} was deleted"
             doomed = drop_collections(self.context, session, tenant.id, [collection], reason)
         remove_files(self.context, doomed)
-        return {"success": True}
+        return DeleteCollectionResponse()

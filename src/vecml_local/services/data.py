@@ -12,6 +12,16 @@ from sqlalchemy import func, select
 from ..errors import BadRequest, NotFound
 from ..ingest.json_format import attribute_text
 from ..ingest.vectors import vectors_from_json
+from ..schemas.data import (
+    AddDataBatchRequest,
+    AddDataBatchResponse,
+    AddDataRequest,
+    AddDataResponse,
+    DeleteDataRequest,
+    DeleteDataResponse,
+    GetDataRequest,
+    GetDataResponse,
+)
 from ..storage import DeletedId, Segment
 from ..storage.repository import get_collection
 from .batches import Batch, check_new_ids, generated_ids, submit_batch
@@ -63,15 +73,29 @@ class DataService:
         self.context = context
         self._delete_lock = threading.Lock()  # deletes check-then-write; two at once must not both count
 
-    def add_data_batch(
-        self,
-        tenant: Tenant,
-        project_name: str,
-        collection_name: str,
-        data: Any,
-        string_ids: Any = None,
-        attributes: Any = None,
-    ) -> dict[str, Any]:
+    def add_data_batch(self, tenant: Tenant, request: AddDataBatchRequest) -> AddDataBatchResponse:
+        job_id = self._add(
+            tenant, request.project_name, request.collection_name, request.data, request.string_ids, request.attributes
+        )
+        return AddDataBatchResponse(job_id=job_id)
+
+    def add_data(self, tenant: Tenant, request: AddDataRequest) -> AddDataResponse:
+        ids = None if request.string_id is None else [request.string_id]
+        rows = None if request.attributes is None else [request.attributes]
+        try:
+            job_id = self._add(tenant, request.project_name, request.collection_name, [request.data], ids, rows)
+        except BadRequest as error:
+            raise BadRequest(
+                error.message.replace("data[0]", "data")
+                .replace("string_ids[0]", "string_id")
+                .replace("attributes[0]", "attributes")
+            ) from None
+        return AddDataResponse(job_id=job_id)
+
+    def _add(
+        self, tenant: Tenant, project_name: str, collection_name: str, data: Any, string_ids: Any, attributes: Any
+    ) -> str:
+        """Check a batch against its collection and queue it; the job id."""
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             stored = self.context.snapshots.live_ids(session, collection)
@@ -80,28 +104,7 @@ class DataService:
         ids = ids_from_json(string_ids, count)
         check_new_ids(ids, stored)
         batch = Batch(vectors=vectors, ids=ids, attributes=attributes_from_json(attributes, count))
-        job_id = submit_batch(self.context, tenant, collection, project_name, batch)
-        return {"success": True, "job_id": job_id, "error_message": "none"}
-
-    def add_data(
-        self,
-        tenant: Tenant,
-        project_name: str,
-        collection_name: str,
-        data: Any,
-        string_id: Any = None,
-        attributes: Any = None,
-    ) -> dict[str, Any]:
-        ids = None if string_id is None else [string_id]
-        rows = None if attributes is None else [attributes]
-        try:
-            return self.add_data_batch(tenant, project_name, collection_name, [data], ids, rows)
-        except BadRequest as error:
-            raise BadRequest(
-                error.message.replace("data[0]", "data")
-                .replace("string_ids[0]", "string_id")
-                .replace("attributes[0]", "attributes")
-            ) from None
+        return submit_batch(self.context, tenant, collection, project_name, batch)
 
     def _locate(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any):  # type: ignore[no-untyped-def]
         """The collection's snapshot and the rows of `string_ids` (404 naming the first unknown id)."""
@@ -116,19 +119,20 @@ class DataService:
             raise NotFound(f"string_id {missing[0]!r} does not exist in collection {collection_name!r}")
         return snapshot, [positions[sid] for sid in string_ids]
 
-    def get_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
-        snapshot, rows = self._locate(tenant, project_name, collection_name, string_ids)
-        return {
-            "success": True,
-            "string_ids": list(string_ids),
-            "vectors": [_vector_json(snapshot.vectors, row) for row in rows],
-            "attributes": [
+    def get_data(self, tenant: Tenant, request: GetDataRequest) -> GetDataResponse:
+        string_ids = request.string_ids
+        snapshot, rows = self._locate(tenant, request.project_name, request.collection_name, string_ids)
+        return GetDataResponse(
+            string_ids=list(string_ids),
+            vectors=[_vector_json(snapshot.vectors, row) for row in rows],
+            attributes=[
                 {name: column[row] for name, column in snapshot.attributes.items() if column[row] is not None}
                 for row in rows
             ],
-        }
+        )
 
-    def delete_data(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any) -> dict[str, Any]:
+    def delete_data(self, tenant: Tenant, request: DeleteDataRequest) -> DeleteDataResponse:
+        project_name, collection_name, string_ids = request.project_name, request.collection_name, request.string_ids
         self._locate(tenant, project_name, collection_name, string_ids)
         unique = list(dict.fromkeys(string_ids))
         with self._delete_lock, self.context.db.session() as session:
@@ -161,4 +165,4 @@ class DataService:
                 DeletedId(collection_id=collection.id, string_id=sid, up_to_segment=last_segment) for sid in unique
             )
             collection.num_vectors = max(0, int(collection.num_vectors) - len(unique))
-        return {"success": True, "num_deleted": len(unique)}
+        return DeleteDataResponse(num_deleted=len(unique))

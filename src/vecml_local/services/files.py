@@ -16,8 +16,8 @@ collection; line *i* of the label file labels the *i*-th vector of the collectio
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -27,49 +27,27 @@ from ..ingest import (
     FileOptions,
     ParsedTable,
     canonical_file_format,
-    canonical_vector_type,
     decode_payload,
     parse_file,
     parse_labels,
 )
 from ..jobs import JobContext, make_job_id
-from ..names import check_name
+from ..schemas.files import (
+    AttachAutomlLabelRequest,
+    AttachAutomlLabelResponse,
+    FileFields,
+    UploadRequest,
+    UploadResponse,
+)
 from ..storage import Collection, Project, Segment
 from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import now
 from .batches import Batch, collection_of_job, submit_batch
 from .context import ServiceContext, Tenant
 
-__all__ = ["FileService", "LABEL_KIND", "InlineFile", "UploadFields", "read_inline_file", "attach_labels"]
+__all__ = ["FileService", "LABEL_KIND", "InlineFile", "read_inline_file", "attach_labels"]
 
 LABEL_KIND = "label"
-
-
-@dataclass
-class UploadFields:
-    """The file-describing fields of an upload (or inline prediction) request, unvalidated."""
-
-    payload: Any = None
-    payload_field: str = "X"
-    file_format: Any = None
-    has_field_names: Any = None
-    vector_type: Any = None
-    vector_data_field_name: Any = None
-    categorical_features: Any = None
-    vector_attributes: Any = None
-    binary_dtype: Any = None
-    binary_dim: Any = None
-    compression_type: Any = None
-    checksum: Any = None
-
-    @classmethod
-    def from_request(cls, body: Any, **overrides: Any) -> UploadFields:
-        """The fields of a request object that carries them (same names) and has
-        `payload_and_field()`; `overrides` replace individual values."""
-        payload, field = body.payload_and_field()
-        values = {f.name: getattr(body, f.name, None) for f in dataclass_fields(cls)}
-        values.update(payload=payload, payload_field=field, **overrides)
-        return cls(**values)
 
 
 @dataclass
@@ -77,48 +55,6 @@ class InlineFile:
     table: ParsedTable
     checksum_server: str | None
     vector_type: str  # the type the file was read as
-
-
-def _bool(value: Any, field: str, default: bool | None) -> bool:
-    if value is None:
-        if default is None:
-            raise BadRequest(f"{field} is required (true if the first line holds the column names)")
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
-        return value.strip().lower() in ("true", "1", "yes")
-    raise BadRequest(f"{field} must be true or false; got {value!r}")
-
-
-def _names(value: Any, field: str) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
-    raise BadRequest(f"{field} must be an array of column names")
-
-
-def _optional_str(value: Any, field: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f"{field} must be a string")
-    return value
-
-
-def _binary_dim(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"binary_dim must be a positive integer; got {value!r}")
-    return value
 
 
 def _payload_text(value: Any, field: str) -> str | bytes | memoryview:
@@ -132,8 +68,10 @@ def _payload_text(value: Any, field: str) -> str | bytes | memoryview:
 
 def read_inline_file(
     context: ServiceContext,
-    fields: UploadFields,
+    file: FileFields,
     *,
+    categorical_features: Sequence[str] = (),
+    vector_attributes: Sequence[str] = (),
     vector_type: str | None = None,
     expected_dim: int | None = None,
 ) -> InlineFile:
@@ -142,39 +80,45 @@ def read_inline_file(
     `vector_type`/`expected_dim` come from an existing collection when there is one
     (also what `automl_predict` with an inline file should pass).
     """
-    file_format = canonical_file_format(fields.file_format)
-    requested_type = None if fields.vector_type in (None, "") else canonical_vector_type(fields.vector_type)
+    payload, payload_field = file.payload_and_field()
+    file_format = canonical_file_format(file.file_format)
+    requested_type = file.vector_type
     if file_format == "binary" and requested_type in (None, "dense"):
         # The docs: for binary files the client may say "dense"; the element type is binary_dtype.
-        element = "dense8Bit" if str(fields.binary_dtype or "").strip().lower() == "uint8" else "dense"
+        element = "dense8Bit" if file.binary_dtype == "uint8" else "dense"
         requested_type = vector_type or element
     if vector_type is not None and requested_type is not None and requested_type != vector_type:
         raise BadRequest(
             f"vector_type: the collection holds {vector_type} vectors; the file was sent as {requested_type}"
         )
     default_type = "sparse" if file_format == "libsvm" else "dense"
+    has_field_names = file.has_field_names
+    if has_field_names is None:
+        if file_format == "csv":
+            raise BadRequest("has_field_names is required (true if the first line holds the column names)")
+        has_field_names = True
     options = FileOptions(
         file_format=file_format,
-        has_field_names=_bool(fields.has_field_names, "has_field_names", None if file_format == "csv" else True),
+        has_field_names=has_field_names,
         vector_type=vector_type or requested_type or default_type,
-        vector_data_field_name=_optional_str(fields.vector_data_field_name, "vector_data_field_name"),
-        categorical_features=_names(fields.categorical_features, "categorical_features"),
-        vector_attributes=_names(fields.vector_attributes, "vector_attributes"),
-        binary_dtype=_optional_str(fields.binary_dtype, "binary_dtype"),
-        binary_dim=_binary_dim(fields.binary_dim),
+        vector_data_field_name=file.vector_data_field_name,
+        categorical_features=list(categorical_features),
+        vector_attributes=list(vector_attributes),
+        binary_dtype=file.binary_dtype,
+        binary_dim=file.binary_dim,
         expected_dim=expected_dim,
     )
     decoded = decode_payload(
-        _payload_text(fields.payload, fields.payload_field),
-        field=fields.payload_field,
-        compression_type=_optional_str(fields.compression_type, "compression_type"),
-        checksum=_optional_str(fields.checksum, "checksum"),
+        _payload_text(payload, payload_field),
+        field=payload_field,
+        compression_type=file.compression_type,
+        checksum=file.checksum,
         max_decoded_bytes=context.settings.max_decoded_bytes,
     )
     try:
         table = parse_file(decoded.data, options)
     except BadRequest as error:
-        raise _renamed(error, fields.payload_field) from None
+        raise _renamed(error, payload_field) from None
     return InlineFile(table, decoded.checksum_server, options.vector_type)
 
 
@@ -254,9 +198,10 @@ class FileService:
         self.context = context
 
     # -- uploads -------------------------------------------------------------
-    def upload(self, tenant: Tenant, project_name: str, collection_name: str, fields: UploadFields) -> dict[str, Any]:
-        check_name(project_name, "project_name")
-        check_name(collection_name, "collection_name")
+    def upload(self, tenant: Tenant, request: UploadRequest) -> UploadResponse:
+        """`upload` and `upload_automl_X` (the same call; the file in `file_data` or `X`)."""
+        project_name, collection_name = request.project_name, request.collection_name
+        columns = {"categorical_features": request.categorical_features, "vector_attributes": request.vector_attributes}
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
             existing = find_collection(session, project, collection_name)
@@ -264,12 +209,13 @@ class FileService:
         if existing is not None:
             inline = read_inline_file(
                 self.context,
-                fields,
+                request,
+                **columns,
                 vector_type=existing.vector_type,
                 expected_dim=int(existing.vector_dim) if existing.vector_type == "sparse" else None,
             )
         else:
-            inline = read_inline_file(self.context, fields)
+            inline = read_inline_file(self.context, request, **columns)
         table, checksum_server = inline.table, inline.checksum_server
         collection = self._target(project_id, collection_name, table, inline.vector_type)
         prefix = uuid.uuid4().hex[:12]
@@ -282,13 +228,16 @@ class FileService:
             warnings=table.warnings,
         )
         job_id = submit_batch(self.context, tenant, collection, project_name, batch)
-        body: dict[str, Any] = {"success": True, "job_id": job_id, "error_message": "none"}
-        if checksum_server is not None:
-            body["checksum_server"] = checksum_server
-        body.update(num_vectors=table.num_rows, vector_dim=table.dim, string_id_prefix=prefix)
-        if table.warnings:
-            body["warnings"] = table.warnings
-        return body
+        return UploadResponse(
+            job_id=job_id,
+            checksum_server=checksum_server,
+            num_vectors=table.num_rows,
+            vector_dim=table.dim,
+            string_id_prefix=prefix,
+            warnings=table.warnings or None,
+        )
+
+    upload_automl_X = upload  # noqa: N815 - the documented name
 
     def _target(self, project_id: int, name: str, table: ParsedTable, vector_type: str) -> Collection:
         """The collection to append to, created now if missing, after checking its schema."""
@@ -328,33 +277,21 @@ class FileService:
         raise BadRequest(f"collection_name {name!r}: created concurrently; retry the upload")
 
     # -- labels --------------------------------------------------------------
-    def attach_automl_label(
-        self,
-        tenant: Tenant,
-        project_name: str,
-        collection_name: str,
-        *,
-        payload: Any,
-        payload_field: str,
-        label_name: Any,
-        has_field_names: Any = None,
-        compression_type: Any = None,
-        checksum: Any = None,
-    ) -> dict[str, Any]:
-        given = _optional_str(label_name, "label_name")
+    def attach_automl_label(self, tenant: Tenant, request: AttachAutomlLabelRequest) -> AttachAutomlLabelResponse:
+        project_name, collection_name = request.project_name, request.collection_name
+        payload, payload_field = request.payload_and_field()
+        given = request.name()
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
         decoded = decode_payload(
             _payload_text(payload, payload_field),
             field=payload_field,
-            compression_type=_optional_str(compression_type, "compression_type"),
-            checksum=_optional_str(checksum, "checksum"),
+            compression_type=request.compression_type,
+            checksum=request.checksum,
             max_decoded_bytes=self.context.settings.max_decoded_bytes,
         )
         try:
-            labels = parse_labels(
-                decoded.data, has_field_names=_bool(has_field_names, "has_field_names", False), label_name=given
-            )
+            labels = parse_labels(decoded.data, has_field_names=bool(request.has_field_names), label_name=given)
         except BadRequest as error:
             raise _renamed(error, payload_field) from None
         name = (given or labels.name_from_header or "").strip()
@@ -379,12 +316,6 @@ class FileService:
             )
             seq = job.seq
         self.context.runner.enqueue(seq, [collection.id])
-        body: dict[str, Any] = {
-            "success": True,
-            "job_id": job_id,
-            "error_message": "none",
-            "num_vectors_parsed": labels.count,
-        }
-        if decoded.checksum_server is not None:
-            body["checksum_server"] = decoded.checksum_server
-        return body
+        return AttachAutomlLabelResponse(
+            job_id=job_id, num_vectors_parsed=labels.count, checksum_server=decoded.checksum_server
+        )

@@ -22,35 +22,16 @@ from ..schemas.clustering import (
     TrainHdbscanRequest,
     TrainKmeansRequest,
 )
-from ..schemas.common import CollectionRequest, JobRequest, ProjectRequest, plain, validate_request
+from ..schemas.collections import DeleteCollectionRequest, GetCollectionInfoRequest, ListCollectionsRequest
+from ..schemas.common import CollectionRequest, JobRequest, plain, validate_request
 from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest
 from ..schemas.job_listing import ListJobsRequest
 from ..schemas.projects import CreateProjectRequest, DeleteProjectRequest, ListProjectsRequest
 from ..services import Services, Tenant, job_listing
-from ..services.files import UploadFields
 
 __all__ = ["call", "REQUESTS", "defaults"]
 
 Handler = Callable[[Services, Tenant, Any], Any]
-
-
-def _upload(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
-    return s.files.upload(t, b.project_name, b.collection_name, UploadFields.from_request(b))
-
-
-def _attach(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
-    payload, field = b.payload_and_field()
-    return s.files.attach_automl_label(
-        t,
-        b.project_name,
-        b.collection_name,
-        payload=payload,
-        payload_field=field,
-        label_name=b.name(),
-        has_field_names=b.has_field_names,
-        compression_type=b.compression_type,
-        checksum=b.checksum,
-    )
 
 
 def _list_jobs(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
@@ -61,17 +42,11 @@ ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "list_projects": (ListProjectsRequest, lambda s, t, b: s.projects.list_projects(t, b)),
     "create_project": (CreateProjectRequest, lambda s, t, b: s.projects.create_project(t, b)),
     "delete_project": (DeleteProjectRequest, lambda s, t, b: s.projects.delete_project(t, b)),
-    "list_collections": (ProjectRequest, lambda s, t, b: s.collections.list_collections(t, b.project_name)),
-    "get_collection_info": (
-        CollectionRequest,
-        lambda s, t, b: s.collections.get_collection_info(t, b.project_name, b.collection_name),
-    ),
-    "delete_collection": (
-        CollectionRequest,
-        lambda s, t, b: s.collections.delete_collection(t, b.project_name, b.collection_name),
-    ),
-    "upload_automl_X": (UploadAutomlXRequest, _upload),
-    "attach_automl_label": (AttachAutomlLabelRequest, _attach),
+    "list_collections": (ListCollectionsRequest, lambda s, t, b: s.collections.list_collections(t, b)),
+    "get_collection_info": (GetCollectionInfoRequest, lambda s, t, b: s.collections.get_collection_info(t, b)),
+    "delete_collection": (DeleteCollectionRequest, lambda s, t, b: s.collections.delete_collection(t, b)),
+    "upload_automl_X": (UploadAutomlXRequest, lambda s, t, b: s.files.upload_automl_X(t, b)),
+    "attach_automl_label": (AttachAutomlLabelRequest, lambda s, t, b: s.files.attach_automl_label(t, b)),
     "train_automl_model": (TrainAutomlModelRequest, lambda s, t, b: s.automl.train_automl_model(t, b)),
     "list_automl_model_infos": (
         CollectionRequest,
