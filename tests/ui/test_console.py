@@ -140,3 +140,22 @@ def test_keys_mode_refuses_a_wrong_key_without_saying_why(tmp_path) -> None:  # 
         assert wrong.status_code == 401
         assert field_errors(wrong.text)["api_key"] == "Sign-in failed: that API key is not accepted by this server"
         assert sign_in(client, created.key)
+
+
+def test_every_form_page_renders(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
+    client = _browser(app, server)
+    token = sign_in(client, new_key())
+    client.post("/ui/projects", data={"project_name": "P", "csrf_token": token})
+    client.post("/api/init", json={"user_api_key": "x", "project_name": "P"})  # another key: no effect here
+    base = "/ui/projects/P/collections/c"
+    for url in ["/ui/projects/P/upload", "/ui/jobs", "/ui/delete/project?project=P"]:
+        response = client.get(url)
+        assert response.status_code == 200 and "csrf_token" in response.text, url
+    for url in [
+        base + "/labels",
+        base + "/train/automl",
+        base + "/train/kmeans",
+        base + "/train/dbscan",
+        base + "/train/hdbscan",
+    ]:
+        assert client.get(url).status_code == 200, url

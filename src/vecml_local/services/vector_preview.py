@@ -37,7 +37,10 @@ def _cells(vectors: Any, rows: slice | np.ndarray, columns: int) -> list[list[An
             pairs = zip(block.indices[start:end][:columns], block.data[start:end][:columns])
             out.append([f"{int(j)}:{float(v):g}" for j, v in pairs])
         return out
-    return np.asarray(vectors[rows, :columns]).tolist()
+    block = np.asarray(vectors[rows, :columns])
+    if block.dtype.kind == "f":  # float32 as stored (7 significant digits), not its float64 expansion
+        return [[float(f"{v:.7g}") for v in row] for row in block.tolist()]
+    return block.tolist()
 
 
 class VectorPreview:

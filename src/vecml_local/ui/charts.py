@@ -87,6 +87,7 @@ def confusion_figure(classes: list[str], matrix: list[list[int]]) -> dict[str, A
             "x": classes,
             "y": classes,
             "colorscale": "Blues",
+            "reversescale": True,  # plotly.js's Blues runs dark to light
             "texttemplate": "%{z}",
             "hovertemplate": "actual %{y}<br>predicted %{x}<br>%{z}<extra></extra>",
         }

@@ -97,7 +97,8 @@ async def upload(request: Request, project: str) -> Response:
     console, form, refused = await _guard(request)
     if refused:
         return refused
-    values = {"file_format": "csv", "has_field_names": "true", "vector_type": "dense"}
+    values = {name: "" for name in UPLOAD_FIELDS}
+    values.update(file_format="csv", has_field_names="true", vector_type="dense")
     errors: dict[str, str] = {}
     if form is not None:
         values = _text_fields(form, UPLOAD_FIELDS)
