@@ -62,8 +62,8 @@ def main() -> None:
                 return q
 
         for mode, batch in (("single", 1), ("batch 100", 100)):
-            ours_qps, ours_out = _qps(lambda q: ours.query(q, 10).rows, Q, batch)
-            faiss_qps, faiss_out = _qps(lambda q: flat.search(prep(q), 10)[1], Q, batch)
+            ours_qps, ours_out = _qps(lambda q, ours=ours: ours.query(q, 10).rows, Q, batch)
+            faiss_qps, faiss_out = _qps(lambda q, flat=flat, prep=prep: flat.search(prep(q), 10)[1], Q, batch)
             same = np.mean([np.array_equal(a, b) for a, b in zip(np.vstack(ours_out), np.vstack(faiss_out))])
             print(f"| {name} | {mode} | {ours_qps:,.0f} | {faiss_qps:,.0f} | {faiss_qps / ours_qps:.2f} | {same:.1%} |")
         exact = np.vstack([ours.query(Q[s : s + 100], 10).rows for s in range(0, len(Q), 100)])
@@ -72,7 +72,7 @@ def main() -> None:
         hnsw.add(Xn if dist == COSINE else X)
         build = time.perf_counter() - start
         hnsw.hnsw.efSearch = 64
-        hnsw_qps, hnsw_out = _qps(lambda q: hnsw.search(prep(q), 10)[1], Q, 1)
+        hnsw_qps, hnsw_out = _qps(lambda q, hnsw=hnsw, prep=prep: hnsw.search(prep(q), 10)[1], Q, 1)
         found = np.vstack(hnsw_out)
         recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, exact)])
         hnsw_rows.append(f"| {name} | {build:.1f} s | {hnsw_qps:,.0f} | {recall:.3f} |")
