@@ -30,7 +30,11 @@ def _case(reduction: str, rows: int, dim: int) -> dict:
     predictions = np.where(y == 7, 3, y)
     start = time.perf_counter()
     answer = analyse_vectors(
-        X, [str(i) for i in range(rows)], y.tolist(), predictions.tolist(), task_type="classification",
+        X,
+        [str(i) for i in range(rows)],
+        y.tolist(),
+        predictions.tolist(),
+        task_type="classification",
         params=AnalysisParams(reduction=reduction, min_cluster_size=50, min_samples=10),
     )
     seconds = time.perf_counter() - start
