@@ -2,7 +2,8 @@
 
 Rules (issue 3):
 
-- RFC-4180 quoting, CRLF or LF line ends, a UTF-8 BOM, header names with spaces
+- RFC-4180 quoting, CRLF or LF line ends, a UTF-8 BOM (UTF-16 with a BOM and
+  Windows-1252 bytes are read too, with a warning: see text_encoding), header names with spaces
   (surrounding spaces are trimmed, inner ones kept). Blank lines are skipped.
   Fields are separated by commas; a first line without any comma but with
   semicolons or tabs selects that separator instead (with a warning).
@@ -41,6 +42,7 @@ import pyarrow.csv as pacsv
 from vecml_local.errors import BadRequest
 
 from .table import ParsedTable, canonical_vector_type, finalize_vectors, unnamed_column
+from .text_encoding import to_utf8
 
 __all__ = ["parse_csv", "line_of_row"]
 
@@ -62,9 +64,9 @@ def parse_csv(
     vector_attributes: Iterable[str] | None = None,
 ) -> ParsedTable:
     vector_type = canonical_vector_type(vector_type)
+    data, warnings = to_utf8(data, "CSV file")
     if not _has_content(data):
         raise BadRequest("file_data: the CSV file is empty")
-    warnings: list[str] = []
     delimiter = _delimiter(data)
     if delimiter != ",":
         warnings.append(f"the first line has no comma: columns are separated by {delimiter!r}")
@@ -235,6 +237,7 @@ def _read(
     reader down by a third); only a file with ragged rows is read again with one.
     """
     ragged = False
+    retried: set[str] = set()
     body: bytes | memoryview = memoryview(data)[body_start:] if body_start else data
     if not bytes(body[:4096]).strip() and not bytes(body).strip():  # a header and nothing else
         return pa.table({n: pa.array([], pa.string() if n in text_cols else pa.float32()) for n in names})
@@ -265,6 +268,9 @@ def _read(
             if match is None or int(match.group(1)) >= len(names):
                 raise BadRequest(f"file_data: cannot read the CSV file ({_arrow_message(exc)})") from None
             name = names[int(match.group(1))]
+            if name in retried or name in text_cols:  # already read as text: retrying cannot help
+                raise BadRequest(f"file_data: cannot read the CSV file ({_arrow_message(exc)})") from None
+            retried.add(name)
             text_cols.add(name)
             auto.append(name)
             continue
