@@ -82,7 +82,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             message = f"Method {request.method} is not allowed on {request.url.path}; use POST with a JSON body"
         else:
             message = str(error.detail)
-        return JSONBody(error_body(message), status_code=error.status_code)
+        return JSONBody(error_body(message), status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> Response:

@@ -26,3 +26,40 @@ def test_windows_1252_csv_is_stored_with_a_warning(api: Api, endpoint: str) -> N
     assert "line 3: the CSV file is not valid UTF-8; read as Windows-1252 text" in status["warnings"]
     got = api.ok("get_data", project_name="P", collection_name="c", string_ids=[body["string_id_prefix"] + "-1"])
     assert got["attributes"] == [{"city": "café"}]
+
+
+@pytest.mark.parametrize("endpoint", ["create_project", "upload", "get_upload_data_status", "train_automl_model"])
+@pytest.mark.parametrize("raw_newline", [False, True])
+def test_json_nested_thousands_deep_is_a_400(api: Api, endpoint: str, raw_newline: bool) -> None:
+    deep = '{"a":' * 2000 + "1" + "}" * 2000
+    text = '{"user_api_key": "%s", "name": "x%s", "nested": %s}' % (api.key, "\n" if raw_newline else "", deep)
+    response = api.client.post(f"/api/{endpoint}", content=text.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "nested too deeply" in response.json()["error_message"]
+
+
+def test_a_500_tells_the_client_the_connection_closes(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.database import fresh_database_url
+    from vecml_local.app import create_app
+    from vecml_local.config import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, database_url=fresh_database_url()))
+
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom, methods=["GET"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["connection"] == "close"
+    assert response.json() == {"success": False, "error_message": "Internal server error: RuntimeError"}
+
+
+def test_405_carries_allow(api: Api) -> None:
+    response = api.client.get("/api/create_project")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["success"] is False

@@ -23,6 +23,9 @@ __all__ = ["read_body", "parse_json_object", "split_payload", "too_large"]
 _FAST_FROM = 1 << 20  # bodies smaller than this are simply parsed
 _OFF_LOOP_FROM = 1 << 16  # bodies larger than this are parsed off the event loop
 _PAYLOAD_KEY = re.compile(rb'"(X|Y|file_data)"\s*:\s*"')
+# orjson refuses bodies nested deeper than this; the lenient fallback must not recurse past it either.
+MAX_JSON_DEPTH = 1024
+_TOO_DEEP = f"Request body is nested too deeply (more than {MAX_JSON_DEPTH} levels of arrays/objects)"
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -46,7 +49,9 @@ async def read_body(request: Request, limit: int, *, file_payload: bool = False)
 def parse_json_object(body: bytes | bytearray) -> dict[str, Any]:
     try:
         parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
+        if "depth limit" in str(error):
+            raise BadRequest(_TOO_DEEP) from None
         if not body.strip():
             return {}
         parsed = _lenient_json(body)
@@ -63,6 +68,8 @@ def _lenient_json(body: bytes | bytearray) -> Any:
         raise BadRequest(
             f"Request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except RecursionError:
+        raise BadRequest(_TOO_DEEP) from None
 
 
 def split_payload(body: bytes | bytearray) -> dict[str, Any]:
