@@ -32,7 +32,8 @@ def test_windows_1252_csv_is_stored_with_a_warning(api: Api, endpoint: str) -> N
 @pytest.mark.parametrize("raw_newline", [False, True])
 def test_json_nested_thousands_deep_is_a_400(api: Api, endpoint: str, raw_newline: bool) -> None:
     deep = '{"a":' * 2000 + "1" + "}" * 2000
-    text = '{"user_api_key": "%s", "name": "x%s", "nested": %s}' % (api.key, "\n" if raw_newline else "", deep)
+    newline = "\n" if raw_newline else ""
+    text = f'{{"user_api_key": "{api.key}", "name": "x{newline}", "nested": {deep}}}'
     response = api.client.post(f"/api/{endpoint}", content=text.encode(), headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
     assert "nested too deeply" in response.json()["error_message"]
