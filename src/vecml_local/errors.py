@@ -28,6 +28,7 @@ __all__ = [
     "NotEmulated",
     "RateLimited",
     "Forbidden",
+    "InsufficientStorage",
     "error_body",
     "client_error",
     "internal_error",
@@ -100,6 +101,16 @@ class RateLimited(VecmlError):
         super().__init__(self.cloud_text)
 
 
+class InsufficientStorage(VecmlError):
+    """The data dir is full or read-only: nothing was stored (see storage/space.py)."""
+
+    status_code = 507
+
+    def __init__(self, message: str, problem: str = "full") -> None:
+        super().__init__(message)
+        self.problem = problem  # storage.space.FULL or READ_ONLY
+
+
 def error_body(message: str, **extra: Any) -> dict[str, Any]:
     """The VecML error envelope."""
     return {"success": False, "error_message": message, **extra}
@@ -117,6 +128,10 @@ def client_error(error: BaseException) -> VecmlError | None:
     module = type(error).__module__  # where the class was defined, not where it was raised
     if isinstance(error, ValueError) and module.startswith(CLIENT_ERROR_PACKAGES):
         return BadRequest(str(error))
+    from .storage.space import MESSAGES, storage_problem  # lazy: storage imports this module
+
+    if (problem := storage_problem(error)) is not None:  # the operator's problem, not a bug: 507
+        return InsufficientStorage(MESSAGES[problem], problem)
     return None
 
 

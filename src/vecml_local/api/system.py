@@ -19,10 +19,12 @@ async def health() -> JSONBody:
 @router.get("/ready")
 async def ready(request: Request) -> JSONBody:
     context = services_of(request).context
+    storage = context.files.space.state()  # "ok", "full" or "read-only"
     checks = {
         "database": context.db.ping(),
-        "data_dir": context.files.writable(),
+        "data_dir": storage == "ok",
         "job_runner": context.runner.running,
     }
     ok = all(checks.values())
-    return JSONBody({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+    body = {"status": "ready" if ok else "not ready", "checks": checks, "storage": storage}
+    return JSONBody(body, status_code=200 if ok else 503)

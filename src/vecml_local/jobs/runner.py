@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import VecmlError
 from ..storage import Database, Job
+from ..storage.space import MESSAGES as STORAGE_MESSAGES
+from ..storage.space import storage_problem
 from ..timefmt import now
 
 __all__ = [
@@ -322,6 +324,9 @@ class JobRunner:
         except VecmlError as error:
             self._fail(entry.seq, error.message)
         except Exception as error:  # a bug, not the client's fault: keep the server alive
+            if (problem := storage_problem(error)) is not None:  # a full disk is no bug: no traceback per job
+                self._fail(entry.seq, STORAGE_MESSAGES[problem])
+                return
             log.exception("job %s failed", context.job_id)
             self._fail(entry.seq, f"Internal error: {type(error).__name__}: {error}")
         finally:

@@ -10,6 +10,7 @@ renamed: a crash never leaves a half-written batch under a final name.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
@@ -20,6 +21,8 @@ from typing import Any
 import numpy as np
 import orjson
 import scipy.sparse as sp
+
+from .space import StorageHealth
 
 __all__ = ["DataFiles", "SegmentData"]
 
@@ -52,6 +55,16 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _save_vectors(directory: Path, vectors: np.ndarray | sp.csr_matrix) -> None:
+    try:
+        _save_vectors_as_is(directory, vectors)
+    except OSError as error:
+        if error.errno is None and "requested and" in str(error):
+            # numpy's short write ("N requested and M written") is a full disk without its errno.
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(directory)) from error
+        raise
+
+
+def _save_vectors_as_is(directory: Path, vectors: np.ndarray | sp.csr_matrix) -> None:
     if sp.issparse(vectors):
         csr = sp.csr_matrix(vectors)
         path = directory / VECTORS_SPARSE
@@ -80,9 +93,10 @@ class DataFiles:
         self.models = self.root / "models"
         for directory in (self.root, self.staging, self.collections, self.models):
             directory.mkdir(parents=True, exist_ok=True)
+        self.space = StorageHealth(self.root)
 
     def writable(self) -> bool:
-        return os.access(self.root, os.W_OK)
+        return self.space.state() == "ok"
 
     # -- staging -----------------------------------------------------------
     def stage(
@@ -95,14 +109,20 @@ class DataFiles:
         """Write a batch under a fresh token; return the token once it is durable."""
         token = uuid.uuid4().hex
         temporary = self.staging / f"{token}.tmp"
-        temporary.mkdir()
-        if vectors is not None:
-            _save_vectors(temporary, vectors)
-        _write(temporary / IDS, orjson.dumps(ids))
-        _write(temporary / ATTRIBUTES, orjson.dumps(attributes))
-        _fsync_dir(temporary)
-        os.rename(temporary, self.staging / token)
-        _fsync_dir(self.staging)
+        try:
+            temporary.mkdir()
+            if vectors is not None:
+                _save_vectors(temporary, vectors)
+            _write(temporary / IDS, orjson.dumps(ids))
+            _write(temporary / ATTRIBUTES, orjson.dumps(attributes))
+            _fsync_dir(temporary)
+            os.rename(temporary, self.staging / token)
+            _fsync_dir(self.staging)
+        except BaseException:
+            # A full disk (or anything else) midway: no partial batch stays behind to fill it further.
+            shutil.rmtree(temporary, ignore_errors=True)
+            shutil.rmtree(self.staging / token, ignore_errors=True)
+            raise
         return token
 
     def publish(self, token: str, collection_id: int) -> str:
