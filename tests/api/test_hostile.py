@@ -56,7 +56,7 @@ def test_a_500_tells_the_client_the_connection_closes(tmp_path) -> None:
         response = client.get("/boom")
     assert response.status_code == 500
     assert response.headers["connection"] == "close"
-    assert response.json() == {"success": False, "error_message": "Internal server error: RuntimeError"}
+    assert response.json()["success"] is False and "Internal server error" in response.json()["error_message"]
 
 
 def test_405_carries_allow(api: Api) -> None:
