@@ -49,6 +49,7 @@ from .automl_data import (
 from .context import ServiceContext, Tenant
 from .files import read_inline_file
 from .models import Trained, TrainingInput, TrainingLifecycle
+from .readcache import cached_read
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
 
@@ -213,6 +214,7 @@ class AutomlService:
         model = self._ready_model(tenant, body)
         return {"success": True, "validation_metric": (model.info or {}).get("validation_metric", {})}
 
+    @cached_read
     def list_automl_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
         infos = [
             {

@@ -36,6 +36,7 @@ from .clustering_models import (
 )
 from .context import ServiceContext, Tenant
 from .models import Trained, TrainingInput, TrainingLifecycle
+from .readcache import cached_read
 
 __all__ = ["ClusteringService"]
 
@@ -129,6 +130,7 @@ class ClusteringService:
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         return {"success": True, "error_code": "Success", "core_points": arrays["core_points"].tolist()}
 
+    @cached_read
     def list_clustering_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
         infos = []
         for model in self.models.list_models(tenant, project_name, collection_name):

@@ -22,6 +22,7 @@ from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import format_time, now
 from .cleanup import drop_collections, remove_files
 from .context import ServiceContext, Tenant
+from .readcache import cached_read
 
 __all__ = ["CollectionService", "describe_collection"]
 
@@ -68,6 +69,7 @@ class CollectionService:
             )
         return InitResponse()
 
+    @cached_read
     def list_collections(self, tenant: Tenant, request: ListCollectionsRequest) -> ListCollectionsResponse:
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, request.project_name)
@@ -76,6 +78,7 @@ class CollectionService:
             ).all()
             return ListCollectionsResponse(collections=[describe_collection(c) for c in collections])
 
+    @cached_read
     def get_collection_info(self, tenant: Tenant, request: GetCollectionInfoRequest) -> GetCollectionInfoResponse:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, request.project_name, request.collection_name)

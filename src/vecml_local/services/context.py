@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..jobs import JobRunner
 from ..storage import Database, DataFiles, SnapshotReader
+from .readcache import ReadCache
 
 __all__ = ["ServiceContext", "Tenant"]
 
@@ -29,6 +30,7 @@ class ServiceContext:
     files: DataFiles
     snapshots: SnapshotReader
     runner: JobRunner
+    read_cache: ReadCache
 
     @classmethod
     def build(cls, settings: Settings) -> ServiceContext:
@@ -41,4 +43,6 @@ class ServiceContext:
             files=files,
             snapshots=SnapshotReader(files),
             runner=JobRunner(db, settings.workers),
+            # Only the default SQLite file is guarded by the data-dir lock (one writer: us).
+            read_cache=ReadCache(db, enabled=not settings.database_url),
         )

@@ -19,6 +19,7 @@ from ..storage.repository import find_project, get_project
 from ..timefmt import format_time, now
 from .cleanup import drop_collections, remove_files
 from .context import ServiceContext, Tenant
+from .readcache import cached_read
 
 __all__ = ["ProjectService"]
 
@@ -46,6 +47,7 @@ class ProjectService:
         remove_files(self.context, doomed)
         return DeleteProjectResponse()
 
+    @cached_read
     def list_projects(self, tenant: Tenant, request: ListProjectsRequest) -> ListProjectsResponse:
         with self.context.db.session() as session:
             projects = session.scalars(select(Project).where(Project.tenant == tenant.id).order_by(Project.name)).all()

@@ -33,20 +33,46 @@ class CreatedKey:
 
 
 class KeyRegistry:
+    """Registered keys are looked up once and remembered for REVALIDATE_AFTER seconds, so a
+    request costs no database query; a key revoked by `vecml-local keys revoke` (another
+    process) is refused within that time, one revoked here at once."""
+
+    REVALIDATE_AFTER = 2.0
+    CAPACITY = 10_000
+
     def __init__(self, db: Database, mode: str) -> None:
         self.db = db
         self.mode = mode
+        self._known: dict[str, tuple[Tenant, float]] = {}  # key -> (tenant, checked at)
+        self._lock = threading.Lock()
+
+    def remembered(self, key: object) -> Tenant | None:
+        """The key's tenant if it was checked recently (never blocks); else None."""
+        known = self._known.get(key) if isinstance(key, str) else None
+        if known is not None and (self.mode != "keys" or time.monotonic() - known[1] < self.REVALIDATE_AFTER):
+            return known[0]
+        return None
 
     def authenticate(self, key: object) -> Tenant:
         if not isinstance(key, str) or not key.strip():
             raise Unauthorized("user_api_key is missing: put it in the JSON body or an Authorization: Bearer header")
+        remembered = self.remembered(key)
+        if remembered is not None:
+            return remembered
         digest = hash_key(key)
         if self.mode == "keys":
             with self.db.session() as session:
                 row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
                 if row is None or row.revoked_at is not None:
+                    with self._lock:
+                        self._known.pop(key, None)
                     raise Unauthorized("user_api_key is not a valid API key")
-        return Tenant(digest)
+        tenant = Tenant(digest)
+        with self._lock:
+            if len(self._known) >= self.CAPACITY:
+                self._known.clear()
+            self._known[key] = (tenant, time.monotonic())
+        return tenant
 
     def create(self, label: str = "") -> CreatedKey:
         key = "vml_" + secrets.token_urlsafe(32)
@@ -68,7 +94,9 @@ class KeyRegistry:
             ).all()
             for row in rows:
                 row.revoked_at = now()
-            return bool(rows)
+        with self._lock:  # revoked here: refused from the next request on
+            self._known.clear()
+        return bool(rows)
 
 
 class RateLimiter:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from .tables import Base
 
@@ -23,6 +24,19 @@ class Database:
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Bumped after every commit that wrote something: answers computed from the
+        # database at one version stay valid while the version is unchanged (ReadCache).
+        self.version = 0
+        self._version_lock = threading.Lock()
+        event.listen(self._sessions, "after_flush", _mark_written)
+        event.listen(self._sessions, "do_orm_execute", _mark_dml)
+        event.listen(self._sessions, "after_commit", self._after_commit)
+        event.listen(self._sessions, "after_rollback", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("wrote", False):
+            with self._version_lock:
+                self.version += 1
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
@@ -57,6 +71,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _mark_written(session: Session, _context: object) -> None:
+    session.info["wrote"] = True
+
+
+def _mark_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,208 @@
+"""Small requests: our status and info endpoints against a plain FastAPI + uvloop handler.
+
+    .venv/bin/python scripts/bench/small_requests.py [--seconds 5] [--connections 16] [--rounds 2]
+
+Both servers run as separate processes on this machine, one worker each. For every
+endpoint the same JSON body is sent to our server and to the baseline (a FastAPI route
+that reads the body, parses it with orjson and returns a constant), alternating
+baseline/ours for `--rounds` rounds, with `wrk` when it is installed (else a bounded
+asyncio load generator in this process). The figure is ours / baseline requests per
+second, the goal >= 0.8 (issue 12).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import ServerProcess, wait_for_job  # noqa: E402
+
+BASELINE_APP = textwrap.dedent(
+    """
+    import orjson
+    from fastapi import FastAPI, Request
+    from fastapi.responses import Response
+
+    app = FastAPI()
+
+    @app.post("/api/{name}")
+    async def handler(name: str, request: Request) -> Response:
+        orjson.loads(await request.body())
+        return Response(b'{"success":true,"status":"finished"}', media_type="application/json")
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_baseline(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    (directory / "baseline_app.py").write_text(BASELINE_APP)
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "baseline_app:app", "--port", str(port), "--loop", "uvloop"]
+    command += ["--http", "httptools", "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, cwd=directory)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, f"http://127.0.0.1:{port}/api"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("baseline server did not start")
+
+
+def populate(server: ServerProcess, key: str) -> dict[str, dict[str, object]]:
+    """One project and collection, a finished upload, AutoML and k-means job; the bodies to send."""
+    where = {"user_api_key": key, "project_name": "bench", "collection_name": "c"}
+    server.post("create_project", {"user_api_key": key, "project_name": "bench", "application": "bench"})
+    server.post("init", {**where, "vector_type": "dense", "vector_dim": 8})
+    X = np.random.default_rng(0).normal(size=(300, 8))
+    attrs = [{"label": "a" if row[0] > 0 else "b"} for row in X]
+    ids = [str(i) for i in range(len(X))]
+    upload = server.post("add_data_batch", {**where, "data": X.tolist(), "string_ids": ids, "attributes": attrs})
+    wait_for_job(server.post, key, upload["job_id"])
+    automl = server.post(
+        "train_automl_model",
+        {**where, "model_name": "m", "training_mode": "linear_model", "task_type": "classification"}
+        | {"label_attribute": "label"},
+    )
+    wait_for_job(server.post, key, automl["job_id"], "get_automl_training_status", timeout=300)
+    kmeans = server.post("train_kmeans", {**where, "cluster_model_name": "k", "n_clusters": 3, "n_init": 1})
+    wait_for_job(server.post, key, kmeans["job_id"], "get_clustering_training_status", timeout=600)
+    return {
+        "get_upload_data_status": {"user_api_key": key, "job_id": upload["job_id"]},
+        "get_automl_training_status": {"user_api_key": key, "job_id": automl["job_id"]},
+        "get_clustering_training_status": {"user_api_key": key, "job_id": kmeans["job_id"]},
+        "get_collection_info": where,
+        "list_projects": {"user_api_key": key},
+        "list_collections": {"user_api_key": key, "project_name": "bench"},
+        "list_automl_model_infos": where,
+        "list_clustering_model_infos": where,
+    }
+
+
+def run_wrk(url: str, body: bytes, seconds: float, connections: int, directory: Path) -> tuple[float, float]:
+    script = directory / "post.lua"
+    script.write_text(
+        f'wrk.method = "POST"\nwrk.body = [[{body.decode()}]]\nwrk.headers["Content-Type"] = "application/json"\n'
+    )
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
+    out = done.stdout
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stderr}{out}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise RuntimeError(f"{url} answered {non_2xx.group(1)} errors:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    return rps, float(p50.group(1)) * scale[p50.group(2)] if p50 else float("nan")
+
+
+async def _python_load(url: str, body: bytes, seconds: float, connections: int) -> tuple[float, float]:
+    """Keep-alive HTTP/1.1 clients on raw sockets (used only when wrk is missing)."""
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, port = host_port.split(":")
+    path = "/" + url.split("//", 1)[1].split("/", 1)[1]
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: {host_port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(head.decode(errors="replace"))
+            length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - start)
+        writer.close()
+
+    began = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    return len(latencies) / (time.monotonic() - began), statistics.median(latencies) * 1e3
+
+
+def measure(url: str, body: bytes, args: argparse.Namespace, directory: Path) -> tuple[float, float]:
+    if shutil.which("wrk"):
+        return run_wrk(url, body, args.seconds, args.connections, directory)
+    return asyncio.run(_python_load(url, body, args.seconds, args.connections))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all)")
+    args = parser.parse_args()
+    import orjson
+
+    directory = Path(tempfile.mkdtemp(prefix="vecml-bench-small-"))
+    server = ServerProcess(directory / "data", env={"VECML_LOCAL_LOG_LEVEL": "warning"}).start()
+    baseline, baseline_url = start_baseline(directory)
+    try:
+        bodies = populate(server, "bench-key-" + os.urandom(4).hex())
+        tool = "wrk" if shutil.which("wrk") else "python asyncio load generator"
+        print(f"# {tool}, {args.connections} connections, {args.seconds:g} s per run, {args.rounds} rounds")
+        print(f"# cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
+        print(f"{'endpoint':34} {'ours req/s':>11} {'p50 ms':>7} {'baseline req/s':>15} {'p50 ms':>7} {'ratio':>6}")
+        worst = float("inf")
+        for endpoint, body in bodies.items():
+            if args.only and endpoint not in args.only:
+                continue
+            raw = orjson.dumps(body)
+            ours, base = [], []
+            for _ in range(args.rounds):
+                base.append(measure(f"{baseline_url}/{endpoint}", raw, args, directory))
+                ours.append(measure(f"{server.base_url}/{endpoint}", raw, args, directory))
+            ours_rps = statistics.median(r for r, _ in ours)
+            base_rps = statistics.median(r for r, _ in base)
+            ratio = ours_rps / base_rps
+            worst = min(worst, ratio)
+            print(
+                f"{endpoint:34} {ours_rps:11.0f} {statistics.median(p for _, p in ours):7.2f} "
+                f"{base_rps:15.0f} {statistics.median(p for _, p in base):7.2f} {ratio:6.2f}",
+                flush=True,
+            )
+        print(f"# worst ratio {worst:.2f} (goal >= 0.8); load average after: {os.getloadavg()[0]:.2f}")
+    finally:
+        baseline.terminate()
+        baseline.wait(timeout=10)
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
