@@ -48,7 +48,7 @@ from .automl_data import (
 )
 from .context import ServiceContext, Tenant
 from .files import read_inline_file
-from .models import Trained, TrainingInput, TrainingLifecycle
+from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
@@ -89,6 +89,8 @@ class AutomlService:
         threads = _int_or(body.num_threads, "num_threads", 0)
 
         def check(session: Session, collection: Collection) -> Collection | None:
+            if label not in outlook(session, collection).attribute_names:
+                raise BadRequest(f"label_attribute {label!r} is not an attribute of collection {collection.name!r}")
             if validation_name is None:
                 return None
             project = get_project(session, tenant.id, body.project_name)
@@ -101,6 +103,10 @@ class AutomlService:
                 raise BadRequest(
                     f"validation_dataset {validation_name!r} has vector dimension "
                     f"{validation.vector_dim}, the training data {collection.vector_dim}"
+                )
+            if label not in outlook(session, validation).attribute_names:
+                raise BadRequest(
+                    f"label_attribute {label!r} is not an attribute of validation_dataset {validation_name!r}"
                 )
             return validation
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
 from ..jobs import JobContext
 from ..ml.distances import canonical_dist_type
 from ..names import check_name
-from ..storage import Model
+from ..storage import Collection, Model
 from ..storage.repository import get_collection
 from ..timefmt import format_minute
 from .clustering_models import (
@@ -35,7 +36,7 @@ from .clustering_models import (
     save_artifacts,
 )
 from .context import ServiceContext, Tenant
-from .models import Trained, TrainingInput, TrainingLifecycle
+from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
 
 __all__ = ["ClusteringService"]
@@ -80,6 +81,7 @@ class ClusteringService:
             params=params,
             info={"algorithm": algorithm},
             payload={"algorithm": algorithm, "params": params},
+            check=lambda session, collection: _check_sizes(session, collection, algorithm, params),
         )
         return {"success": True, "job_id": job_id}
 
@@ -247,6 +249,8 @@ class ClusteringService:
         learning_rate = as_float("learning_rate", body.learning_rate, 1e-6)
         seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
         model, snapshot, labels = self._model_rows(tenant, body)
+        if "perplexity" in body.model_fields_set:  # the default adapts to small samples; a chosen value must fit
+            _check_perplexity(perplexity, max_samples, snapshot.num_rows)
         idx, emb = tsne_embed(
             snapshot.vectors,
             max_samples=max_samples,
@@ -268,6 +272,36 @@ class ClusteringService:
             "parameters": {"max_samples": max_samples, "perplexity": perplexity, "theta": theta, "max_iter": max_iter},
             "embeddings": points,
         }
+
+
+# Parameters that count vectors: each must not exceed the number of vectors to cluster.
+_SIZE_FIELDS = {"kmeans": ("n_clusters",), "dbscan": ("min_samples",), "hdbscan": ("min_cluster_size", "min_samples")}
+
+
+def _check_sizes(session: Session, collection: Collection, algorithm: str, params: dict[str, Any]) -> None:
+    """Refuse before a job exists what the collection's size already rules out."""
+    n = outlook(session, collection).num_vectors
+    if n == 0:
+        raise BadRequest(f"Collection {collection.name!r} has no vectors to cluster")
+    if algorithm == "hdbscan" and n < 2:
+        raise BadRequest(f"HDBSCAN needs at least 2 vectors; collection {collection.name!r} has 1")
+    for field in _SIZE_FIELDS[algorithm]:
+        value = params.get(field)
+        if value is not None and value > n:
+            raise BadRequest(
+                f"{field} ({value}) is larger than the number of vectors in collection {collection.name!r} ({n})"
+            )
+
+
+def _check_perplexity(perplexity: float, max_samples: int, num_vectors: int) -> None:
+    """t-SNE needs each point to have about 3 x perplexity neighbours among the points embedded."""
+    points = min(max_samples, num_vectors)
+    limit = (points - 1) / 3.0
+    if perplexity > limit:
+        raise BadRequest(
+            f"perplexity ({perplexity:g}) is too large for {points} points (max_samples {max_samples}, "
+            f"{num_vectors} vectors): it must be at most (points - 1) / 3 = {limit:.4g}"
+        )
 
 
 def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -30,13 +30,45 @@ from ..storage import Collection, Job, Model, Project
 from ..storage.repository import check_model_ready, find_model, get_collection, get_model, list_models
 from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import now
+from .batches import UPLOAD_KIND
 from .context import ServiceContext, Tenant
+from .files import LABEL_KIND
 
-__all__ = ["TrainingLifecycle", "TrainingInput", "Trained", "RequestCheck"]
+__all__ = ["TrainingLifecycle", "TrainingInput", "Trained", "RequestCheck", "Outlook", "outlook"]
 
 # (session, training collection) -> the validation dataset the job also reads, if any.
 # Raises a 400/404 for what can be refused before a job exists.
 RequestCheck = Callable[[Session, Collection], "Collection | None"]
+
+
+@dataclass
+class Outlook:
+    """What a collection will hold when a job queued now starts: its stored vectors and
+    attributes plus those of the uploads and label files still waiting (a job runs after
+    them). Deletions are immediate, so `num_vectors` is exact unless a waiting upload fails."""
+
+    num_vectors: int
+    attribute_names: set[str]
+
+
+def outlook(session: Session, collection: Collection) -> Outlook:
+    waiting = session.scalars(
+        select(Job).where(
+            Job.kind.in_((UPLOAD_KIND, LABEL_KIND)),
+            Job.status.in_(("pending", "in_progress")),
+            Job.collection_name == collection.name,
+        )
+    ).all()
+    num_vectors, names = int(collection.num_vectors), set(collection.attribute_names or [])
+    for job in waiting:
+        payload = job.payload or {}
+        if collection.id not in (job.collection_ids or []) and payload.get("collection_id") != collection.id:
+            continue  # a namesake in another project or tenant
+        num_vectors += int(payload.get("num_rows") or 0)
+        names.update(payload.get("attribute_names") or [])
+        if payload.get("label_name"):
+            names.add(payload["label_name"])
+    return Outlook(num_vectors, names)
 
 
 @dataclass
