@@ -136,7 +136,7 @@ class Console:
         if target:
             Path(target).mkdir(parents=True, exist_ok=True)
             height = self.driver.execute_script("window.scrollTo(0, 0); return document.body.scrollHeight;")
-            self.driver.set_window_size(1280, min(max(int(height), 600), 2200))
+            self.driver.set_window_size(1280, min(max(int(height), 600), 1500))
             self.driver.save_screenshot(str(Path(target) / f"{name}.png"))
             self.driver.set_window_size(1280, 1000)
 

@@ -89,6 +89,7 @@ def test_console_workflow(console_server, open_browser, tmp_path: Path) -> None:
     browser.screenshot("train-form")
     browser.submit("#train-form")
     browser.wait(lambda d: d.current_url.endswith("/ui/jobs"))
+    browser.screenshot("jobs-running")
     # the Jobs page updates itself (htmx polling) until every job is terminal
     browser.wait(
         lambda d: len(job_statuses(d)) == 3 and all(s in ("finished", "failed") for s in job_statuses(d)),

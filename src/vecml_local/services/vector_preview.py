@@ -150,11 +150,27 @@ class VectorPreview:
             if kind != "attributes" or not ids:
                 continue
             data = self._segment(collection_id, directory)
-            positions = self._positions_of(collection_id, directory, data)
+            rows = self._patch_rows(collection_id, directory, data, ids, first)
             for name, values in data.attributes.items():
                 column = attributes.setdefault(name, [None] * len(ids))
-                for i, sid in enumerate(ids):
-                    at = positions.get(sid)
+                for i, at in enumerate(rows):
                     if at is not None:
                         column[i] = values[at]
         return ids, cells, attributes
+
+    def _patch_rows(
+        self, collection_id: int, directory: str, data: SegmentData, ids: list[str], first: int
+    ) -> list[int | None]:
+        """Where each page id sits in a label segment. Label files label the vectors in storage
+        order, so the id is usually at the same position; a lookup table is built only otherwise."""
+        rows: list[int | None] = []
+        positions: dict[str, int] | None = None
+        for i, sid in enumerate(ids):
+            at = first + i
+            if at < len(data.ids) and data.ids[at] == sid:
+                rows.append(at)
+                continue
+            if positions is None:
+                positions = self._positions_of(collection_id, directory, data)
+            rows.append(positions.get(sid))
+        return rows
