@@ -212,3 +212,14 @@ def test_docs_pages_load_everything_from_the_server(client: TestClient, page: st
         if target.path.endswith(".css"):  # a stylesheet may pull fonts or images in turn
             assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import", asset.text), url
     assert "validator.swagger.io" not in response.text
+
+
+def test_every_api_route_answers_bugs_itself(client: TestClient) -> None:
+    """`VecmlRoute` turns a bug into a logged 500 with an error id (and keeps the connection)."""
+    from fastapi.routing import APIRoute
+
+    from vecml_local.api.deps import VecmlRoute
+
+    routes = [route for route in client.app.routes if isinstance(route, APIRoute)]  # type: ignore[attr-defined]
+    plain = [route.path for route in routes if route.path.startswith("/api/") and not isinstance(route, VecmlRoute)]
+    assert plain == []
