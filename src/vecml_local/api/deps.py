@@ -95,7 +95,8 @@ def contract(request: type[BaseModel], response: type[BaseModel], *statuses: int
 
 
 def services_of(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 def request_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, JsonValue
 
 from .common import AcceptedJobResponse, BodyModel, CollectionRequest, VecmlResponse
 from .types import LenientBool, LenientFloat, LenientInt, Name, Text
@@ -20,7 +20,11 @@ __all__ = [
     "DeleteVectorAnalysisResponse",
 ]
 
-_WHERE = {"user_api_key": "your-api-key", "project_name": "my-project", "collection_name": "my-collection"}
+_WHERE: dict[str, JsonValue] = {
+    "user_api_key": "your-api-key",
+    "project_name": "my-project",
+    "collection_name": "my-collection",
+}
 
 
 class VectorAnalysisRequest(CollectionRequest):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, JsonValue
 
 from ..ingest.vectors import MAX_VECTOR_DIM
 from .common import BodyModel, CollectionRequest, ProjectRequest, VecmlResponse
@@ -20,7 +20,11 @@ __all__ = [
     "CollectionInfo",
 ]
 
-_WHERE = {"user_api_key": "your_api_key", "project_name": "AutoML-Demo", "collection_name": "training_data"}
+_WHERE: dict[str, JsonValue] = {
+    "user_api_key": "your_api_key",
+    "project_name": "AutoML-Demo",
+    "collection_name": "training_data",
+}
 VECTOR_TYPE = (
     "The element type of the vectors: dense (float32), dense8Bit (integers 0-255), dense4Bit (0-15), "
     "dense2Bit (0-3), dense1Bit (0/1) or sparse (index:value pairs)."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import ConfigDict, Field, JsonValue, WithJsonSchema
 
 from .common import AcceptedJobResponse, CollectionRequest, VecmlResponse
 
@@ -39,7 +39,11 @@ AttributeRows = Annotated[
     Any, WithJsonSchema({"type": "array", "items": {"type": "object", "additionalProperties": True}})
 ]
 
-_WHERE = {"user_api_key": "your_api_key", "project_name": "AutoML-Demo", "collection_name": "training_data"}
+_WHERE: dict[str, JsonValue] = {
+    "user_api_key": "your_api_key",
+    "project_name": "AutoML-Demo",
+    "collection_name": "training_data",
+}
 VECTOR_TEXT = (
     "numbers for the dense types (null = missing), and for sparse an object {index: value} or a string "
     '"index:value index:value"'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
 
 from .common import AcceptedJobResponse, CollectionRequest
 from .types import BinaryDtype, CompressionType, FileFormat, LenientBool, LenientInt, NameList, OptionalText, VectorType
@@ -27,7 +27,11 @@ __all__ = [
 
 Payload = Annotated[Any, WithJsonSchema({"type": "string", "contentEncoding": "base64"})]
 _BASE64 = "The file's bytes, Base64-encoded (gzip them first and set compression_type to send less)."
-_WHERE = {"user_api_key": "api_key_123", "project_name": "ProjectA", "collection_name": "MyDataset"}
+_WHERE: dict[str, JsonValue] = {
+    "user_api_key": "api_key_123",
+    "project_name": "ProjectA",
+    "collection_name": "MyDataset",
+}
 
 
 class FileFields(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, JsonValue
 
 from .common import BodyModel, KeyedRequest, ProjectRequest, VecmlResponse
 from .types import Text
@@ -17,7 +17,7 @@ __all__ = [
     "ProjectInfo",
 ]
 
-_KEY = {"user_api_key": "your_api_key"}
+_KEY: dict[str, JsonValue] = {"user_api_key": "your_api_key"}
 
 
 class CreateProjectRequest(ProjectRequest):

@@ -62,10 +62,10 @@ def ids_from_json(string_ids: Any, count: int) -> list[str]:
 
 
 def _vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
-    if sp.issparse(vectors):
-        start, end = vectors.indptr[row], vectors.indptr[row + 1]
-        return {str(int(i)): float(v) for i, v in zip(vectors.indices[start:end], vectors.data[start:end])}
-    return vectors[row].tolist()
+    if isinstance(vectors, np.ndarray):
+        return vectors[row].tolist()
+    start, end = vectors.indptr[row], vectors.indptr[row + 1]
+    return {str(int(i)): float(v) for i, v in zip(vectors.indices[start:end], vectors.data[start:end])}
 
 
 class DataService:

@@ -82,7 +82,7 @@ def read_inline_file(
     """
     payload, payload_field = file.payload_and_field()
     file_format = canonical_file_format(file.file_format)
-    requested_type = file.vector_type
+    requested_type: str | None = file.vector_type
     if file_format == "binary" and requested_type in (None, "dense"):
         # The docs: for binary files the client may say "dense"; the element type is binary_dtype.
         element = "dense8Bit" if file.binary_dtype == "uint8" else "dense"
@@ -201,7 +201,6 @@ class FileService:
     def upload(self, tenant: Tenant, request: UploadRequest) -> UploadResponse:
         """`upload` and `upload_automl_X` (the same call; the file in `file_data` or `X`)."""
         project_name, collection_name = request.project_name, request.collection_name
-        columns = {"categorical_features": request.categorical_features, "vector_attributes": request.vector_attributes}
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
             existing = find_collection(session, project, collection_name)
@@ -210,12 +209,18 @@ class FileService:
             inline = read_inline_file(
                 self.context,
                 request,
-                **columns,
+                categorical_features=request.categorical_features,
+                vector_attributes=request.vector_attributes,
                 vector_type=existing.vector_type,
                 expected_dim=int(existing.vector_dim) if existing.vector_type == "sparse" else None,
             )
         else:
-            inline = read_inline_file(self.context, request, **columns)
+            inline = read_inline_file(
+                self.context,
+                request,
+                categorical_features=request.categorical_features,
+                vector_attributes=request.vector_attributes,
+            )
         table, checksum_server = inline.table, inline.checksum_server
         collection = self._target(project_id, collection_name, table, inline.vector_type)
         prefix = uuid.uuid4().hex[:12]

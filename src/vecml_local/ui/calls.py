@@ -92,4 +92,5 @@ def defaults(endpoint: str) -> dict[str, Any]:
 
 def call(services: Services, tenant: Tenant, endpoint: str, fields: dict[str, Any]) -> dict[str, Any]:
     model, handler = ENDPOINTS[endpoint]
-    return plain(handler(services, tenant, validate_request(model, fields)))
+    answer: dict[str, Any] = plain(handler(services, tenant, validate_request(model, fields)))
+    return answer
