@@ -24,9 +24,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .storage.datadir_lock import DataDirLocked, acquire_data_dir
 
     settings = _settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = acquire_data_dir(settings.data_dir)
+    except DataDirLocked as error:
+        print(f"vecml-local: {error}", file=sys.stderr, flush=True)
+        return 1
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -45,8 +50,11 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"Ready. API at http://{host}:{port}/api", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
-    return 0
+    try:
+        server.run()
+    finally:
+        lock.release()
+    return 0 if server.started else 3
 
 
 def _keys(args: argparse.Namespace) -> int:

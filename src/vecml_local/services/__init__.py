@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..config import Settings
 from ..storage import Collection, Job, Model, Segment
+from ..storage.datadir_lock import claim_data_dir
 from .analysis import ANALYSIS_KIND, AnalysisService, render_analysis_status
 from .automl import AUTOML_KIND, AutomlService
 from .automl_data import render_automl_status
@@ -29,7 +30,13 @@ class Services:
     """Everything the API layer calls, built once per app."""
 
     def __init__(self, settings: Settings) -> None:
-        self.context = context = ServiceContext.build(settings)
+        # One server per data dir, before the database or a file is touched (storage/datadir_lock.py).
+        self.lock = claim_data_dir(settings.data_dir)
+        try:
+            self.context = context = ServiceContext.build(settings)
+        except BaseException:
+            self.lock.release()
+            raise
         self.keys = KeyRegistry(context.db, settings.auth)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_second)
         self.projects = ProjectService(context)
@@ -58,6 +65,7 @@ class Services:
     def stop(self) -> None:
         self.context.runner.stop()
         self.context.db.dispose()
+        self.lock.release()
 
     def sweep_orphans(self) -> None:
         """Remove files no row refers to (a crash between rename and commit, or a delete)."""
