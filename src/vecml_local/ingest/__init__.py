@@ -1,7 +1,7 @@
 """Pure parsers: request payloads and files in, arrays and attribute columns out.
 
-Nothing here imports storage, services, api or FastAPI; errors are the domain
-errors of :mod:`vecml_local.errors` and name the field, row or ``line N``.
+Nothing here imports storage, services, api or FastAPI; errors are the
+`ValueError` subclasses of :mod:`.errors`; the service names the request field.
 
 Entry points:
 
@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from vecml_local.errors import BadRequest
-
 from .binary import parse_binary
 from .csv_format import parse_csv
+from .errors import FieldError, ParseError
 from .json_format import parse_json
 from .labels import ParsedLabels, parse_labels
 from .libsvm import parse_libsvm
@@ -70,7 +69,7 @@ def canonical_file_format(value: str | None) -> str:
         return "binary"
     if name == "csv":
         return "csv"
-    raise BadRequest(f"file_format: unsupported value {value!r} (expected one of {', '.join(FILE_FORMATS)})")
+    raise FieldError("file_format", f"unsupported value {value!r} (expected one of {', '.join(FILE_FORMATS)})")
 
 
 def parse_file(data: bytes, options: FileOptions) -> ParsedTable:
@@ -104,7 +103,7 @@ def parse_file(data: bytes, options: FileOptions) -> ParsedTable:
             data, binary_dtype=options.binary_dtype, binary_dim=options.binary_dim, vector_type=vector_type
         )
     if table.num_rows == 0:
-        raise BadRequest(f"file_data: the {file_format} file holds no data rows")
+        raise ParseError(None, None, f"the {file_format} file holds no data rows")
     return table
 
 
@@ -115,8 +114,9 @@ def _densify(table: ParsedTable, vector_type: str):
     """A libsvm file uploaded into a dense collection."""
     rows, dim = table.vectors.shape
     if rows * dim > _MAX_DENSIFIED:
-        raise BadRequest(
-            f"vector_type: a libsvm file of {rows} rows x {dim} dimensions is too large for a "
-            f"{vector_type} collection; use vector_type sparse"
+        raise FieldError(
+            "vector_type",
+            f"a libsvm file of {rows} rows x {dim} dimensions is too large for a "
+            f"{vector_type} collection; use vector_type sparse",
         )
     return finalize_vectors(table.vectors.toarray(), vector_type)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vecml_local.errors import BadRequest
-
+from .errors import FieldError, ParseError
 from .table import ParsedTable, canonical_vector_type, finalize_vectors
 
 __all__ = ["parse_binary", "BINARY_DTYPES"]
@@ -32,20 +31,22 @@ def parse_binary(
     dim = _dim(binary_dim)
     row_bytes = dim * dtype.itemsize
     if not data:
-        raise BadRequest("file_data: the binary file is empty")
+        raise ParseError(None, None, "the binary file is empty")
     rows, remainder = divmod(len(data), row_bytes)
     if remainder:
-        raise BadRequest(
-            f"file_data: the binary file has {len(data)} bytes, which is not a whole number of rows "
+        raise ParseError(
+            None,
+            None,
+            f"the binary file has {len(data)} bytes, which is not a whole number of rows "
             f"of {row_bytes} bytes (binary_dim {dim} x {dtype.itemsize}-byte {binary_dtype}): "
-            f"{rows} rows and {remainder} bytes left over"
+            f"{rows} rows and {remainder} bytes left over",
         )
     matrix = np.frombuffer(data, dtype=dtype).reshape(rows, dim)
     if vector_type == "dense":
         vectors = matrix.astype(np.float32)  # a writable, native-endian copy
         if dtype.kind == "f" and np.isinf(vectors).any():
             row = int(np.argwhere(np.isinf(vectors))[0][0])
-            raise BadRequest(f"row {row + 1}: infinite values are not allowed")
+            raise ParseError(f"row {row + 1}", None, "infinite values are not allowed")
         return ParsedTable(vectors)
     if dtype == np.uint8 and vector_type != "sparse":
         return ParsedTable(finalize_vectors(matrix.copy(), vector_type))
@@ -54,16 +55,16 @@ def parse_binary(
 
 def _dtype(value: str | None) -> np.dtype:
     if value is None:
-        raise BadRequest("binary_dtype is required for binary files (float32 or uint8)")
+        raise FieldError("binary_dtype", "is required for binary files (float32 or uint8)", sep=" ")
     name = str(value).strip().lower()
     if name not in BINARY_DTYPES:
-        raise BadRequest(f"binary_dtype: unsupported value {value!r} (expected float32 or uint8)")
+        raise FieldError("binary_dtype", f"unsupported value {value!r} (expected float32 or uint8)")
     return BINARY_DTYPES[name]
 
 
 def _dim(value: int | None) -> int:
     if value is None:
-        raise BadRequest("binary_dim is required for binary files")
+        raise FieldError("binary_dim", "is required for binary files", sep=" ")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BadRequest(f"binary_dim must be a positive integer; got {value!r}")
+        raise FieldError("binary_dim", f"must be a positive integer; got {value!r}", sep=" ")
     return value

@@ -39,8 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from vecml_local.errors import BadRequest
-
+from .errors import FieldError, ParseError
 from .table import ParsedTable, canonical_vector_type, finalize_vectors, unnamed_column
 from .text_encoding import to_utf8
 
@@ -66,7 +65,7 @@ def parse_csv(
     vector_type = canonical_vector_type(vector_type)
     data, warnings = to_utf8(data, "CSV file")
     if not _has_content(data):
-        raise BadRequest("file_data: the CSV file is empty")
+        raise ParseError(None, None, "the CSV file is empty")
     delimiter = _delimiter(data)
     if delimiter != ",":
         warnings.append(f"the first line has no comma: columns are separated by {delimiter!r}")
@@ -89,7 +88,7 @@ def parse_csv(
         warnings.append(f"{name} has no name in the header and no value: ignored")
     if not vector_cols:
         hint = "" if has_field_names else "; if the first line holds column names, send has_field_names: true"
-        raise BadRequest(f"file_data: the CSV file has no numeric column to form the vectors{hint}")
+        raise ParseError(None, None, f"the CSV file has no numeric column to form the vectors{hint}")
     attributes = {n: _strings(table.column(n)) for n in names if n in text_cols or n in auto}
     matrix = _matrix(table, vector_cols)
     if has_field_names or len(vector_cols) != len(names):
@@ -102,7 +101,7 @@ def parse_csv(
 
     if vector_type == "dense" and np.isinf(matrix).any():
         row, col = (int(v) for v in np.argwhere(np.isinf(matrix))[0])
-        raise BadRequest(f"{row_label(row)}, column {vector_cols[col]!r}: infinite values are not allowed")
+        raise ParseError(row_label(row), vector_cols[col], "infinite values are not allowed")
     vectors = finalize_vectors(matrix, vector_type, column_names=vector_cols, row_label=row_label)
     return ParsedTable(vectors, column_names, attributes, categorical, warnings)
 
@@ -120,7 +119,7 @@ def _as_list(value: Iterable[str] | str | None, field: str) -> list[str]:
     out = []
     for item in value:
         if not isinstance(item, str):
-            raise BadRequest(f"{field}: expected a list of column names; got {item!r}")
+            raise FieldError(field, f"expected a list of column names; got {item!r}")
         out.append(item.strip())
     return out
 
@@ -154,7 +153,7 @@ def _column_names(data: bytes, has_field_names: bool, delimiter: str = ",") -> t
     head = _head(data, 64 * 1024).decode("utf-8-sig", errors="replace")
     first = next((r for r in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter) if r), None)
     if first is None:
-        raise BadRequest("file_data: the CSV file is empty")
+        raise ParseError(None, None, "the CSV file is empty")
     if not has_field_names:
         return [unnamed_column(i + 1) for i in range(len(first))], set()
     raw = first
@@ -166,7 +165,7 @@ def _column_names(data: bytes, has_field_names: bool, delimiter: str = ",") -> t
             name = unnamed_column(i + 1)
             blank.add(name)
         if name in names:
-            raise BadRequest(f"line 1: the column name {name!r} appears more than once in the header")
+            raise ParseError(1, None, f"the column name {name!r} appears more than once in the header")
         names.append(name)
     return names, blank
 
@@ -266,10 +265,10 @@ def _read(
                 continue
             match = _CONVERSION_ERROR.search(str(exc))
             if match is None or int(match.group(1)) >= len(names):
-                raise BadRequest(f"file_data: cannot read the CSV file ({_arrow_message(exc)})") from None
+                raise ParseError(None, None, f"cannot read the CSV file ({_arrow_message(exc)})") from None
             name = names[int(match.group(1))]
             if name in retried or name in text_cols:  # already read as text: retrying cannot help
-                raise BadRequest(f"file_data: cannot read the CSV file ({_arrow_message(exc)})") from None
+                raise ParseError(None, None, f"cannot read the CSV file ({_arrow_message(exc)})") from None
             retried.add(name)
             text_cols.add(name)
             auto.append(name)
@@ -291,7 +290,7 @@ def _pad_short_rows(
         if row.actual_columns > row.expected_columns:
             line = data.count(b"\n", 0, pos) + 1 + line_base
             what = "the header has" if header else "the first line has"
-            raise BadRequest(f"line {line}: {row.actual_columns} fields, but {what} {row.expected_columns} columns")
+            raise ParseError(line, None, f"{row.actual_columns} fields, but {what} {row.expected_columns} columns")
     pieces = []
     start = 0
     for pos, row in located:
@@ -322,7 +321,7 @@ def _positions(data: bytes, text: bytes, count: int) -> list[int]:
             found.append(pos)
         pos = data.find(text, pos + 1)
     if len(found) < count:
-        raise BadRequest("file_data: the CSV file has rows whose number of fields differs from the header")
+        raise ParseError(None, None, "the CSV file has rows whose number of fields differs from the header")
     return found
 
 

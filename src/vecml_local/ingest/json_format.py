@@ -28,8 +28,7 @@ import numpy as np
 import orjson
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
-
+from .errors import IngestError, ParseError
 from .table import ParsedTable, canonical_vector_type, finalize_vectors, unnamed_column
 
 __all__ = ["parse_json", "attribute_text"]
@@ -48,7 +47,7 @@ def parse_json(
     vector_type = canonical_vector_type(vector_type)
     records, lines = _load(data)
     if not records:
-        raise BadRequest("file_data: the JSON file holds no records")
+        raise ParseError(None, None, "the JSON file holds no records")
     label = (lambda i: f"line {lines[i]}") if lines is not None else (lambda i: f"row {i + 1}")
     cats = [c.strip() for c in (categorical_features or [])]
     attrs = [a.strip() for a in (vector_attributes or [])]
@@ -56,7 +55,7 @@ def parse_json(
     if isinstance(first, list):
         return _arrays(records, has_field_names, vector_type, cats, label)
     if not isinstance(first, dict):
-        raise BadRequest(f"{label(0)}: expected a JSON object or array; got {_kind(first)}")
+        raise ParseError(label(0), None, f"expected a JSON object or array; got {_kind(first)}")
     if vector_data_field_name:
         return _with_vector_field(records, vector_data_field_name, vector_type, cats, label, expected_dim)
     return _objects(records, vector_type, cats, attrs, label)
@@ -67,7 +66,7 @@ def _load(data: bytes) -> tuple[list[Any], list[int] | None]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():
-        raise BadRequest("file_data: the JSON file is empty")
+        raise ParseError(None, None, "the JSON file is empty")
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -75,7 +74,7 @@ def _load(data: bytes) -> tuple[list[Any], list[int] | None]:
         if stripped[:1] in (b"{", b"[") and b"\n" in data.strip():
             try:
                 return _load_lines(data)
-            except BadRequest:
+            except ParseError:
                 if stripped[:1] == b"[":
                     raise _syntax(exc) from None
                 raise
@@ -87,11 +86,11 @@ def _load(data: bytes) -> tuple[list[Any], list[int] | None]:
             if isinstance(doc.get(key), list):
                 return doc[key], None
         return [doc], [1]
-    raise BadRequest(f"file_data: a JSON file must hold an array of records; got {_kind(doc)}")
+    raise ParseError(None, None, f"a JSON file must hold an array of records; got {_kind(doc)}")
 
 
-def _syntax(exc: orjson.JSONDecodeError) -> BadRequest:
-    return BadRequest(f"line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})")
+def _syntax(exc: orjson.JSONDecodeError) -> ParseError:
+    return ParseError(exc.lineno, None, f"invalid JSON ({exc.msg}, column {exc.colno})")
 
 
 def _load_lines(data: bytes) -> tuple[list[Any], list[int]]:
@@ -102,7 +101,7 @@ def _load_lines(data: bytes) -> tuple[list[Any], list[int]]:
         try:
             records.append(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"line {number}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+            raise ParseError(number, None, f"invalid JSON ({exc.msg}, column {exc.colno})") from None
         lines.append(number)
     return records, lines
 
@@ -139,15 +138,15 @@ def _arrays(records, header, vector_type, cats, label) -> ParsedTable:
         records = records[1:]
         offset = 1
         if not records:
-            raise BadRequest("file_data: the JSON file has a header row but no data rows")
+            raise ParseError(None, None, "the JSON file has a header row but no data rows")
     else:
         offset = 0
     width = len(names) if names is not None else len(records[0]) if isinstance(records[0], list) else 0
     for i, row in enumerate(records):
         if not isinstance(row, list):
-            raise BadRequest(f"{label(i + offset)}: expected an array; got {_kind(row)}")
+            raise ParseError(label(i + offset), None, f"expected an array; got {_kind(row)}")
         if len(row) != width:
-            raise BadRequest(f"{label(i + offset)}: {len(row)} values, but the first row has {width}")
+            raise ParseError(label(i + offset), None, f"{len(row)} values, but the first row has {width}")
     names = names or [unnamed_column(i + 1) for i in range(width)]
     columns = list(zip(*records)) if records else [() for _ in names]
     table = _columns_to_table(dict(zip(names, columns)), len(records), vector_type, cats, [], label, offset)
@@ -160,7 +159,7 @@ def _objects(records, vector_type, cats, attrs, label) -> ParsedTable:
     names: dict[str, None] = {}
     for i, row in enumerate(records):
         if not isinstance(row, dict):
-            raise BadRequest(f"{label(i)}: expected a JSON object; got {_kind(row)}")
+            raise ParseError(label(i), None, f"expected a JSON object; got {_kind(row)}")
         names.update(dict.fromkeys(row))
     columns = {name: [row.get(name) for row in records] for name in names}
     return _columns_to_table(columns, len(records), vector_type, cats, attrs, label, 0)
@@ -186,13 +185,13 @@ def _columns_to_table(columns, n, vector_type, cats, attrs, label, offset) -> Pa
         else:
             vector_cols.append(name)
     if not vector_cols:
-        raise BadRequest("file_data: the JSON file has no numeric field to form the vectors")
+        raise ParseError(None, None, "the JSON file has no numeric field to form the vectors")
     matrix = np.empty((n, len(vector_cols)), dtype=np.float64)
     for j, name in enumerate(vector_cols):
         matrix[:, j] = np.array([np.nan if v is None else v for v in columns[name]], dtype=np.float64)
     if vector_type == "dense" and np.isinf(matrix).any():
         row, col = (int(v) for v in np.argwhere(np.isinf(matrix))[0])
-        raise BadRequest(f"{label(row + offset)}: {vector_cols[col]!r} is too large for float32")
+        raise ParseError(label(row + offset), None, f"{vector_cols[col]!r} is too large for float32")
     vectors = finalize_vectors(
         matrix.astype(np.float32), vector_type, column_names=vector_cols, row_label=lambda r: label(r + offset)
     )
@@ -204,9 +203,9 @@ def _with_vector_field(records, field_name, vector_type, cats, label, expected_d
     attr_names: dict[str, None] = {}
     for i, row in enumerate(records):
         if not isinstance(row, dict):
-            raise BadRequest(f"{label(i)}: expected a JSON object; got {_kind(row)}")
+            raise ParseError(label(i), None, f"expected a JSON object; got {_kind(row)}")
         if field_name not in row:
-            raise BadRequest(f"{label(i)}: the field {field_name!r} (vector_data_field_name) is missing")
+            raise ParseError(label(i), None, f"the field {field_name!r} (vector_data_field_name) is missing")
         raw.append(row[field_name])
         attr_names.update(dict.fromkeys(k for k in row if k != field_name))
     attributes = {k: [attribute_text(row.get(k)) for row in records] for k in attr_names}
@@ -223,20 +222,20 @@ def _dense_rows(raw, vector_type, label, field_name) -> np.ndarray:
     width = len(raw[0]) if isinstance(raw[0], list) else -1
     for i, vec in enumerate(raw):
         if not isinstance(vec, list):
-            raise BadRequest(f"{label(i)}: {field_name!r} must be an array of numbers; got {_kind(vec)}")
+            raise ParseError(label(i), None, f"{field_name!r} must be an array of numbers; got {_kind(vec)}")
         if len(vec) != width:
-            raise BadRequest(f"{label(i)}: {field_name!r} has {len(vec)} values, but the first row has {width}")
+            raise ParseError(label(i), None, f"{field_name!r} has {len(vec)} values, but the first row has {width}")
     try:
         matrix = np.array(raw, dtype=np.float64).reshape(len(raw), width)
     except (TypeError, ValueError):
         for i, vec in enumerate(raw):
             for j, v in enumerate(vec):
                 if v is not None and not _is_number(v):
-                    raise BadRequest(f"{label(i)}: {field_name}[{j}] must be a number; got {v!r}") from None
+                    raise ParseError(label(i), None, f"{field_name}[{j}] must be a number; got {v!r}") from None
         raise
     if vector_type == "dense" and np.isinf(matrix).any():
         row = int(np.argwhere(np.isinf(matrix))[0][0])
-        raise BadRequest(f"{label(row)}: {field_name!r} holds a value too large for float32")
+        raise ParseError(label(row), None, f"{field_name!r} holds a value too large for float32")
     return finalize_vectors(matrix.astype(np.float32), vector_type, row_label=label)
 
 
@@ -250,21 +249,21 @@ def _sparse_rows(raw, label, expected_dim) -> sp.csr_matrix:
         elif isinstance(vec, list):
             pairs = [(j, v) for j, v in enumerate(vec) if v]
         else:
-            raise BadRequest(f'{label(i)}: a sparse vector must be an object {{"index": value}} or "i:v i:v"')
+            raise ParseError(label(i), None, 'a sparse vector must be an object {"index": value} or "i:v i:v"')
         for key, value in pairs:
             try:
                 index, number = int(key), float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
-                raise BadRequest(f"{label(i)}: {key!r}:{value!r} is not an integer index and a number") from None
+                raise ParseError(label(i), None, f"{key!r}:{value!r} is not an integer index and a number") from None
             if index < 0:
-                raise BadRequest(f"{label(i)}: negative index {index}")
+                raise ParseError(label(i), None, f"negative index {index}")
             indices.append(index)
             values.append(number)
         indptr.append(len(indices))
     dim = max(indices, default=-1) + 1
     if expected_dim is not None:
         if dim > expected_dim:
-            raise BadRequest(f"index {dim - 1} is outside the collection's dimension {expected_dim}")
+            raise IngestError(f"index {dim - 1} is outside the collection's dimension {expected_dim}")
         dim = expected_dim
     matrix = sp.csr_matrix(
         (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),

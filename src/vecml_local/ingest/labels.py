@@ -17,7 +17,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from vecml_local.errors import BadRequest
+from .errors import ParseError
 
 __all__ = ["ParsedLabels", "parse_labels"]
 
@@ -37,12 +37,12 @@ def parse_labels(data: bytes, *, has_field_names: bool = False, label_name: str 
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise BadRequest(f"line {line}: the label file is not valid UTF-8 text") from None
+        raise ParseError(line, None, "the label file is not valid UTF-8 text") from None
     lines = text.split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
-        raise BadRequest("file_data: the label file is empty")
+        raise ParseError(None, None, "the label file is empty")
     header: list[str] | None = None
     body_start = 0
     if has_field_names:
@@ -76,6 +76,6 @@ def _csv_column(lines: list[str], column: int, offset: int) -> list[str | None]:
             values.append(None)
             continue
         if column >= len(record):
-            raise BadRequest(f"line {line}: {len(record)} fields; the label is in column {column + 1}")
+            raise ParseError(line, None, f"{len(record)} fields; the label is in column {column + 1}")
         values.append(record[column].strip() or None)
     return values

@@ -27,8 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
-
+from .errors import ParseError
 from .table import ParsedTable
 
 __all__ = ["parse_libsvm"]
@@ -63,7 +62,7 @@ def parse_libsvm(data: bytes, *, expected_dim: int | None = None, chunk_bytes: i
         line_offset += chunk.count(b"\n")
         position = end
     if not counts:
-        raise BadRequest("file_data: the libsvm file holds no rows")
+        raise ParseError(None, None, "the libsvm file holds no rows")
     row_nnz = np.concatenate(counts)
     indptr = np.zeros(row_nnz.size + 1, dtype=np.int64)
     np.cumsum(row_nnz, out=indptr[1:])
@@ -119,9 +118,11 @@ def _parse_chunk(
     if expected_dim is not None and indices.size and int(indices.max()) >= expected_dim:
         where = int(np.argmax(indices >= expected_dim))
         line = int(token_line[pair_tokens][where]) + 1 + line_offset
-        raise BadRequest(
-            f"line {line}: index {int(indices[where])} is outside the collection's "
-            f"dimension {expected_dim} (indices 0 to {expected_dim - 1})"
+        raise ParseError(
+            line,
+            None,
+            f"index {int(indices[where])} is outside the collection's "
+            f"dimension {expected_dim} (indices 0 to {expected_dim - 1})",
         )
     if indices.size and int(indices.max()) < 2**31 - 1:
         indices = indices.astype(np.int32)
@@ -170,13 +171,13 @@ def _label_text(value: float) -> str:
 def _fail_line(data: bytes, line_index: int, line_offset: int = 0) -> None:
     lines = data.split(b"\n")
     _check_line(lines[line_index], line_index + 1 + line_offset)
-    raise BadRequest(f"line {line_index + 1 + line_offset}: not a valid libsvm line")
+    raise ParseError(line_index + 1 + line_offset, None, "not a valid libsvm line")
 
 
 def _find_bad_token(data: bytes, line_offset: int = 0) -> None:
     for number, line in enumerate(data.split(b"\n"), start=1 + line_offset):
         _check_line(line, number)
-    raise BadRequest("file_data: not a valid libsvm file")
+    raise ParseError(None, None, "not a valid libsvm file")
 
 
 def _check_line(line: bytes, number: int) -> None:
@@ -187,14 +188,15 @@ def _check_line(line: bytes, number: int) -> None:
             if position == 0 and _is_float(token):
                 continue
             what = "the label" if position == 0 else "a feature"
-            raise BadRequest(
-                f"line {number}: bad token {text!r} ({what} must be a number{'' if position == 0 else ' as index:value'})"
+            raise ParseError(
+                number,
+                None,
+                f"bad token {text!r} ({what} must be a number{'' if position == 0 else ' as index:value'})",
             )
         index, _, value = token.partition(b":")
         if not index.isdigit() or not _is_float(value):
-            raise BadRequest(
-                f"line {number}: bad token {text!r} (expected index:value with a whole, "
-                f"non-negative index and a number)"
+            raise ParseError(
+                number, None, f"bad token {text!r} (expected index:value with a whole, non-negative index and a number)"
             )
 
 

@@ -10,7 +10,7 @@
   second time once it is known to fit, so a decompression bomb costs little memory.
 - Checksum (DESIGN §5): SHA-256 hex of the base64 text as sent; a SHA-256 of the
   decoded bytes (before or after gunzip) is accepted too. ``checksum_server`` is
-  the former. A mismatch is a :class:`BadRequest` naming ``checksum``.
+  the former. A mismatch is a :class:`FieldError` naming ``checksum``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
-from vecml_local.errors import BadRequest, PayloadTooLarge
+from vecml_local.errors import PayloadTooLarge
+
+from .errors import FieldError
 
 try:  # zlib-ng inflates 3-5x faster than zlib: a decompression bomb is measured sooner
     from zlib_ng import zlib_ng as _zlib
@@ -63,7 +65,7 @@ def decode_payload(
         hashes.add(hashlib.sha256(raw).hexdigest())
     if gzip_requested or raw[:2] == GZIP_MAGIC:
         if raw[:2] != GZIP_MAGIC:
-            raise BadRequest(f"{field}: compression_type is gzip but the data is not gzip-compressed")
+            raise FieldError(field, "compression_type is gzip but the data is not gzip-compressed")
         data = gunzip_limited(raw, max_decoded_bytes=max_decoded_bytes, field=field, keep_limit=keep_limit)
         if checksum:
             hashes.add(hashlib.sha256(data).hexdigest())
@@ -76,9 +78,10 @@ def decode_payload(
         server = hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
         hashes.add(server)
         if checksum.strip().lower() not in hashes:
-            raise BadRequest(
-                f"checksum: the SHA-256 sent ({checksum.strip()}) does not match the {field} "
-                f"payload received (SHA-256 of the base64 text: {server}); nothing was stored"
+            raise FieldError(
+                "checksum",
+                f"the SHA-256 sent ({checksum.strip()}) does not match the {field} "
+                f"payload received (SHA-256 of the base64 text: {server}); nothing was stored",
             )
     return DecodedPayload(data=data, checksum_server=server)
 
@@ -91,7 +94,7 @@ def _compression(value: str | None) -> bool:
         return False
     if name in ("gzip", "gz"):
         return True
-    raise BadRequest(f"compression_type: unsupported value {value!r} (only 'gzip' is supported)")
+    raise FieldError("compression_type", f"unsupported value {value!r} (only 'gzip' is supported)")
 
 
 def _b64decode(text: str | bytes | memoryview, field: str) -> bytes:
@@ -104,11 +107,11 @@ def _b64decode(text: str | bytes | memoryview, field: str) -> bytes:
         try:
             encoded = text.encode("ascii")
         except UnicodeEncodeError:
-            raise BadRequest(f"{field}: not valid base64 (non-ASCII characters)") from None
+            raise FieldError(field, "not valid base64 (non-ASCII characters)") from None
     elif isinstance(text, bytes | bytearray | memoryview):
         encoded = bytes(text)
     else:
-        raise BadRequest(f"{field}: expected a base64 string")
+        raise FieldError(field, "expected a base64 string")
     encoded = encoded.translate(None, _WHITESPACE)
     if b"-" in encoded or b"_" in encoded:
         encoded = encoded.translate(_URLSAFE)
@@ -116,14 +119,14 @@ def _b64decode(text: str | bytes | memoryview, field: str) -> bytes:
         encoded = encoded.split(b",", 1)[1]
     encoded = encoded.rstrip(b"=")
     if len(encoded) % 4 == 1:
-        raise BadRequest(f"{field}: not valid base64 (truncated: {len(encoded)} characters)")
+        raise FieldError(field, f"not valid base64 (truncated: {len(encoded)} characters)")
     encoded += b"=" * (-len(encoded) % 4)
     try:
         if _fast_b64decode is not None:
             return _fast_b64decode(encoded, validate=True)
         return binascii.a2b_base64(encoded, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequest(f"{field}: not valid base64 ({exc})") from None
+        raise FieldError(field, f"not valid base64 ({exc})") from None
 
 
 def _too_large(field: str, limit: int) -> str:
@@ -156,7 +159,7 @@ def _inflate(raw: bytes, limit: int, field: str, *, keep: int) -> bytes | None:
             try:
                 out = d.decompress(buf, _CHUNK)
             except _zlib.error as exc:
-                raise BadRequest(f"{field}: not valid gzip data ({exc})") from None
+                raise FieldError(field, f"not valid gzip data ({exc})") from None
             total += len(out)
             if total > limit:
                 raise PayloadTooLarge(_too_large(field, limit))
@@ -169,10 +172,10 @@ def _inflate(raw: bytes, limit: int, field: str, *, keep: int) -> bytes | None:
                 break
             buf = d.unconsumed_tail
             if not buf and not out:
-                raise BadRequest(f"{field}: the gzip data is truncated")
+                raise FieldError(field, "the gzip data is truncated")
         rest = d.unused_data
         if rest and rest[:2] != GZIP_MAGIC:
             if rest.strip(b"\x00"):  # trailing zero padding is tolerated
-                raise BadRequest(f"{field}: unexpected bytes after the gzip data")
+                raise FieldError(field, "unexpected bytes after the gzip data")
             break
     return None if parts is None else b"".join(parts)

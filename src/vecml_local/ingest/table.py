@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
+from .errors import FieldError, ParseError
 
 __all__ = [
     "ParsedTable",
@@ -66,7 +66,7 @@ def canonical_vector_type(value: str | None, *, field_name: str = "vector_type")
     name = _BY_LOWER.get(str(value).strip().lower())
     if name is None:
         allowed = ", ".join(VECTOR_TYPE_NAMES)
-        raise BadRequest(f"{field_name}: unknown vector type {value!r} (expected one of {allowed})")
+        raise FieldError(field_name, f"unknown vector type {value!r} (expected one of {allowed})")
     return name
 
 
@@ -113,9 +113,10 @@ def _quantize(matrix: np.ndarray, vector_type: str, column_names: list[str] | No
             what = "a missing value"
         else:
             what = f"value {_fmt(value)}"
-        raise BadRequest(
-            f"{row_label(row)}, column {column!r}: {what} is not allowed for vector_type "
-            f"{vector_type} (whole numbers from 0 to {top})"
+        raise ParseError(
+            row_label(row),
+            column,
+            f"{what} is not allowed for vector_type {vector_type} (whole numbers from 0 to {top})",
         )
     return matrix.astype(np.uint8, copy=False)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
 __all__ = ["clustering_metrics", "SILHOUETTE_MAX_SAMPLES"]
@@ -149,7 +149,7 @@ def clustering_metrics(
     labels = np.asarray(labels).astype(np.int64).ravel()
     n = X.shape[0]
     if labels.size != n:
-        raise BadRequest(f"labels: {labels.size} labels for {n} vectors")
+        raise InvalidInput(f"labels: {labels.size} labels for {n} vectors")
     out: dict = {}
     noise = labels < 0
     out["noise_ratio"] = float(noise.mean()) if n else 0.0
@@ -172,7 +172,7 @@ def clustering_metrics(
     if ground_truth is not None:
         truth = np.asarray([str(v) for v in ground_truth])
         if truth.size != n:
-            raise BadRequest(f"ground_truth_labels: {truth.size} labels for {n} vectors")
+            raise InvalidInput(f"ground_truth_labels: {truth.size} labels for {n} vectors")
         from sklearn import metrics as M
 
         h, c, v = M.homogeneity_completeness_v_measure(truth, labels)

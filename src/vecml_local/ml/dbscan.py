@@ -33,7 +33,7 @@ from functools import cached_property
 
 import numpy as np
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
 __all__ = ["DBSCANResult", "fit_dbscan"]
@@ -53,11 +53,11 @@ class DBSCANResult:
 
 def _number(name: str, value, *, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise BadRequest(f"{name} must be a number")
+        raise InvalidInput(f"{name} must be a number")
     if integer and float(value) != int(value):
-        raise BadRequest(f"{name} must be an integer")
+        raise InvalidInput(f"{name} must be an integer")
     if not np.isfinite(float(value)):
-        raise BadRequest(f"{name} must be finite")
+        raise InvalidInput(f"{name} must be finite")
     return float(value)
 
 
@@ -223,12 +223,12 @@ def fit_dbscan(
     eps = _number("eps", eps)
     ms = _number("min_samples", min_samples, integer=True)
     if ms < 1:
-        raise BadRequest("min_samples must be >= 1")
+        raise InvalidInput("min_samples must be >= 1")
     if eps < 0 and dt != dist.INNER_PRODUCT:
-        raise BadRequest("eps must be >= 0 (only Inner Product distances can be negative)")
+        raise InvalidInput("eps must be >= 0 (only Inner Product distances can be negative)")
     threads = int(_number("num_threads", num_threads, integer=True))
     if threads < 1:
-        raise BadRequest("num_threads must be >= 1")
+        raise InvalidInput("num_threads must be >= 1")
     X = dist.check_matrix(X, dt)
     from threadpoolctl import threadpool_limits
 

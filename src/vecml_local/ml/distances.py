@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 
 __all__ = [
     "EUCLIDEAN",
@@ -80,7 +80,7 @@ def canonical_dist_type(name: Any, field: str = "dist_type") -> str:
     if name is None:
         return EUCLIDEAN
     if not isinstance(name, str):
-        raise BadRequest(
+        raise InvalidInput(
             f"{field} must be a string, one of: Euclidean, L2, Manhattan, L1, Cosine, Inner Product, Hamming"
         )
     key = re.sub(r"[\s_\-]+", "", name).lower()
@@ -89,7 +89,7 @@ def canonical_dist_type(name: Any, field: str = "dist_type") -> str:
     try:
         return _ALIASES[key]
     except KeyError:
-        raise BadRequest(
+        raise InvalidInput(
             f"{field} '{name}' is not supported; use one of: Euclidean (L2), Manhattan (L1), "
             "Cosine, Inner Product, Hamming"
         ) from None
@@ -100,15 +100,15 @@ def check_matrix(X: Any, dist_type: str, *, field: str = "X") -> np.ndarray | sp
     if sp.issparse(X):
         X = sp.csr_matrix(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[0] == 0:
-            raise BadRequest(f"{field}: the collection has no vectors")
+            raise InvalidInput(f"{field}: the collection has no vectors")
         if not np.all(np.isfinite(X.data)):
-            raise BadRequest(f"{field}: the vectors contain NaN or infinite values")
+            raise InvalidInput(f"{field}: the vectors contain NaN or infinite values")
         if dist_type == HAMMING:
-            raise BadRequest("dist_type 'Hamming' is not supported on sparse collections")
+            raise InvalidInput("dist_type 'Hamming' is not supported on sparse collections")
         return X
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise BadRequest(f"{field}: the collection has no vectors")
+        raise InvalidInput(f"{field}: the collection has no vectors")
     if X.dtype == np.uint8:
         return np.ascontiguousarray(X)
     if X.dtype.kind in "iub":
@@ -118,10 +118,10 @@ def check_matrix(X: Any, dist_type: str, *, field: str = "X") -> np.ndarray | sp
             return np.ascontiguousarray(X.astype(np.uint8))
     X = np.ascontiguousarray(X, dtype=np.float32)
     if not np.all(np.isfinite(X)):
-        raise BadRequest(f"{field}: the vectors contain NaN or infinite values; clustering needs finite numbers")
+        raise InvalidInput(f"{field}: the vectors contain NaN or infinite values; clustering needs finite numbers")
     if dist_type == HAMMING:
         if not np.all((X == 0) | (X == 1)):
-            raise BadRequest("dist_type 'Hamming' needs binary (0/1) or quantized (dense8Bit/4Bit/2Bit/1Bit) vectors")
+            raise InvalidInput("dist_type 'Hamming' needs binary (0/1) or quantized (dense8Bit/4Bit/2Bit/1Bit) vectors")
         return X.astype(np.uint8)
     return X
 
@@ -137,7 +137,7 @@ def dense_rows(X: np.ndarray | sp.csr_matrix, rows: Any = None, dtype: Any = np.
 def to_dense_float(X: np.ndarray | sp.csr_matrix, *, max_elements: int = 400_000_000, what: str = "X") -> np.ndarray:
     """The whole matrix as dense float32; a sparse matrix too large to densify is a 400."""
     if sp.issparse(X) and X.shape[0] * X.shape[1] > max_elements:
-        raise BadRequest(
+        raise InvalidInput(
             f"{what}: the sparse collection ({X.shape[0]} x {X.shape[1]}) is too large for this operation "
             f"(at most {max_elements} dense elements); use fewer vectors or dimensions"
         )
@@ -186,7 +186,7 @@ def pairwise_distances_block(A: np.ndarray, B: np.ndarray, dist_type: str) -> np
         from scipy.spatial.distance import cdist
 
         return (cdist(A, B, "hamming") * A.shape[1]).round().astype(np.float32)
-    raise BadRequest(f"dist_type '{dist_type}' is not supported")
+    raise InvalidInput(f"dist_type '{dist_type}' is not supported")
 
 
 def knn_blocked(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
 __all__ = ["HDBSCANResult", "fit_hdbscan"]
@@ -43,24 +43,24 @@ def fit_hdbscan(
 ) -> HDBSCANResult:
     dt = dist.canonical_dist_type(dist_type)
     if dt == dist.INNER_PRODUCT:
-        raise BadRequest("dist_type 'Inner Product' is not supported by HDBSCAN; use Cosine or Euclidean")
+        raise InvalidInput("dist_type 'Inner Product' is not supported by HDBSCAN; use Cosine or Euclidean")
     for name, v in (("min_cluster_size", min_cluster_size), ("min_samples", min_samples)):
         if v is None and name == "min_samples":
             continue
         if isinstance(v, bool) or not isinstance(v, (int, np.integer, float)) or float(v) != int(v):
-            raise BadRequest(f"{name} must be an integer")
+            raise InvalidInput(f"{name} must be an integer")
     if int(min_cluster_size) < 2:
-        raise BadRequest("min_cluster_size must be >= 2")
+        raise InvalidInput("min_cluster_size must be >= 2")
     if min_samples is not None and int(min_samples) < 1:
-        raise BadRequest("min_samples must be >= 1")
+        raise InvalidInput("min_samples must be >= 1")
     method = str(cluster_selection_method).strip().lower()
     if method not in ("eom", "leaf"):
-        raise BadRequest("cluster_selection_method must be 'eom' or 'leaf'")
+        raise InvalidInput("cluster_selection_method must be 'eom' or 'leaf'")
     X = dist.check_matrix(X, dt)
     Xd = dist.to_dense_float(X, max_elements=200_000_000)
     n = Xd.shape[0]
     if n < 2:
-        raise BadRequest("HDBSCAN needs at least 2 vectors")
+        raise InvalidInput("HDBSCAN needs at least 2 vectors")
     metric = {
         dist.EUCLIDEAN: "euclidean",
         dist.MANHATTAN: "manhattan",

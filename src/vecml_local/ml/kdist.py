@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
 __all__ = ["kdist_plot"]
@@ -25,9 +25,9 @@ __all__ = ["kdist_plot"]
 
 def _int(name: str, value, lo: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer, float)) or float(value) != int(value):
-        raise BadRequest(f"{name} must be an integer")
+        raise InvalidInput(f"{name} must be an integer")
     if int(value) < lo:
-        raise BadRequest(f"{name} must be >= {lo} (got {value})")
+        raise InvalidInput(f"{name} must be >= {lo} (got {value})")
     return int(value)
 
 
@@ -51,7 +51,7 @@ def kdist_plot(
     X = dist.check_matrix(X, dt)
     n, d = X.shape
     if n < k + 1:
-        raise BadRequest(f"k ({k}) must be smaller than the number of vectors ({n})")
+        raise InvalidInput(f"k ({k}) must be smaller than the number of vectors ({n})")
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=m_max, replace=False)) if n > m_max else np.arange(n)
 

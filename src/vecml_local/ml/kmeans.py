@@ -45,7 +45,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 from vecml_local.ml._parallel import dynamic, row_ranges, set_threads
 from vecml_local.ml.kmeans_seeding import SEEDING_FLOATS, kmeanspp
@@ -112,10 +112,10 @@ def _check_int(name: str, value, lo: int, hi: int | None = None) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise BadRequest(f"{name} must be an integer")
+            raise InvalidInput(f"{name} must be an integer")
     if value < lo or (hi is not None and value > hi):
         rng = f">= {lo}" if hi is None else f"between {lo} and {hi}"
-        raise BadRequest(f"{name} must be {rng} (got {value})")
+        raise InvalidInput(f"{name} must be {rng} (got {value})")
     return int(value)
 
 
@@ -271,10 +271,10 @@ def fit_kmeans(
     """Fit k-means on a seeded sample of at most `max_train_samples` rows, label every row."""
     dt = dist.canonical_dist_type(dist_type)
     if method not in KMEANS_METHODS:
-        raise BadRequest(f"kmeans_method '{method}' is not supported; use 'kmeans' or 'kmeans_hamerly'")
+        raise InvalidInput(f"kmeans_method '{method}' is not supported; use 'kmeans' or 'kmeans_hamerly'")
     init = _INIT_ALIASES.get(str(initialization_method).strip().lower())
     if init is None:
-        raise BadRequest(
+        raise InvalidInput(
             f"initialization_method '{initialization_method}' is not supported; use 'k-means++' or 'random'"
         )
     X = dist.check_matrix(X, dt)
@@ -288,9 +288,9 @@ def fit_kmeans(
     try:
         tol = float(tolerance)
     except (TypeError, ValueError):
-        raise BadRequest("tolerance must be a number") from None
+        raise InvalidInput("tolerance must be a number") from None
     if not np.isfinite(tol) or tol < 0:
-        raise BadRequest("tolerance must be a finite number >= 0")
+        raise InvalidInput("tolerance must be a finite number >= 0")
 
     rng = np.random.default_rng(seed)
     if n > max_train:
@@ -299,7 +299,7 @@ def fit_kmeans(
         train_idx = None
     n_train = n if train_idx is None else max_train
     if k > n_train:
-        raise BadRequest(f"n_clusters ({k}) must not exceed the number of training vectors ({n_train})")
+        raise InvalidInput(f"n_clusters ({k}) must not exceed the number of training vectors ({n_train})")
     if sp.issparse(X):
         Xs = dist.to_dense_float(X if train_idx is None else X[train_idx], what="training sample")
     else:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
 __all__ = ["tsne_embed", "FFT_MIN_POINTS", "EXACT_NEIGHBOURS_MAX"]
@@ -52,11 +52,11 @@ _METRIC = {
 
 def _num(name: str, v, lo: float, *, integer: bool = False, strict: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(float(v)):
-        raise BadRequest(f"{name} must be a number")
+        raise InvalidInput(f"{name} must be a number")
     if integer and float(v) != int(v):
-        raise BadRequest(f"{name} must be an integer")
+        raise InvalidInput(f"{name} must be an integer")
     if float(v) < lo or (strict and float(v) == lo):
-        raise BadRequest(f"{name} must be {'>' if strict else '>='} {lo} (got {v})")
+        raise InvalidInput(f"{name} must be {'>' if strict else '>='} {lo} (got {v})")
     return float(v)
 
 
@@ -77,7 +77,7 @@ def tsne_embed(
     perp = _num("perplexity", perplexity, 0, strict=True)
     theta = _num("theta", theta, 0)
     if theta > 1.0:
-        raise BadRequest("theta must be between 0 and 1")
+        raise InvalidInput("theta must be between 0 and 1")
     iters = int(_num("max_iter", max_iter, 1, integer=True))
     lr = _num("learning_rate", learning_rate, 0, strict=True)
     seed = int(_num("random_seed", random_seed, 0, integer=True))

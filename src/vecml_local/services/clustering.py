@@ -36,6 +36,7 @@ from .clustering_models import (
     save_artifacts,
 )
 from .context import ServiceContext, Tenant
+from .input_errors import client_input
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
 
@@ -93,7 +94,8 @@ class ClusteringService:
         snapshot = data.snapshot
         if snapshot.num_rows == 0:
             raise BadRequest("The collection has no vectors to cluster")
-        arrays, info = _fit(algorithm, params, snapshot.vectors)
+        with client_input():  # a job: the runner reports BadRequest messages as they are
+            arrays, info = _fit(algorithm, params, snapshot.vectors)
         save_artifacts(data.directory, arrays)
         info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(snapshot.vectors.shape[1]))
         return Trained(info, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})

@@ -26,6 +26,7 @@ from ..storage import DeletedId, Segment
 from ..storage.repository import get_collection
 from .batches import Batch, check_new_ids, generated_ids, submit_batch
 from .context import ServiceContext, Tenant
+from .input_errors import client_input
 
 __all__ = ["DataService", "attributes_from_json", "ids_from_json"]
 
@@ -99,7 +100,8 @@ class DataService:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             stored = self.context.snapshots.live_ids(session, collection)
-        vectors = vectors_from_json(data, collection.vector_type, collection.vector_dim)
+        with client_input("data"):
+            vectors = vectors_from_json(data, collection.vector_type, collection.vector_dim)
         count = vectors.shape[0]
         ids = ids_from_json(string_ids, count)
         check_new_ids(ids, stored)

@@ -44,6 +44,7 @@ from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import now
 from .batches import Batch, collection_of_job, submit_batch
 from .context import ServiceContext, Tenant
+from .input_errors import client_input
 
 __all__ = ["FileService", "LABEL_KIND", "InlineFile", "read_inline_file", "attach_labels"]
 
@@ -81,7 +82,8 @@ def read_inline_file(
     (also what `automl_predict` with an inline file should pass).
     """
     payload, payload_field = file.payload_and_field()
-    file_format = canonical_file_format(file.file_format)
+    with client_input(payload_field):
+        file_format = canonical_file_format(file.file_format)
     requested_type: str | None = file.vector_type
     if file_format == "binary" and requested_type in (None, "dense"):
         # The docs: for binary files the client may say "dense"; the element type is binary_dtype.
@@ -108,26 +110,16 @@ def read_inline_file(
         binary_dim=file.binary_dim,
         expected_dim=expected_dim,
     )
-    decoded = decode_payload(
-        _payload_text(payload, payload_field),
-        field=payload_field,
-        compression_type=file.compression_type,
-        checksum=file.checksum,
-        max_decoded_bytes=context.settings.max_decoded_bytes,
-    )
-    try:
+    with client_input(payload_field):
+        decoded = decode_payload(
+            _payload_text(payload, payload_field),
+            field=payload_field,
+            compression_type=file.compression_type,
+            checksum=file.checksum,
+            max_decoded_bytes=context.settings.max_decoded_bytes,
+        )
         table = parse_file(decoded.data, options)
-    except BadRequest as error:
-        raise _renamed(error, payload_field) from None
     return InlineFile(table, decoded.checksum_server, options.vector_type)
-
-
-def _renamed(error: BadRequest, field: str) -> BadRequest:
-    """The parsers say `file_data:`; name the field the file actually came in."""
-    prefix = "file_data:"
-    if field != "file_data" and error.message.startswith(prefix):
-        return BadRequest(field + ":" + error.message[len(prefix) :])
-    return error
 
 
 def _check_schema(collection: Collection, table: ParsedTable) -> None:
@@ -288,17 +280,15 @@ class FileService:
         given = request.name()
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
-        decoded = decode_payload(
-            _payload_text(payload, payload_field),
-            field=payload_field,
-            compression_type=request.compression_type,
-            checksum=request.checksum,
-            max_decoded_bytes=self.context.settings.max_decoded_bytes,
-        )
-        try:
+        with client_input(payload_field):
+            decoded = decode_payload(
+                _payload_text(payload, payload_field),
+                field=payload_field,
+                compression_type=request.compression_type,
+                checksum=request.checksum,
+                max_decoded_bytes=self.context.settings.max_decoded_bytes,
+            )
             labels = parse_labels(decoded.data, has_field_names=bool(request.has_field_names), label_name=given)
-        except BadRequest as error:
-            raise _renamed(error, payload_field) from None
         name = (given or labels.name_from_header or "").strip()
         if not name:
             raise BadRequest(

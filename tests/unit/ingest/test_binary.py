@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vecml_local.errors import BadRequest
 from vecml_local.ingest.binary import parse_binary
+from vecml_local.ingest.errors import IngestError
 
 
 def test_float32_little_endian_rows() -> None:
@@ -21,7 +21,7 @@ def test_uint8_into_dense_and_quantized() -> None:
     np.testing.assert_array_equal(parse_binary(data, binary_dtype="uint8", binary_dim=2).vectors, [[0, 255], [7, 1]])
     table = parse_binary(data, binary_dtype="uint8", binary_dim=2, vector_type="dense8Bit")
     assert table.vectors.dtype == np.uint8
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_binary(data, binary_dtype="uint8", binary_dim=2, vector_type="dense4Bit")
     assert error.value.message == (
         "row 1, column 'column 2': value 255 is not allowed for vector_type dense4Bit (whole numbers from 0 to 15)"
@@ -29,7 +29,7 @@ def test_uint8_into_dense_and_quantized() -> None:
 
 
 def test_partial_row_is_refused_clearly() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_binary(bytes(4 * 3 * 2 + 5), binary_dtype="float32", binary_dim=3)
     assert error.value.message == (
         "file_data: the binary file has 29 bytes, which is not a whole number of rows of 12 bytes "
@@ -47,11 +47,11 @@ def test_partial_row_is_refused_clearly() -> None:
     ],
 )
 def test_options_are_checked(dtype, dim, message) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_binary(bytes(12), binary_dtype=dtype, binary_dim=dim)
     assert error.value.message == message
 
 
 def test_infinite_float_refused() -> None:
-    with pytest.raises(BadRequest, match="^row 2: infinite values are not allowed$"):
+    with pytest.raises(IngestError, match="^row 2: infinite values are not allowed$"):
         parse_binary(np.array([1, 2, np.inf, 0], dtype="<f4").tobytes(), binary_dtype="float32", binary_dim=2)

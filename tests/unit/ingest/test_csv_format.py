@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from vecml_local.errors import BadRequest
 from vecml_local.ingest.csv_format import line_of_row, parse_csv
+from vecml_local.ingest.errors import IngestError
 
 
 def test_header_bom_crlf_quotes_and_spaces() -> None:
@@ -73,16 +73,16 @@ def test_vector_attributes_are_plain_attributes() -> None:
 
 
 def test_longer_row_fails_naming_the_line() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b"a,b\n1,2\n3,4\n5,6,7\n")
     assert error.value.message == "line 4: 3 fields, but the header has 2 columns"
 
 
 def test_longer_row_line_counts_quoted_newlines_and_blank_lines() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b'a,b\r\n1,"two\r\nlines"\r\n\r\n5,6,7\r\n')
     assert error.value.message == "line 5: 3 fields, but the header has 2 columns"
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b"1,2\n3,4,5\n", has_field_names=False)
     assert error.value.message == "line 2: 3 fields, but the first line has 2 columns"
 
@@ -98,14 +98,14 @@ def test_shorter_rows_are_padded() -> None:
 def test_quantized_types_are_range_checked_naming_the_line() -> None:
     table = parse_csv(b"a,b\n0,15\n3,7\n", vector_type="dense4Bit")
     assert table.vectors.dtype == np.uint8
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b"a,b\n0,15\n3,16\n", vector_type="dense4Bit")
     assert error.value.message == (
         "line 3, column 'b': value 16 is not allowed for vector_type dense4Bit (whole numbers from 0 to 15)"
     )
-    with pytest.raises(BadRequest, match=r"^line 2, column 'a': a missing value is not allowed"):
+    with pytest.raises(IngestError, match=r"^line 2, column 'a': a missing value is not allowed"):
         parse_csv(b"a,b\n,1\n", vector_type="dense1Bit")
-    with pytest.raises(BadRequest, match=r"^line 2, column 'b': value 0.5 is not allowed"):
+    with pytest.raises(IngestError, match=r"^line 2, column 'b': value 0.5 is not allowed"):
         parse_csv(b"a,b\n1,0.5\n", vector_type="dense8Bit")
 
 
@@ -115,16 +115,16 @@ def test_sparse_from_csv() -> None:
 
 
 def test_infinite_values_refused() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b"a,b\n1,2\n3,inf\n")
     assert error.value.message == "line 3, column 'b': infinite values are not allowed"
 
 
 def test_duplicate_header_and_empty_file() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b"a,a\n1,2\n")
     assert error.value.message == "line 1: the column name 'a' appears more than once in the header"
-    with pytest.raises(BadRequest, match="^file_data: the CSV file is empty$"):
+    with pytest.raises(IngestError, match="^file_data: the CSV file is empty$"):
         parse_csv(b"\xef\xbb\xbf\r\n")
 
 
@@ -135,7 +135,7 @@ def test_line_of_row() -> None:
 
 
 def test_no_numeric_column() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b"a,b\nx,y\n", has_field_names=False)
     assert error.value.message == (
         "file_data: the CSV file has no numeric column to form the vectors; "
@@ -167,9 +167,9 @@ def test_trailing_comma_column_is_dropped() -> None:
 def test_header_with_a_line_break_and_leading_blank_lines() -> None:
     table = parse_csv(b'\r\n\r\n"a\r\nx",b\r\n1,2\r\n3,4\r\n')
     assert table.column_names == ["a\r\nx", "b"] and table.vectors.tolist() == [[1, 2], [3, 4]]
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b'\n"a\nx",b\n1,2\n3,4,5\n')
     assert error.value.message == "line 5: 3 fields, but the header has 2 columns"
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_csv(b'\n"a\nx",b\n1,2\n3,inf\n')
     assert error.value.message == "line 5, column 'b': infinite values are not allowed"

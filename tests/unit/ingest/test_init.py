@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vecml_local.errors import BadRequest
 from vecml_local.ingest import FileOptions, parse_file
+from vecml_local.ingest.errors import IngestError
 
 
 def test_dispatch() -> None:
@@ -23,8 +23,8 @@ def test_libsvm_into_a_dense_collection() -> None:
 
 
 def test_unknown_format_and_no_rows() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_file(b"x", FileOptions(file_format="xlsx"))
     assert error.value.message == "file_format: unsupported value 'xlsx' (expected one of csv, json, libsvm, binary)"
-    with pytest.raises(BadRequest, match="^file_data: the csv file holds no data rows$"):
+    with pytest.raises(IngestError, match="^file_data: the csv file holds no data rows$"):
         parse_file(b"a,b\n", FileOptions(file_format="csv"))

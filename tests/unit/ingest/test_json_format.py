@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from vecml_local.errors import BadRequest
+from vecml_local.ingest.errors import IngestError
 from vecml_local.ingest.json_format import attribute_text, parse_json
 
 
@@ -22,13 +22,13 @@ def test_objects_with_a_vector_field() -> None:
 
 
 def test_vector_field_missing_or_ragged() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b'[{"vec": [1]}, {"x": 1}]', vector_data_field_name="vec")
     assert error.value.message == "row 2: the field 'vec' (vector_data_field_name) is missing"
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b'[{"vec": [1, 2]}, {"vec": [1]}]', vector_data_field_name="vec")
     assert error.value.message == "row 2: 'vec' has 1 values, but the first row has 2"
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b'[{"vec": [1, "x"]}]', vector_data_field_name="vec")
     assert error.value.message == "row 1: vec[1] must be a number; got 'x'"
 
@@ -52,7 +52,7 @@ def test_array_of_arrays_with_and_without_header() -> None:
     assert table.column_names is None and table.vectors.shape == (2, 2)
     named = parse_json(b'[["x", "y"], [1, 2]]', has_field_names=True)
     assert named.column_names == ["x", "y"]
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b"[[1, 2], [3]]", has_field_names=False)
     assert error.value.message == "row 2: 1 values, but the first row has 2"
 
@@ -65,16 +65,16 @@ def test_json_lines() -> None:
 
 
 def test_json_lines_error_names_the_line() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b'{"a": 1}\n{"a": 2}\n{"a": \n')
     assert error.value.message.startswith("line 3: invalid JSON")
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b"[1, 2]\n[3]\n", has_field_names=False)
     assert error.value.message == "line 2: 1 values, but the first row has 2"
 
 
 def test_syntax_error_in_an_array_names_the_line() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b'[\n{"a": 1},\n{"a": 2,,}\n]')
     assert error.value.message.startswith("line 3: invalid JSON")
 
@@ -82,12 +82,12 @@ def test_syntax_error_in_an_array_names_the_line() -> None:
 def test_sparse_vectors() -> None:
     table = parse_json(b'[{"v": {"0": 1, "5": 2}}, {"v": "2:3.5"}]', vector_data_field_name="v", vector_type="sparse")
     assert table.vectors.shape == (2, 6) and table.vectors[1, 2] == 3.5
-    with pytest.raises(BadRequest, match="index 5 is outside the collection's dimension 3"):
+    with pytest.raises(IngestError, match="index 5 is outside the collection's dimension 3"):
         parse_json(b'[{"v": {"5": 2}}]', vector_data_field_name="v", vector_type="sparse", expected_dim=3)
 
 
 def test_quantized_range() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_json(b"[[1, 2], [3, 300]]", has_field_names=False, vector_type="dense8Bit")
     assert error.value.message == (
         "row 2, column 'column 2': value 300 is not allowed for vector_type dense8Bit (whole numbers from 0 to 255)"
@@ -95,9 +95,9 @@ def test_quantized_range() -> None:
 
 
 def test_empty_and_wrong_shapes() -> None:
-    with pytest.raises(BadRequest, match="^file_data: the JSON file holds no records$"):
+    with pytest.raises(IngestError, match="^file_data: the JSON file holds no records$"):
         parse_json(b"[]")
-    with pytest.raises(BadRequest, match="^file_data: a JSON file must hold an array of records; got a number$"):
+    with pytest.raises(IngestError, match="^file_data: a JSON file must hold an array of records; got a number$"):
         parse_json(b"42")
 
 
@@ -119,5 +119,5 @@ def test_numeric_first_row_is_data_even_when_names_are_announced() -> None:
 
 
 def test_no_numeric_field() -> None:
-    with pytest.raises(BadRequest, match="^file_data: the JSON file has no numeric field to form the vectors$"):
+    with pytest.raises(IngestError, match="^file_data: the JSON file has no numeric field to form the vectors$"):
         parse_json(b'[{"a": "x"}]')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vecml_local.errors import BadRequest
+from vecml_local.ingest.errors import IngestError
 from vecml_local.ingest.labels import parse_labels
 
 
@@ -30,13 +30,13 @@ def test_multi_column_csv_picks_the_named_column_else_the_first() -> None:
 
 
 def test_short_row_in_multi_column_csv() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_labels(b"id,target\n1,a\n2\n", has_field_names=True, label_name="target")
     assert error.value.message == "line 3: 1 fields; the label is in column 2"
 
 
 def test_empty_and_not_utf8() -> None:
-    with pytest.raises(BadRequest, match="^file_data: the label file is empty$"):
+    with pytest.raises(IngestError, match="^file_data: the label file is empty$"):
         parse_labels(b"\n\n")
-    with pytest.raises(BadRequest, match="^line 2: the label file is not valid UTF-8 text$"):
+    with pytest.raises(IngestError, match="^line 2: the label file is not valid UTF-8 text$"):
         parse_labels(b"a\n\xff\n")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_svmlight_file
 
-from vecml_local.errors import BadRequest
+from vecml_local.ingest.errors import IngestError
 from vecml_local.ingest.libsvm import parse_libsvm
 
 
@@ -42,7 +42,7 @@ def test_unsorted_and_duplicate_indices_are_summed() -> None:
 
 def test_expected_dim() -> None:
     assert parse_libsvm(b"1 2:1\n", expected_dim=10).vectors.shape == (1, 10)
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_libsvm(b"1 2:1\n0 12:1\n", expected_dim=10)
     assert error.value.message == "line 2: index 12 is outside the collection's dimension 10 (indices 0 to 9)"
 
@@ -72,13 +72,13 @@ def test_expected_dim() -> None:
     ],
 )
 def test_bad_token_names_the_line(data: bytes, message: str) -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         parse_libsvm(data)
     assert error.value.message == message
 
 
 def test_empty_file() -> None:
-    with pytest.raises(BadRequest, match="^file_data: the libsvm file holds no rows$"):
+    with pytest.raises(IngestError, match="^file_data: the libsvm file holds no rows$"):
         parse_libsvm(b"# only a comment\n\n")
 
 
@@ -88,7 +88,7 @@ def test_chunks_give_the_same_result_and_global_line_numbers() -> None:
     chunked = parse_libsvm(data, chunk_bytes=97)
     assert (whole.vectors != chunked.vectors).nnz == 0 and whole.attributes == chunked.attributes
     broken = data + b"1 0:1 x\n"
-    with pytest.raises(BadRequest, match=r"^line 1001: bad token 'x'"):
+    with pytest.raises(IngestError, match=r"^line 1001: bad token 'x'"):
         parse_libsvm(broken, chunk_bytes=97)
-    with pytest.raises(BadRequest, match=r"^line 1001: index 10 is outside"):
+    with pytest.raises(IngestError, match=r"^line 1001: index 10 is outside"):
         parse_libsvm(data + b"1 10:1\n", expected_dim=8, chunk_bytes=97)

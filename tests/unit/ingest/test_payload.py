@@ -10,7 +10,8 @@ import zlib
 
 import pytest
 
-from vecml_local.errors import BadRequest, PayloadTooLarge
+from vecml_local.errors import PayloadTooLarge
+from vecml_local.ingest.errors import IngestError
 from vecml_local.ingest.payload import decode_payload
 
 FILE = b"a,b\n1,2\n3,4\n"
@@ -33,9 +34,9 @@ def test_missing_padding_and_urlsafe_alphabet() -> None:
 
 
 def test_invalid_base64_names_the_field() -> None:
-    with pytest.raises(BadRequest, match=r"^file_data: not valid base64"):
+    with pytest.raises(IngestError, match=r"^file_data: not valid base64"):
         decode_payload("abc$def", field="file_data")
-    with pytest.raises(BadRequest, match=r"^X: not valid base64 \(non-ASCII characters\)$"):
+    with pytest.raises(IngestError, match=r"^X: not valid base64 \(non-ASCII characters\)$"):
         decode_payload("abcé", field="X")
 
 
@@ -52,17 +53,17 @@ def test_concatenated_gzip_members() -> None:
 
 
 def test_gzip_requested_but_not_gzip() -> None:
-    with pytest.raises(BadRequest, match=r"^X: compression_type is gzip but the data is not gzip-compressed$"):
+    with pytest.raises(IngestError, match=r"^X: compression_type is gzip but the data is not gzip-compressed$"):
         decode_payload(b64(FILE), field="X", compression_type="gzip")
 
 
 def test_truncated_gzip() -> None:
-    with pytest.raises(BadRequest, match=r"^X: the gzip data is truncated$"):
+    with pytest.raises(IngestError, match=r"^X: the gzip data is truncated$"):
         decode_payload(b64(gzip.compress(FILE * 100)[:-20]), field="X")
 
 
 def test_unknown_compression_type() -> None:
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         decode_payload(b64(FILE), field="X", compression_type="zip")
     assert error.value.message == "compression_type: unsupported value 'zip' (only 'gzip' is supported)"
 
@@ -129,7 +130,7 @@ def test_checksum_of_base64_text_or_decoded_bytes() -> None:
 def test_checksum_mismatch() -> None:
     text = b64(FILE)
     server = hashlib.sha256(text.encode()).hexdigest()
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(IngestError) as error:
         decode_payload(text, field="X", checksum="0" * 64)
     assert error.value.message == (
         f"checksum: the SHA-256 sent ({'0' * 64}) does not match the X payload received "

@@ -8,7 +8,7 @@ from sklearn.cluster import DBSCAN
 from sklearn.datasets import load_iris, make_blobs, make_moons
 from sklearn.metrics import adjusted_rand_score
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml.dbscan import fit_dbscan
 
 
@@ -58,9 +58,9 @@ def test_noise_and_bad_parameters() -> None:
     X = np.array([[0, 0], [0, 0.1], [0.1, 0], [5, 5]], dtype=np.float32)
     r = fit_dbscan(X, eps=0.2, min_samples=3)
     assert list(r.labels) == [0, 0, 0, -1] and list(r.core_indices) == [0, 1, 2]
-    with pytest.raises(BadRequest, match="eps"):
+    with pytest.raises(InvalidInput, match="eps"):
         fit_dbscan(X, eps=-1, min_samples=3)
-    with pytest.raises(BadRequest, match="min_samples"):
+    with pytest.raises(InvalidInput, match="min_samples"):
         fit_dbscan(X, eps=1, min_samples=0)
 
 

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.spatial.distance import cdist
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as D
 
 
@@ -37,21 +37,21 @@ def test_canonical_names(given, echoed) -> None:
 
 
 def test_unknown_name_is_a_bad_request_naming_the_field() -> None:
-    with pytest.raises(BadRequest, match="dist_type"):
+    with pytest.raises(InvalidInput, match="dist_type"):
         D.canonical_dist_type("Chebyshev")
 
 
 def test_nan_is_refused() -> None:
     X = np.ones((4, 2), dtype=np.float32)
     X[1, 1] = np.nan
-    with pytest.raises(BadRequest, match="NaN"):
+    with pytest.raises(InvalidInput, match="NaN"):
         D.check_matrix(X, "Euclidean")
 
 
 def test_hamming_needs_codes() -> None:
-    with pytest.raises(BadRequest, match="Hamming"):
+    with pytest.raises(InvalidInput, match="Hamming"):
         D.check_matrix(np.full((3, 2), 0.5, dtype=np.float32), "Hamming")
-    with pytest.raises(BadRequest, match="sparse"):
+    with pytest.raises(InvalidInput, match="sparse"):
         D.check_matrix(sp.csr_matrix(np.eye(3, dtype=np.float32)), "Hamming")
     assert D.check_matrix(np.eye(3, dtype=np.float32), "Hamming").dtype == np.uint8
 

@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_blobs
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml.cluster_metrics import clustering_metrics
 from vecml_local.ml.dbscan import fit_dbscan
 from vecml_local.ml.hdbscan_cluster import fit_hdbscan
@@ -51,7 +51,7 @@ def test_every_function_runs(kind, dist_type) -> None:
         h = fit_hdbscan(X, min_cluster_size=10, dist_type=dist_type)
         assert h.labels.shape == (300,)
     else:
-        with pytest.raises(BadRequest, match="Inner Product"):
+        with pytest.raises(InvalidInput, match="Inner Product"):
             fit_hdbscan(X, dist_type=dist_type)
 
 
@@ -66,7 +66,7 @@ def test_hamming_on_codes_and_refusals() -> None:
     assert fit_kmeans(bits, n_clusters=3, dist_type="Hamming").labels.shape == (300,)
     assert fit_dbscan(INPUTS["uint8"], eps=2, min_samples=3, dist_type="Hamming").labels.shape == (300,)
     assert fit_hdbscan(bits, min_cluster_size=10, dist_type="Hamming").labels.shape == (300,)
-    with pytest.raises(BadRequest, match="sparse"):
+    with pytest.raises(InvalidInput, match="sparse"):
         fit_kmeans(INPUTS["sparse"], n_clusters=3, dist_type="Hamming")
-    with pytest.raises(BadRequest, match="Hamming"):
+    with pytest.raises(InvalidInput, match="Hamming"):
         fit_dbscan(INPUTS["dense"], eps=1, min_samples=3, dist_type="Hamming")

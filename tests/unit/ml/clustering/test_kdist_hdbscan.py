@@ -8,7 +8,7 @@ from sklearn.datasets import load_iris, make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import NearestNeighbors
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml.hdbscan_cluster import fit_hdbscan
 from vecml_local.ml.kdist import kdist_plot
 
@@ -40,7 +40,7 @@ def test_kdist_hamming_and_errors() -> None:
     X = np.random.default_rng(0).integers(0, 2, size=(200, 16), dtype=np.uint8)
     grid, _ = kdist_plot(X, k=3, max_num_grids=200, dist_type="Hamming")  # one grid point per sample
     assert all(float(v).is_integer() and 0 <= v <= 16 for v in grid)
-    with pytest.raises(BadRequest, match="k"):
+    with pytest.raises(InvalidInput, match="k"):
         kdist_plot(X[:3], k=5)
 
 
@@ -59,7 +59,7 @@ def test_hdbscan_other_distances_and_errors(dist_type) -> None:
     X, y = make_blobs(600, 4, centers=3, cluster_std=0.5, random_state=2, center_box=(5, 20))
     r = fit_hdbscan(X.astype(np.float32), min_cluster_size=15, dist_type=dist_type)
     assert r.n_clusters >= 2
-    with pytest.raises(BadRequest, match="Inner Product"):
+    with pytest.raises(InvalidInput, match="Inner Product"):
         fit_hdbscan(X, dist_type="ip")
-    with pytest.raises(BadRequest, match="cluster_selection_method"):
+    with pytest.raises(InvalidInput, match="cluster_selection_method"):
         fit_hdbscan(X, cluster_selection_method="best")

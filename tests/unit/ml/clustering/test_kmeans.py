@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits, load_iris, load_wine, make_blobs
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.preprocessing import StandardScaler
 
-from vecml_local.errors import BadRequest
+from vecml_local.ml import InvalidInput
 from vecml_local.ml.kmeans import fit_kmeans
 
 METHODS = ["kmeans", "kmeans_hamerly"]
@@ -130,7 +130,7 @@ def test_quantized_and_sparse_inputs(blobs) -> None:
     ],
 )
 def test_bad_parameters_name_the_field(blobs, kwargs, field) -> None:
-    with pytest.raises(BadRequest, match=field):
+    with pytest.raises(InvalidInput, match=field):
         fit_kmeans(blobs[0], **kwargs)
 
 
