@@ -23,6 +23,7 @@ from ..schemas.search import SearchRequest
 from ..storage.repository import get_collection
 from ..storage.snapshots import CollectionSnapshot
 from .context import ServiceContext, Tenant
+from .input_errors import client_input
 
 __all__ = ["SearchService"]
 
@@ -108,10 +109,8 @@ class SearchService:
                 raise NotFound(f"query_ids: string_id {missing[0]!r} does not exist in the collection")
             return snapshot.vectors[[positions[sid] for sid in body.query_ids]]
         dim = snapshot.vectors.shape[1]
-        try:
+        with client_input("query_vectors"):
             queries = vectors_from_json(body.query_vectors, snapshot.vector_type, dim)
-        except BadRequest as error:
-            raise BadRequest("query_vectors" + error.message.removeprefix("data")) from None
         if not sp.issparse(queries) and np.isnan(queries).any():
             row = int(np.argwhere(np.isnan(queries))[0][0])
             raise BadRequest(f"query_vectors[{row}] has a missing value (null); queries need every component")

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..errors import VecmlError
 from ..services import Services, Tenant
+from ..services.input_errors import INPUT_ERRORS
 from .calls import call
 from .session import ConsoleSession, check_csrf, read_session
 
@@ -39,6 +40,8 @@ class Console:
             return await self.call(endpoint, **fields), None
         except VecmlError as error:
             return None, error.message
+        except INPUT_ERRORS as error:  # what ingest/ and ml/ say about the input (app.py answers it 400)
+            return None, str(error)
 
 
 def open_console(request: Request) -> Console:
