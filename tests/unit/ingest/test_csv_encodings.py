@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vecml_local.errors import BadRequest
 from vecml_local.ingest.csv_format import parse_csv
+from vecml_local.ingest.errors import IngestError
 from vecml_local.ingest.text_encoding import to_utf8
 
 
@@ -87,5 +87,5 @@ def test_truncated_utf16_is_read_with_a_warning_not_an_error() -> None:
 
 
 def test_empty_after_decoding_is_still_refused() -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(IngestError):
         bounded(lambda: parse_csv(b"\xff\xfe"))
