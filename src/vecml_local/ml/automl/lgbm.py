@@ -14,7 +14,6 @@ __all__ = [
     "base_params",
     "default_threads",
     "effective_threads",
-    "fit_booster",
     "make_dataset",
     "predict_booster",
     "booster_from_string",
@@ -72,41 +71,6 @@ def make_dataset(
         reference=reference,
         free_raw_data=not keep_raw,
     )
-
-
-def fit_booster(
-    params: dict[str, Any],
-    train: Any,
-    cat_idx: list[int],
-    num_rounds: int,
-    valid: Any = None,
-    early_stopping_rounds: int = 50,
-):
-    """Train a booster; with `valid`, stop early on it. Returns (booster, best_iteration).
-
-    `train` / `valid` are (x, y) pairs or ready LightGBM Datasets (e.g. subsets of
-    one Dataset built once, which saves re-binning the same rows per fold).
-    """
-    import lightgbm as lgb
-
-    train_set = train if isinstance(train, lgb.Dataset) else make_dataset(train[0], train[1], cat_idx)
-    callbacks = []
-    valid_sets = []
-    if valid is not None:
-        valid_set = (
-            valid if isinstance(valid, lgb.Dataset) else make_dataset(valid[0], valid[1], cat_idx, reference=train_set)
-        )
-        valid_sets = [valid_set]
-        callbacks.append(lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False))
-    booster = lgb.train(
-        params,
-        train_set,
-        num_boost_round=max(1, int(num_rounds)),
-        valid_sets=valid_sets,
-        callbacks=callbacks,
-    )
-    best = booster.best_iteration if valid is not None and booster.best_iteration > 0 else booster.current_iteration()
-    return booster, int(best)
 
 
 def predict_booster(booster, x: np.ndarray, task: str, n_classes: int, num_iteration: int | None = None) -> np.ndarray:

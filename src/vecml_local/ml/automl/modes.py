@@ -1,7 +1,8 @@
 """What each `training_mode` searches (see docs/automl-modes.md).
 
-Every mode returns the chosen candidates with their weights and the OOF
-predictions of that choice; `trainer` refits the chosen candidates on all rows.
+Every mode runs against a `Clock` and returns the chosen candidates with their
+weights and the OOF predictions of that choice; `trainer` refits the chosen
+candidates on all rows inside the same budget.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from .budget import Clock, budget_seconds, work_units
 from .lgbm import base_params
-from .search import Candidate, Problem, cv_lgbm, cv_linear, greedy_ensemble, holdout_lgbm, make_folds
+from .race import race
+from .search import Candidate, Problem, Split, cv_linear, greedy_ensemble, plan_splits
 
-__all__ = ["TRAINING_MODES", "normalize_training_mode", "run_mode", "HIGH_SPEED", "BALANCED_GRID"]
+__all__ = ["TRAINING_MODES", "normalize_training_mode", "run_mode", "split_count", "HIGH_SPEED", "BALANCED_GRID"]
 
 TRAINING_MODES = ("linear_model", "high_speed", "balanced", "high_accuracy")
 
@@ -76,9 +79,8 @@ def normalize_training_mode(value: object) -> str:
     return text if text in TRAINING_MODES else "balanced"
 
 
-def _size(problem: Problem) -> float:
-    k = problem.n_classes if problem.n_classes > 2 else 1
-    return float(len(problem.y)) * max(1, problem.x.shape[1]) * k
+def _units(problem: Problem) -> float:
+    return work_units(len(problem.y), problem.x.shape[1], problem.n_classes)
 
 
 def _params(problem: Problem, extra: dict[str, Any], salt: int = 0) -> dict[str, Any]:
@@ -92,16 +94,31 @@ def _params(problem: Problem, extra: dict[str, Any], salt: int = 0) -> dict[str,
     return params
 
 
-def _folds(problem: Problem, k: int):
-    return make_folds(problem.y, problem.classification, k, problem.seed)
+HOLDOUT_ROWS = 50_000  # balanced / high_accuracy: one holdout split above this many rows
+HOLDOUT_UNITS = 50.0  # ... or above this many million cell-trees per round (many classes)
+THREE_FOLD_ROWS = 20_000
+THREE_FOLD_UNITS = 5.0
+
+
+def split_count(problem: Problem) -> int:
+    """Folds for balanced / high_accuracy: 5, 3 on larger data, 1 (a holdout) when a
+    round is expensive (many rows, or many features x classes) and there are rows
+    enough for a 10 % scoring set."""
+    n, units = len(problem.y), _units(problem)
+    if (n > HOLDOUT_ROWS or units > HOLDOUT_UNITS) and n >= 2_000:
+        return 1
+    if n > THREE_FOLD_ROWS or units > THREE_FOLD_UNITS:
+        return 3
+    return 5
 
 
 def _single(c: Candidate) -> tuple[list[Candidate], list[float], np.ndarray]:
     return [c], [1.0], c.oof
 
 
-def run_linear(problem: Problem):
-    return _single(cv_linear(problem, _folds(problem, 5)))
+def run_linear(problem: Problem, clock: Clock):
+    clock.report(0.0, "linear model, 5 folds", force=True)
+    return _single(cv_linear(problem, plan_splits(problem, 5)))
 
 
 HIGH_SPEED_HOLDOUT_ROWS = 20_000
@@ -113,25 +130,29 @@ HIGH_SPEED_LARGE = dict(HIGH_SPEED, learning_rate=0.3, num_leaves=127, bagging_f
 HIGH_SPEED_LARGE_BINS = 63
 
 
-def run_high_speed(problem: Problem):
-    if len(problem.y) > HIGH_SPEED_HOLDOUT_ROWS:
+def run_high_speed(problem: Problem, clock: Clock):
+    large = len(problem.y) > HIGH_SPEED_HOLDOUT_ROWS
+    if large:
         problem.max_bin = HIGH_SPEED_LARGE_BINS
-        return _single(holdout_lgbm(problem, "high_speed", _params(problem, HIGH_SPEED_LARGE), 1000, 30))
-    folds = _folds(problem, 3)
-    return _single(cv_lgbm(problem, "high_speed", _params(problem, HIGH_SPEED), folds, 1000, 30))
+    params = _params(problem, HIGH_SPEED_LARGE if large else HIGH_SPEED)
+    splits = plan_splits(problem, 1 if large else 3)
+    found = race(
+        problem, [("high_speed", params)], splits, clock, max_rounds=1000, patience=30, rung_rounds=1000, survivors=1
+    )
+    return _single(found.candidates[0])
 
 
-def run_balanced(problem: Problem):
-    large = len(problem.y) > 30000
-    folds = _folds(problem, 3 if large else 5)
-    grid = BALANCED_GRID[:4] if _size(problem) > 2e7 else BALANCED_GRID
-    cands = [
-        cv_lgbm(
-            problem, f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE)), folds, 1000, 30
-        )
-        for i, g in enumerate(grid)
+def _balanced_race(problem: Problem, clock: Clock, splits: list[Split], **kw):
+    grid = BALANCED_GRID[:4] if _units(problem) > 20 else BALANCED_GRID
+    configs = [
+        (f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE))) for i, g in enumerate(grid)
     ]
-    return _single(min(cands, key=lambda c: c.loss))
+    return race(problem, configs, splits, clock, max_rounds=1000, patience=30, rung_rounds=150, survivors=3, **kw)
+
+
+def run_balanced(problem: Problem, clock: Clock):
+    found = _balanced_race(problem, clock, plan_splits(problem, split_count(problem)))
+    return _single(min(found.candidates, key=lambda c: c.loss))
 
 
 def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
@@ -155,21 +176,47 @@ def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
-def run_high_accuracy(problem: Problem):
-    size = _size(problem)
-    n_random = 8 if size <= 5e6 else (4 if size <= 5e7 else 1)
-    large = len(problem.y) > 30000
-    folds = _folds(problem, 3 if large else 5)
-    grid = [dict(g, learning_rate=0.05) for g in BALANCED_GRID[1:]] + _random_configs(n_random, problem.seed)
-    if size > 5e7:
-        grid = grid[:3]
-    cands = [
-        cv_lgbm(problem, f"high_accuracy_{i}", _params(problem, g, salt=i), folds, 5000, 50) for i, g in enumerate(grid)
-    ]
-    if len(problem.y) <= 200_000:
-        cands.append(cv_linear(problem, folds))
-    counts = greedy_ensemble(problem, cands)
-    chosen = [cands[i] for i in counts]
+def run_high_accuracy(problem: Problem, clock: Clock):
+    """The balanced race first (its own share of the time: what `balanced` would get,
+    at most 40 % of this budget), then more configurations at a lower learning rate
+    on the same splits, the linear model, and a greedy ensemble of all of them. The
+    ensemble starts from the best single candidate, so its validation loss is never
+    above the balanced stage's choice."""
+    units = _units(problem)
+    splits = plan_splits(problem, split_count(problem))
+    balanced_seconds = budget_seconds("balanced", len(problem.y), problem.x.shape[1], problem.n_classes)
+    stage1_end = clock.start + min(0.75 * balanced_seconds, 0.4 * clock.seconds)
+    n_random = 8 if units <= 5 else (4 if units <= 50 else 2)
+    extra = [dict(g, learning_rate=0.05) for g in BALANCED_GRID[1:]] + _random_configs(n_random, problem.seed)
+    total = len(BALANCED_GRID) + len(extra)
+    first = _balanced_race(
+        problem, clock, splits, deadline=stage1_end, reserve_members=3, progress_span=(0.0, 0.35), numbering=(0, total)
+    )
+    pool = list(first.candidates)
+    if not clock.search_over():
+        configs = [(f"high_accuracy_{i}", _params(problem, g, salt=i)) for i, g in enumerate(extra)]
+        second = race(
+            problem,
+            configs,
+            splits,
+            clock,
+            max_rounds=5000,
+            patience=50,
+            rung_rounds=300,
+            survivors=4,
+            want_splits=first.splits_done,
+            reserve_members=3,
+            progress_span=(0.35, 0.85),
+            numbering=(len(BALANCED_GRID), total),
+        )
+        if second.splits_done == first.splits_done:  # scored on the same rows: comparable
+            pool += second.candidates
+    if len(problem.y) <= 200_000 and not clock.search_over():
+        clock.report(0.85, "linear model")
+        pool.append(cv_linear(problem, splits, first.splits_done))
+    clock.report(0.88, "ensemble selection")
+    counts = greedy_ensemble(problem, pool)
+    chosen = [pool[i] for i in counts]
     weights = [float(counts[i]) for i in counts]
     oof = sum(c.oof * w for c, w in zip(chosen, weights)) / sum(weights)
     return chosen, weights, oof
@@ -183,6 +230,6 @@ RUNNERS = {
 }
 
 
-def run_mode(mode: str, problem: Problem):
+def run_mode(mode: str, problem: Problem, clock: Clock):
     """(chosen candidates, weights, OOF predictions of the weighted choice)."""
-    return RUNNERS[mode](problem)
+    return RUNNERS[mode](problem, clock)

@@ -1,12 +1,14 @@
-"""Cross-validated evaluation of candidate models and greedy ensembling.
+"""The search's data: the problem, its splits, candidates, the linear model's
+cross-validation and greedy ensembling.
 
-A candidate is a LightGBM configuration or the linear model. It is scored by
-k-fold cross-validation: each fold's model is fitted on the other folds
-(augmented when `data_augmentation` is on) and predicts its own fold, giving
-out-of-fold (OOF) predictions for every row. LightGBM stops early on the held-out
-fold; the final number of rounds is the folds' mean best iteration x 1.1 (the
-final model sees 1/k more rows). Candidates are ranked by OOF log-loss
-(classification) or mean squared error (regression).
+A candidate is a LightGBM configuration or the linear model, scored on splits:
+k folds (each fold's model is fitted on the other folds, augmented when
+`data_augmentation` is on, stops early on its own fold and predicts it) or, on
+large data, one holdout (fit on 80 %, stop early on 10 %, score the other 10 %).
+The out-of-sample (OOF) predictions of the scored rows rank the candidates by
+log-loss (classification) or mean squared error (regression). The final number
+of rounds is the splits' mean best iteration x 1.1 (the final model sees more
+rows). `race.py` runs the LightGBM candidates against the clock.
 """
 
 from __future__ import annotations
@@ -19,11 +21,21 @@ import numpy as np
 
 from .augment import augment
 from .encoding import LinearEncoder
-from .lgbm import fit_booster, make_dataset, predict_booster
+from .lgbm import make_dataset
 from .linear import choose_strength, fit_linear, predict_linear
 from .table import FeatureTable, subset_rows
 
-__all__ = ["Problem", "Candidate", "make_folds", "loss", "cv_lgbm", "holdout_lgbm", "cv_linear", "greedy_ensemble"]
+__all__ = [
+    "Problem",
+    "Candidate",
+    "Split",
+    "make_folds",
+    "plan_splits",
+    "loss",
+    "empty_oof",
+    "cv_linear",
+    "greedy_ensemble",
+]
 
 
 @dataclass
@@ -89,6 +101,16 @@ class Candidate:
     strength: float = 1.0
     fold_iterations: list[int] = field(default_factory=list)
     scored: np.ndarray | None = None  # rows with an out-of-sample prediction; None = all
+    row_seconds: float = 0.0  # measured seconds per boosting round per training row
+
+
+@dataclass
+class Split:
+    """One split of the search: fit on `train`, stop early on `stop`, score `score`."""
+
+    train: np.ndarray
+    stop: np.ndarray
+    score: np.ndarray
 
 
 def make_folds(y: np.ndarray, classification: bool, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -107,6 +129,22 @@ def make_folds(y: np.ndarray, classification: bool, k: int, seed: int) -> list[t
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(n)))
 
 
+def plan_splits(problem: Problem, k: int) -> list[Split]:
+    """k folds (stop = score = the held-out fold), or for k = 1 one holdout: fit on
+    80 %, stop early on 10 %, score the other 10 % (rows used for neither)."""
+    if k > 1:
+        return [Split(tr, te, te) for tr, te in make_folds(problem.y, problem.classification, k, problem.seed)]
+    from sklearn.model_selection import train_test_split
+
+    y = problem.y
+    idx = np.arange(len(y))
+    strat = y if problem.classification and np.bincount(y).min() >= 2 else None
+    tr, rest = train_test_split(idx, test_size=0.2, random_state=problem.seed, stratify=strat)
+    strat = y[rest] if strat is not None and np.bincount(y[rest]).min() >= 2 else None
+    stop, score = train_test_split(rest, test_size=0.5, random_state=problem.seed, stratify=strat)
+    return [Split(np.sort(tr), np.sort(stop), np.sort(score))]
+
+
 def loss(task: str, y: np.ndarray, pred: np.ndarray) -> float:
     if task == "regression":
         return float(np.mean((pred - y) ** 2))
@@ -114,76 +152,22 @@ def loss(task: str, y: np.ndarray, pred: np.ndarray) -> float:
     return float(-np.mean(np.log(p)))
 
 
-def _empty_oof(problem: Problem) -> np.ndarray:
+def empty_oof(problem: Problem) -> np.ndarray:
     n = len(problem.y)
     if problem.classification:
         return np.zeros((n, problem.n_classes))
     return np.zeros(n)
 
 
-def cv_lgbm(
-    problem: Problem,
-    name: str,
-    params: dict[str, Any],
-    folds: list[tuple[np.ndarray, np.ndarray]],
-    max_rounds: int,
-    early_stopping_rounds: int,
-) -> Candidate:
-    oof = _empty_oof(problem)
-    iters: list[int] = []
-    for f, (tr, te) in enumerate(folds):
-        train_set, valid_set = problem.lgb_train_valid(tr, te, f)
-        booster, best = fit_booster(
-            params,
-            train_set,
-            problem.cat_idx,
-            max_rounds,
-            valid=valid_set,
-            early_stopping_rounds=early_stopping_rounds,
-        )
-        oof[te] = predict_booster(booster, problem.x[te], problem.task, problem.n_classes, num_iteration=best)
-        iters.append(best)
-    rounds = max(1, int(round(float(np.mean(iters)) * 1.1)))
-    return Candidate(name, "lightgbm", params, oof, loss(problem.task, problem.y, oof), rounds, fold_iterations=iters)
-
-
-def holdout_lgbm(
-    problem: Problem, name: str, params: dict[str, Any], max_rounds: int, early_stopping_rounds: int
-) -> Candidate:
-    """Large-data shortcut: fit on 80 % of the rows, stop early on 10 %, score the
-    other 10 % (rows used neither for fitting nor for early stopping)."""
-    from sklearn.model_selection import train_test_split
-
-    idx = np.arange(len(problem.y))
-    strat = problem.y if problem.classification and np.bincount(problem.y).min() >= 2 else None
-    tr, rest = train_test_split(idx, test_size=0.2, random_state=problem.seed, stratify=strat)
-    strat = problem.y[rest] if strat is not None and np.bincount(problem.y[rest]).min() >= 2 else None
-    stop, score = train_test_split(rest, test_size=0.5, random_state=problem.seed, stratify=strat)
-    train_set, valid_set = problem.lgb_train_valid(tr, stop, 0)
-    booster, best = fit_booster(
-        params, train_set, problem.cat_idx, max_rounds, valid=valid_set, early_stopping_rounds=early_stopping_rounds
-    )
-    oof = _empty_oof(problem)
-    oof[score] = predict_booster(booster, problem.x[score], problem.task, problem.n_classes, num_iteration=best)
-    rounds = max(1, int(round(best * 1.1)))
-    return Candidate(
-        name,
-        "lightgbm",
-        params,
-        oof,
-        loss(problem.task, problem.y[score], oof[score]),
-        rounds,
-        fold_iterations=[best],
-        scored=np.sort(score),
-    )
-
-
-def cv_linear(problem: Problem, folds: list[tuple[np.ndarray, np.ndarray]]) -> Candidate:
-    """The linear model; its strength is chosen once on all rows, then scored out of fold."""
+def cv_linear(problem: Problem, splits: list[Split], want: list[int] | None = None) -> Candidate:
+    """The linear model; its strength is chosen once on all rows, then scored on the
+    `want` splits (default all) as the LightGBM candidates are."""
+    want = list(range(len(splits))) if want is None else want
     encoder = LinearEncoder.fit(problem.table)
     strength = choose_strength(encoder.transform(problem.table), problem.y, problem.task, problem.seed, problem.threads)
-    oof = _empty_oof(problem)
-    for f, (tr, te) in enumerate(folds):
+    oof = empty_oof(problem)
+    for f in want:
+        tr, te = splits[f].train, splits[f].score
         part = subset_rows(problem.table, tr)
         enc = LinearEncoder.fit(part)
         xl = enc.transform(part)
@@ -191,21 +175,30 @@ def cv_linear(problem: Problem, folds: list[tuple[np.ndarray, np.ndarray]]) -> C
         fit = fit_linear(xl, yl, problem.task, problem.n_classes, strength, problem.seed)
         xte = enc.transform(subset_rows(problem.table, te))
         oof[te] = predict_linear(fit.coef, fit.intercept, xte, problem.task, problem.n_classes)
-    return Candidate("linear", "linear", {}, oof, loss(problem.task, problem.y, oof), strength=strength)
+    rows = np.sort(np.concatenate([splits[f].score for f in want]))
+    scored = None if len(rows) == len(problem.y) else rows
+    c = Candidate("linear", "linear", {}, oof, loss(problem.task, problem.y[rows], oof[rows]), strength=strength)
+    c.scored = scored
+    return c
 
 
 def greedy_ensemble(
     problem: Problem, candidates: list[Candidate], steps: int = 25, max_members: int = 6
 ) -> dict[int, int]:
-    """Caruana-style forward selection with replacement on OOF predictions.
+    """Caruana-style forward selection with replacement on OOF predictions (of the rows
+    every candidate scored: they share `scored`).
 
     Returns {candidate index: count}; weights are the counts. Starts from the
-    best single candidate and stops when no addition lowers the OOF loss.
+    best single candidate and stops when no addition lowers the OOF loss, so the
+    ensemble is never worse than its best member on these rows.
     """
+    rows = candidates[0].scored
+    y = problem.y if rows is None else problem.y[rows]
+    oofs = [c.oof if rows is None else c.oof[rows] for c in candidates]
     order = sorted(range(len(candidates)), key=lambda i: candidates[i].loss)
     best = order[0]
     counts = {best: 1}
-    total = candidates[best].oof.copy()
+    total = oofs[best].copy()
     current = candidates[best].loss
     for _ in range(steps):
         size = sum(counts.values())
@@ -213,12 +206,12 @@ def greedy_ensemble(
         for i in order:
             if i not in counts and len(counts) >= max_members:
                 continue
-            trial = loss(problem.task, problem.y, (total + candidates[i].oof) / (size + 1))
+            trial = loss(problem.task, y, (total + oofs[i]) / (size + 1))
             if trial < choice_loss - 1e-9:
                 choice, choice_loss = i, trial
         if choice is None:
             break
         counts[choice] = counts.get(choice, 0) + 1
-        total += candidates[choice].oof
+        total += oofs[choice]
         current = choice_loss
     return counts

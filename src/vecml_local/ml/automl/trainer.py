@@ -1,9 +1,11 @@
-"""`train_model`: validate inputs, run the mode's search, refit on all rows,
-measure the validation metric.
+"""`train_model`: validate inputs, run the mode's search against the clock, refit
+on all rows inside the same budget, measure the validation metric.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,13 +13,15 @@ import numpy as np
 from vecml_local.errors import BadRequest
 
 from .augment import normalize_augmentation
+from .budget import Clock, budget_seconds
 from .encoding import LinearEncoder, TreeEncoder
 from .labels import LabelCodec, is_missing_label, parse_regression_labels
-from .lgbm import default_threads, effective_threads, fit_booster
+from .lgbm import default_threads, effective_threads
 from .linear import fit_linear
 from .metrics import classification_metrics, compute_metrics, regression_metrics
 from .model import ConstantMember, LgbmMember, LinearMember, TrainedModel
 from .modes import normalize_training_mode, run_mode
+from .race import refit_booster
 from .search import Candidate, Problem
 from .table import FeatureTable, align_table, check_table, subset_rows
 
@@ -52,8 +56,17 @@ def train_model(
     validation: tuple[FeatureTable, Any] | None = None,
     num_threads: int | None = None,
     random_seed: int = 0,
+    time_budget_seconds: float | None = None,
+    progress: Callable | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TrainedModel:
-    """Train a model (see docs/automl-modes.md). Rows without a label are left out."""
+    """Train a model (see docs/automl-modes.md). Rows without a label are left out.
+
+    The mode's time model sets the budget unless `time_budget_seconds` is given.
+    `progress(fraction, message)` (also given `eta_seconds=` when it takes it) is
+    called as the work goes; `should_stop()` turning true raises `ml.Cancelled`.
+    """
+    started = time.monotonic()
     task = normalize_task_type(task_type)
     mode = normalize_training_mode(training_mode)
     level = normalize_augmentation(data_augmentation)
@@ -79,23 +92,33 @@ def train_model(
         threads=effective_threads(threads, x.size),
         seed=int(random_seed),
     )
+    seconds = time_budget_seconds or budget_seconds(mode, len(y), x.shape[1], problem.n_classes)
+    clock = Clock(seconds, progress, should_stop, start=started)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=problem.threads):
-        return _train(problem, table, labels, codec, encoder, mode, level, validation)
+        model = _train(problem, codec, encoder, mode, level, validation, clock)
+    model.info.update(time_budget_seconds=round(clock.seconds, 1), train_seconds=round(clock.elapsed(), 2))
+    clock.finish()
+    return model
 
 
-def _train(problem, table, labels, codec, encoder, mode, level, validation) -> TrainedModel:
+def _train(problem, codec, encoder, mode, level, validation, clock: Clock) -> TrainedModel:
     task, y = problem.task, problem.y
     if codec is not None and len(codec.classes) == 1:
         members, weights, oof = [ConstantMember(np.ones(1))], [1.0], np.ones((len(y), 1))
         scored = None
         info: dict[str, Any] = {"members": [{"kind": "constant"}]}
     else:
-        chosen, weights, oof = run_mode(mode, problem)
-        scored = chosen[0].scored if len(chosen) == 1 else None
-        members = [_refit(problem, c) for c in chosen]
-        info = {"members": [_describe(c, w) for c, w in zip(chosen, weights)]}
+        chosen, weights, oof = run_mode(mode, problem, clock)
+        chosen, weights, oof = _affordable(problem, chosen, weights, oof, clock)
+        scored = chosen[0].scored
+        info = {"search_seconds": round(clock.elapsed(), 2)}
+        members = []
+        for i, c in enumerate(chosen):
+            clock.report(0.9 + 0.09 * i / len(chosen), f"refit {i + 1} of {len(chosen)} on all rows", force=True)
+            members.append(_refit(problem, c, clock, info))
+        info["members"] = [_describe(c, w) for c, w in zip(chosen, weights)]
     model = TrainedModel(task, mode, level, encoder, codec, members, weights, info=info)
     if validation is not None:
         model.validation_metric = _validate(model, validation)
@@ -111,10 +134,26 @@ def _train(problem, table, labels, codec, encoder, mode, level, validation) -> T
     return model
 
 
-def _refit(problem: Problem, c: Candidate):
+def _refit_seconds(problem: Problem, c: Candidate) -> float:
+    return c.row_seconds * len(problem.y) * c.rounds if c.kind == "lightgbm" else 0.0
+
+
+def _affordable(problem: Problem, chosen: list[Candidate], weights: list[float], oof: np.ndarray, clock: Clock):
+    """An ensemble whose refit would overrun the budget falls back to its best member
+    (whose validation loss is the ensemble's starting point, never worse than the rest)."""
+    if len(chosen) > 1 and sum(_refit_seconds(problem, c) for c in chosen) > clock.remaining():
+        best = min(chosen, key=lambda c: c.loss)
+        return [best], [1.0], best.oof
+    return chosen, weights, oof
+
+
+def _refit(problem: Problem, c: Candidate, clock: Clock, info: dict[str, Any]):
     if c.kind == "lightgbm":
         train_set, _ = problem.lgb_train_valid(np.arange(len(problem.y)), None, 10_000)
-        booster, _ = fit_booster(c.params, train_set, problem.cat_idx, c.rounds)
+        booster, rounds = refit_booster(c.params, train_set, c.rounds, clock)
+        if rounds < c.rounds:  # the budget ran out: fewer rounds than validated
+            info.setdefault("refit_truncated", []).append({"name": c.name, "rounds": rounds, "planned": c.rounds})
+            c.rounds = rounds
         return LgbmMember(booster, c.params)
     encoder = LinearEncoder.fit(problem.table)
     xl = encoder.transform(problem.table)
