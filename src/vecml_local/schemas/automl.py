@@ -23,6 +23,7 @@ class TrainAutomlModelRequest(CollectionRequest):
     data_augmentation: Any = None
     random_seed: Any = None  # extension
     num_threads: Any = None  # extension
+    time_budget_seconds: Any = None  # extension: overrides the mode's time model (docs/automl-modes.md)
 
     def categoricals(self) -> Any:
         if self.train_categorical_features is not None:

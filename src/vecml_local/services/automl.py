@@ -53,6 +53,8 @@ from .readcache import cached_read
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
 
+MIN_TIME_BUDGET, MAX_TIME_BUDGET = 1.0, 86_400.0
+
 CACHE_SIZE = 16
 
 
@@ -87,6 +89,7 @@ class AutomlService:
         validation_name = optional_name(body.validation_dataset, "validation_dataset")
         seed = _int_or(body.random_seed, "random_seed", 0)
         threads = _int_or(body.num_threads, "num_threads", 0)
+        budget = _seconds_or_none(body.time_budget_seconds, "time_budget_seconds")
 
         def check(session: Session, collection: Collection) -> Collection | None:
             if label not in outlook(session, collection).attribute_names:
@@ -120,6 +123,7 @@ class AutomlService:
             "categorical_features": categorical,
             "random_seed": seed,
             "num_threads": threads,
+            "time_budget_seconds": budget,
         }
         job_id = self.models.submit(
             tenant,
@@ -167,6 +171,9 @@ class AutomlService:
             validation=validation_pair,
             num_threads=p.get("num_threads") or None,
             random_seed=int(p.get("random_seed") or 0),
+            time_budget_seconds=p.get("time_budget_seconds"),
+            progress=job.report,
+            should_stop=job.cancelled,
         )
         save_model(model, data.directory)
         self._remember((p["model_id"], job.job_id), model)  # keyed by job id: never served for another model
@@ -342,4 +349,16 @@ def _int_or(value: Any, field: str, default: int) -> int:
         raise BadRequest(f"{field} must be an integer") from None
     if number < 0:
         raise BadRequest(f"{field} must be >= 0")
+    return number
+
+
+def _seconds_or_none(value: Any, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{field} must be a number of seconds") from None
+    if not MIN_TIME_BUDGET <= number <= MAX_TIME_BUDGET:  # also refuses NaN
+        raise BadRequest(f"{field} must be between {MIN_TIME_BUDGET:g} and {MAX_TIME_BUDGET:g} seconds")
     return number
