@@ -221,7 +221,9 @@ class TrainingLifecycle:
     def _mark_failed(self, model_id: int) -> None:
         with self.context.db.session() as session:
             model = session.get(Model, model_id)
-            if model is not None and model.status == "training":
+            if model is None:  # deleted while training (the job was cancelled): drop what it wrote
+                self.context.files.remove_model(model_id)
+            elif model.status == "training":
                 model.status = "failed"
 
     # -- read ------------------------------------------------------------------
