@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from .common import CollectionRequest
 from .files import FileFields, Payload
+from .types import LenientFloat
 
 __all__ = ["TrainAutomlModelRequest", "AutomlModelRequest", "AutomlPredictRequest"]
 
@@ -23,7 +26,13 @@ class TrainAutomlModelRequest(CollectionRequest):
     data_augmentation: Any = None
     random_seed: Any = None  # extension
     num_threads: Any = None  # extension
-    time_budget_seconds: Any = None  # extension: overrides the mode's time model (docs/automl-modes.md)
+    time_budget_seconds: LenientFloat | None = Field(
+        None,
+        ge=1,
+        le=86_400,
+        description="Extension: the training's wall-clock budget in seconds, replacing the training mode's "
+        "time model (docs/automl-modes.md); the best model found in that time is kept.",
+    )
 
     def categoricals(self) -> Any:
         if self.train_categorical_features is not None:
