@@ -1,4 +1,4 @@
-"""`vecml-local serve | keys create|list|revoke | print-config`."""
+"""`vecml-local serve | keys create|list|revoke | healthcheck | print-config`."""
 
 from __future__ import annotations
 
@@ -91,6 +91,12 @@ def _print_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _healthcheck(args: argparse.Namespace) -> int:
+    from .healthcheck import run
+
+    return run(host=args.host, port=args.port, timeout=args.timeout)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vecml-local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("fingerprint")
     common(revoke)
     keys.set_defaults(handler=_keys)
+
+    check = commands.add_parser("healthcheck", help="exit 0 when the running server answers GET /ready")
+    check.add_argument("--host", default=None, help="default: what the running `serve` was given")
+    check.add_argument("--port", type=int, default=None, help="default: what the running `serve` was given")
+    check.add_argument("--timeout", type=float, default=4.0)
+    check.set_defaults(handler=_healthcheck)
 
     config = commands.add_parser("print-config", help="print the settings in force")
     common(config)

@@ -1,8 +1,10 @@
 """docker/Dockerfile, docker/compose.yaml and .dockerignore use only what the tests exercise.
 
-No container engine runs here, so every command, setting, port and path in those
-files is checked against the code, and the image's own entry point and
-HEALTHCHECK command are run for real (outside a container) below.
+Every command, setting, port and path in those files is checked against the code,
+and the image's entry point, HEALTHCHECK command and the compose file's
+database-choosing entrypoint are run for real (outside a container) below. The
+image and compose file themselves are built and run by scripts/ci/containers.sh
+(the container stage of .ci/run).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
+from vecml_local import healthcheck
 from vecml_local.app import create_app
 from vecml_local.cli import _parser
 from vecml_local.config import Settings
@@ -115,12 +118,25 @@ def _settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Sett
 # -- Dockerfile ----------------------------------------------------------------
 
 
-def test_multi_stage_build_installs_the_wheel_in_a_slim_runtime() -> None:
+def _venv() -> str:
+    """The virtual environment the build stage creates and the runtime stage copies whole."""
+    (venv,) = re.findall(r"python -m venv (\S+)", " ".join(_all("RUN")))
+    return venv
+
+
+def test_multi_stage_build_copies_one_venv_into_a_slim_runtime() -> None:
+    """Each file is in the image once: the runtime stage copies the installed venv and deletes
+    nothing it copied (a deleted file would stay in the COPY layer: the 1.45 GB image)."""
     froms = _all("FROM")
     assert len(froms) >= 2 and any(" AS build" in f for f in froms)
     assert "slim" in froms[-1]
-    runtime = " ".join(rest for word, rest in _runtime_stage() if word == "RUN")
-    assert "--no-index --find-links /wheels" in runtime and "build-essential" not in runtime
+    venv = _venv()
+    runtime = _runtime_stage()
+    copies = [rest for word, rest in runtime if word == "COPY"]
+    assert copies == [f"--from=build {venv} {venv}"]
+    runs = " ".join(rest for word, rest in runtime if word == "RUN")
+    assert "pip install" not in runs and "build-essential" not in runs and venv not in runs.replace("rm ", "")
+    assert f"{venv}/bin" in _env()["PATH"].split(":")
     name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     for requirement in re.findall(r'"([^"]+\[[a-z,]+\])"', DOCKERFILE.read_text()):
@@ -150,6 +166,23 @@ def test_runs_as_a_non_root_user() -> None:
     assert "useradd" in DOCKERFILE.read_text()
 
 
+def test_numba_kernels_compile_at_build_time_into_a_cache_the_user_owns() -> None:
+    """numba only uses a cache directory it can write to: the server's user must own it, and the
+    warm-up must run as that user (after USER), so the files it writes are that user's too."""
+    runtime = _runtime_stage()
+    cache = _env()["NUMBA_CACHE_DIR"]
+    assert not cache.startswith(_env()["VECML_LOCAL_DATA_DIR"]), "the data volume would hide it"
+    user_at = max(i for i, (word, _) in enumerate(runtime) if word == "USER")
+    (chown,) = [rest for word, rest in runtime[:user_at] if word == "RUN" and cache in rest]
+    assert re.search(rf"chown (\S+ )*vecml:vecml( \S+)* {re.escape(cache)}\b", chown)
+    warmups = [i for i, (word, rest) in enumerate(runtime) if word == "RUN" and "vecml-local warmup" in rest]
+    assert warmups and all(i > user_at for i in warmups)
+
+
+def test_shared_host_settings() -> None:
+    assert _env()["OMP_WAIT_POLICY"] == "PASSIVE"
+
+
 def test_environment_names_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     env = _env()
     names = _vecml_settings(env)
@@ -175,11 +208,45 @@ def test_entry_point_is_the_cli_serve_command() -> None:
     assert args.command == "serve"
 
 
-def test_healthcheck_probes_ready() -> None:
+def test_healthcheck_is_the_cli_command_and_names_no_port() -> None:
+    """A port written into the HEALTHCHECK made `serve --port N` containers unhealthy."""
     command = _healthcheck_command()
-    urls = re.findall(r"http://127\.0\.0\.1:(\d+)(/[a-z_/]*)", " ".join(command))
-    assert urls == [("8780", "/ready")]
+    assert command[0] == "vecml-local"
+    assert _parser().parse_args(command[1:]).command == "healthcheck"
+    assert not re.search(r"\b8780\b|--port", " ".join(command))
     assert "/ready" in _get_paths()
+
+
+def _fake_proc(tmp_path: Path, processes: dict[int, tuple[list[str], dict[str, str] | None]]) -> Path:
+    proc = tmp_path / "proc"
+    for pid, (argv, environ) in processes.items():
+        (proc / str(pid)).mkdir(parents=True)
+        (proc / str(pid) / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+        if environ is not None:
+            (proc / str(pid) / "environ").write_bytes(b"\0".join(f"{k}={v}".encode() for k, v in environ.items()))
+    (proc / "self").mkdir()
+    return proc
+
+
+def test_healthcheck_probes_the_port_the_server_was_given(tmp_path: Path) -> None:
+    image_env = _vecml_settings(_env())
+    script = ["/opt/vecml-local/bin/python", "/opt/vecml-local/bin/vecml-local"]
+    cases = [
+        ([*script, "serve"], image_env, "http://127.0.0.1:8780/ready"),
+        ([*script, "serve", "--port", "9000"], image_env, "http://127.0.0.1:9000/ready"),
+        ([*script, "serve"], {**image_env, "VECML_LOCAL_PORT": "8792"}, "http://127.0.0.1:8792/ready"),
+        (["python", "-m", "vecml_local", "serve", "--host", "::", "--port=81"], {}, "http://[::1]:81/ready"),
+    ]
+    for argv, environ, url in cases:
+        proc = _fake_proc(
+            tmp_path / str(len(argv)) / url.replace("/", "_"), {7: ([*script, "healthcheck"], {}), 9: (argv, environ)}
+        )
+        found = healthcheck.find_serve(proc)
+        assert found is not None and found[0][0] == "serve", argv
+        assert healthcheck.probe_url(*found) == url, argv
+    unreadable = _fake_proc(tmp_path / "other-user", {3: ([*script, "serve", "--port", "9001"], None)})
+    assert healthcheck.find_serve(unreadable) == (["serve", "--port", "9001"], None)
+    assert healthcheck.find_serve(_fake_proc(tmp_path / "none", {4: (["bash"], {})})) is None
 
 
 # -- compose -------------------------------------------------------------------
@@ -198,36 +265,84 @@ def test_compose_service(monkeypatch: pytest.MonkeyPatch) -> None:
     compose = _compose()
     service = compose["services"]["vecml-local"]
     assert (COMPOSE.parent / service["build"]["context"] / service["build"]["dockerfile"]).resolve() == DOCKERFILE
-    assert service["ports"] == ["127.0.0.1:8780:8780"]
+    (ports,) = service["ports"]
+    assert _interpolate(ports, {}) == "127.0.0.1:8780:8780"
+    assert _interpolate(ports, {"VECML_LOCAL_HOST_PORT": "18780"}) == "127.0.0.1:18780:8780", "host port is a variable"
     env = {name: _interpolate(str(value), {}) for name, value in service["environment"].items()}
     for name in env:
-        assert name.removeprefix("VECML_LOCAL_").lower() in Settings.model_fields, name
-    settings = _settings_from(env, monkeypatch)
+        if name.startswith("VECML_LOCAL_"):
+            assert name.removeprefix("VECML_LOCAL_").lower() in Settings.model_fields, name
+    settings = _settings_from(_vecml_settings(env), monkeypatch)
     assert settings.port == 8780 and settings.host == "0.0.0.0"
     assert settings.resolved_database_url() == "sqlite:////data/vecml.db", "empty URL means SQLite in the volume"
     volume_name, _, mount = service["volumes"][0].partition(":")
     assert mount == str(settings.data_dir) and volume_name in compose["volumes"]
     assert service["healthcheck"]["test"] == ["CMD", *_healthcheck_command()]
+    assert _parser().parse_args(service["command"]).command == "serve"
 
 
-def test_compose_postgres_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compose_app_starts_alone_without_the_postgres_profile() -> None:
+    """Compose 1.29 would not start the app without the profile: its dependency must be optional."""
+    compose = _compose()
+    assert compose["services"]["postgres"]["profiles"] == ["postgres"]
+    assert "profiles" not in compose["services"]["vecml-local"]
+    dependency = compose["services"]["vecml-local"]["depends_on"]["postgres"]
+    assert dependency == {"condition": "service_healthy", "required": False}
+
+
+def _entrypoint_run(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The compose file's entrypoint script, `$$` unescaped as Compose does, ending in a stand-in
+    `vecml-local` that prints the database URL it was given."""
+    service = _compose()["services"]["vecml-local"]
+    shell, flag, script, name = service["entrypoint"]
+    assert (shell, flag, name) == ("/bin/sh", "-c", "vecml-local")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "vecml-local"
+    fake.write_text('#!/bin/sh\necho "url=${VECML_LOCAL_DATABASE_URL:-} args=$*"\n')
+    fake.chmod(0o755)
+    full = {**env, "PATH": f"{bin_dir}:{os.environ['PATH']}", "VECML_LOCAL_DATA_DIR": str(tmp_path / "data")}
+    argv = [shell, flag, script.replace("$$", "$"), name, *service["command"]]
+    return subprocess.run(argv, env=full, capture_output=True, text=True, timeout=30)
+
+
+def test_compose_postgres_profile_wires_the_database_url(tmp_path: Path) -> None:
+    """Under the profile the app uses the postgres service without a hand-exported URL; without it,
+    SQLite; the choice sticks to the volume instead of quietly switching databases."""
+    import shutil
+
+    if shutil.which("getent") is None:
+        pytest.skip("getent (glibc's libc-bin) is not on this machine")
     compose = _compose()
     postgres = compose["services"]["postgres"]
-    assert postgres["profiles"] == ["postgres"]
-    assert compose["services"]["vecml-local"]["depends_on"]["postgres"]["required"] is False
-    documented = re.search(r"VECML_LOCAL_DATABASE_URL=(\S+)", COMPOSE.read_text())
-    assert documented, "the compose file shows the PostgreSQL URL to use"
-    url = make_url(documented.group(1))
-    assert url.drivername == "postgresql+psycopg" and url.host == "postgres"
+    env = {k: _interpolate(str(v), {}) for k, v in compose["services"]["vecml-local"]["environment"].items()}
+    url = make_url(env["COMPOSE_POSTGRES_URL"])
+    assert url.drivername == "postgresql+psycopg" and url.host == env["COMPOSE_POSTGRES_HOST"] == "postgres"
+    assert url.host in compose["services"] and url.port == 5432
     assert url.username == postgres["environment"]["POSTGRES_USER"]
     assert url.database == postgres["environment"]["POSTGRES_DB"]
     assert url.password == _interpolate(postgres["environment"]["POSTGRES_PASSWORD"], {})
     url.get_dialect()  # the driver the image installs (extra `postgres`) is importable here too
-    env = {
-        name: _interpolate(str(value), {"VECML_LOCAL_DATABASE_URL": documented.group(1)})
-        for name, value in compose["services"]["vecml-local"]["environment"].items()
-    }
-    assert _settings_from(env, monkeypatch).resolved_database_url().startswith("postgresql+psycopg://")
+
+    (tmp_path / "data").mkdir()
+    absent = {**env, "COMPOSE_POSTGRES_HOST": "no-such-service.invalid"}
+    present = {**env, "COMPOSE_POSTGRES_HOST": "localhost"}  # resolves, as the service name does in compose
+
+    sqlite = _entrypoint_run(tmp_path, absent)
+    assert sqlite.returncode == 0 and sqlite.stdout.splitlines()[-1] == "url= args=serve", sqlite.stderr
+    (tmp_path / "data" / "vecml.db").touch()
+    refused = _entrypoint_run(tmp_path, present)
+    assert refused.returncode == 1 and "holds SQLite metadata" in refused.stderr
+
+    (tmp_path / "data" / "vecml.db").unlink()
+    chosen = _entrypoint_run(tmp_path, present)
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.splitlines()[-1] == f"url={env['COMPOSE_POSTGRES_URL']} args=serve"
+    stuck = _entrypoint_run(tmp_path, absent)
+    assert stuck.returncode == 1 and "--profile postgres" in stuck.stderr
+
+    own = _entrypoint_run(tmp_path, {**absent, "VECML_LOCAL_DATABASE_URL": "postgresql+psycopg://u@db/x"})
+    assert own.returncode == 0 and own.stdout.splitlines()[-1] == "url=postgresql+psycopg://u@db/x args=serve"
 
 
 # -- the image's commands, run for real ---------------------------------------------
@@ -257,12 +372,28 @@ def test_entry_point_and_healthcheck_work_together(tmp_path: Path) -> None:
         assert ready, "server exited before it was ready"
         threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # type: ignore[union-attr]
         port = re.search(r":(\d+)/api$", ready).group(1)  # type: ignore[union-attr]
-        probe = [
-            sys.executable if part == "python" else part.replace(":8780/", f":{port}/")
-            for part in _healthcheck_command()
-        ]
+        # The explicit --port: other servers may run on this machine (its own is found in a container).
+        probe = [*argv[: len(argv) - len(command) + 1], *_healthcheck_command()[1:], "--port", port]
         assert subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
     finally:
         process.terminate()
         process.wait(timeout=30)
     assert subprocess.run(probe, capture_output=True, timeout=30).returncode != 0
+
+
+# -- the container stage of CI -----------------------------------------------------------
+
+
+def test_ci_runs_the_container_stage_time_bounded() -> None:
+    stage = ROOT / "scripts" / "ci" / "containers.sh"
+    text = stage.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n") and "set -euo pipefail" in text
+    assert subprocess.run(["bash", "-n", str(stage)], capture_output=True).returncode == 0
+    assert "trap cleanup EXIT" in text and "STAGE SKIPPED" in text, "cleans up; never skips silently"
+    assert "docker/Dockerfile" in text and "docker/compose.yaml" in text
+    (call,) = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if "scripts/ci/containers.sh" in line and not line.startswith("#") and "echo" not in line
+    ]
+    assert re.match(r"timeout (--kill-after=\d+ )?\d+ bash scripts/ci/containers\.sh$", call.strip())
