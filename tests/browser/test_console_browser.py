@@ -15,6 +15,8 @@ import pytest
 from tests.browser.conftest import Console
 from tests.support import new_key
 
+pytestmark = pytest.mark.slow  # a browser and a server process: ~1 min for the module
+
 XSS = "<img src=x onerror=alert(1)>"
 
 

@@ -159,3 +159,62 @@ def test_every_form_page_renders(app, server: TestClient) -> None:  # type: igno
         base + "/train/hdbscan",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def _upload(client: TestClient, key: str, token: str, project: str = "P") -> None:
+    client.post("/ui/projects", data={"project_name": project, "csrf_token": token})
+    fields = {"csrf_token": token, "collection_name": "c", "file_format": "csv", "has_field_names": "true"}
+    client.post(
+        f"/ui/projects/{project}/upload",
+        data={**fields, "vector_attributes": "note"},
+        files={"file": ("d.csv", CSV.encode())},
+    )
+    post = lambda e, b: client.post(f"/api/{e}", json=b).json()  # noqa: E731
+    for job in post("list_jobs", {"user_api_key": key})["jobs"]:
+        wait_for_job(post, key, job["job_id"])
+
+
+def test_failed_jobs_show_their_error_and_dbscan_trains_from_its_form(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
+    client = _browser(app, server)
+    key = new_key()
+    token = sign_in(client, key)
+    _upload(client, key, token)
+    too_many = "\n".join(["x"] * 500).encode()  # more labels than vectors: the job fails
+    response = client.post(
+        "/ui/projects/P/collections/c/labels",
+        data={"csrf_token": token, "label_name": "y"},
+        files={"file": ("y.txt", too_many)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    response = client.post(
+        "/ui/projects/P/collections/c/train/dbscan",
+        data={"csrf_token": token, "cluster_model_name": "db", "eps": "1.5", "min_samples": "3"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, field_errors(response.text)
+    post = lambda e, b: client.post(f"/api/{e}", json=b).json()  # noqa: E731
+    for job in post("list_jobs", {"user_api_key": key})["jobs"]:
+        wait_for_job(post, key, job["job_id"], "get_clustering_training_status")
+    jobs = client.get("/ui/jobs").text
+    assert "the label file has 500 values but collection" in jobs and 'data-status="failed"' in jobs
+    assert 'data-chart="cluster-sizes"' in client.get("/ui/projects/P/collections/c/clustering/db").text
+
+
+def test_deleting_asks_first_then_removes(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
+    client = _browser(app, server)
+    key = new_key()
+    token = sign_in(client, key)
+    _upload(client, key, token, project="Q")
+    confirm = client.get("/ui/delete/collection?project=Q&collection=c")
+    assert confirm.status_code == 200 and 'id="confirm-delete"' in confirm.text
+    assert client.get("/ui/projects/Q/collections/c").status_code == 200  # nothing deleted yet
+    done = client.post(
+        "/ui/delete/collection", data={"csrf_token": token, "project": "Q", "collection": "c"}, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/ui/projects/Q"
+    assert client.get("/ui/projects/Q/collections/c").status_code == 404
+    again = client.post("/ui/delete/collection", data={"csrf_token": token, "project": "Q", "collection": "c"})
+    assert again.status_code == 400 and "does not exist" in again.text
+    client.post("/ui/delete/project", data={"csrf_token": token, "project": "Q"})
+    assert client.post("/api/list_projects", json={"user_api_key": key}).json()["projects"] == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -123,7 +124,7 @@ class VectorPreview:
         }
 
     def _rows(
-        self, collection_id: int, segments: list[Any], first: int, columns: int
+        self, collection_id: int, segments: Sequence[Any], first: int, columns: int
     ) -> tuple[list[str], list[list[Any]], dict[str, list[Any]]]:
         ids: list[str] = []
         cells: list[list[Any]] = []

@@ -23,9 +23,33 @@ router = APIRouter(include_in_schema=False)
 
 MODEL = "/ui/projects/{project}/collections/{collection}"
 TSNE_FIELDS = ["max_samples", "perplexity", "theta", "max_iter", "learning_rate"]
-_tsne_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_tsne_lock = threading.Lock()
 TSNE_CACHE_SIZE = 16
+
+
+class TsneCache:
+    """t-SNE answers per (tenant, model, its creation time, parameters): a layout is computed once."""
+
+    def __init__(self) -> None:
+        self._answers: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            return self._answers.get(key)
+
+    def put(self, key: tuple[Any, ...], answer: dict[str, Any]) -> None:
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > TSNE_CACHE_SIZE:
+                self._answers.popitem(last=False)
+
+
+def _tsne_cache(console: Console) -> TsneCache:
+    state = console.request.app.state
+    cache = getattr(state, "console_tsne", None)
+    if cache is None:
+        cache = state.console_tsne = TsneCache()
+    return cache
 
 
 async def _info(console: Console, endpoint: str, project: str, collection: str, model: str) -> dict[str, Any] | None:
@@ -147,7 +171,8 @@ async def clustering_page(request: Request, project: str, collection: str, model
     if info is None:
         return _missing(console, model, collection)
     names = {"project_name": project, "collection_name": collection, "model_name": model}
-    sizes, noise, figure, error = [], 0, None, None
+    sizes: list[tuple[int, int]] = []
+    noise, figure, error = 0, None, None
     if info.get("status") == "finished":
         labels = (await console.call("get_clustering_labels", **names))["labels"]
         sizes, noise = charts.cluster_sizes(labels)
@@ -189,16 +214,12 @@ async def clustering_tsne(request: Request, project: str, collection: str, model
         return fragment(console.session, "message.html", 404, message=f"Model {model!r} does not exist")
     params = {k: request.query_params[k].strip() for k in TSNE_FIELDS if request.query_params.get(k, "").strip()}
     key = (console.tenant.id, project, collection, model, info.get("create_time"), tuple(sorted(params.items())))
-    with _tsne_lock:
-        answer = _tsne_cache.get(key)
-    error = None
+    cache = _tsne_cache(console)
+    answer, error = cache.get(key), None
     if answer is None:
         fields = {"project_name": project, "collection_name": collection, "model_name": model, **params}
         answer, error = await console.try_call("compute_tsne_embeddings", **fields)
         if answer is not None:
-            with _tsne_lock:
-                _tsne_cache[key] = answer
-                while len(_tsne_cache) > TSNE_CACHE_SIZE:
-                    _tsne_cache.popitem(last=False)
+            cache.put(key, answer)
     figure = charts.tsne_figure(answer["embeddings"]) if answer else None
     return fragment(console.session, "tsne.html", answer=answer, figure=figure, error=error)
