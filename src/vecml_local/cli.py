@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from typing import Any
 
 __all__ = ["main"]
+
+log = logging.getLogger("vecml_local")
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -14,7 +18,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
     overrides = {
         name: getattr(args, name)
-        for name in ("host", "port", "data_dir", "workers", "database_url")
+        for name in ("host", "port", "data_dir", "workers", "database_url", "log_format", "log_level")
         if getattr(args, name, None) is not None
     }
     return Settings(**overrides)
@@ -23,21 +27,29 @@ def _settings(args: argparse.Namespace) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from . import __version__
     from .app import create_app
+    from .logs import configure_logging, log_event
+    from .services.local import public_settings
     from .storage.datadir_lock import DataDirLocked, acquire_data_dir
 
     settings = _settings(args)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         lock = acquire_data_dir(settings.data_dir)
     except DataDirLocked as error:
+        log.critical("%s", error)
         print(f"vecml-local: {error}", file=sys.stderr, flush=True)
         return 1
+    shown = public_settings(settings)
+    log_event(log, logging.INFO, "starting vecml-local " + __version__, pid=os.getpid(), **shown)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        log_config=None,  # configure_logging did it: one format for uvicorn's lines and ours
     )
     server = uvicorn.Server(config)
 
@@ -109,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=None, help="job runner threads")
+    serve.add_argument("--log-format", dest="log_format", choices=("text", "json"), default=None)
+    serve.add_argument(
+        "--log-level", dest="log_level", choices=("critical", "error", "warning", "info", "debug"), default=None
+    )
     common(serve)
     serve.set_defaults(handler=_serve)
 

@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(200 * MB, ge=1, description="Largest request body accepted.")
     max_decoded_bytes: int = Field(2048 * MB, ge=1, description="Largest decoded (decompressed) file accepted.")
     job_min_polls: int = Field(0, ge=0, description="A job reports in_progress for its first N status polls.")
-    log_level: str = Field("info", description="uvicorn log level.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="Log level; `info` logs one line per request and per job state change."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as JSON objects.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

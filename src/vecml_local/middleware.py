@@ -1,15 +1,22 @@
-"""ASGI middleware: tolerant paths and an early 413 for bodies declared too large."""
+"""ASGI middleware: tolerant paths, an early 413 for bodies declared too large, and the
+request observer (one log line per request, request metrics)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from typing import Any
 
 import orjson
 
 from .errors import error_body
+from .logs import log_event
 
-__all__ = ["PathAndSizeMiddleware"]
+__all__ = ["PathAndSizeMiddleware", "RequestObserver", "KEY_FINGERPRINT"]
+
+access_log = logging.getLogger("vecml_local.access")
+KEY_FINGERPRINT = "vecml_key_fingerprint"  # set in scope["state"] by api.deps.parse_call
 
 _SLASHES = re.compile(r"/{2,}")
 
@@ -45,3 +52,45 @@ class PathAndSizeMiddleware:
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
+
+
+class RequestObserver:
+    """One log line per HTTP request: method, path, status, duration in ms and the caller's key
+    fingerprint (never the key); `observers` get (method, path, status, seconds) too (metrics)."""
+
+    def __init__(self, app: Any, observers: list[Any] | None = None) -> None:
+        self.app = app
+        self.observers = observers if observers is not None else []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})  # shared with the request copies the app makes: parse_call fills it
+        started = time.perf_counter()
+        status = 500  # unless the app answers: an exception escaping every handler
+
+        async def observe(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            seconds = time.perf_counter() - started
+            path = scope.get("path", "")
+            state = scope.get("state") or {}
+            log_event(
+                access_log,
+                logging.INFO,
+                "request",
+                method=scope.get("method", ""),
+                path=path,
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+                key=state.get(KEY_FINGERPRINT),
+            )
+            for observer in self.observers:
+                observer(scope.get("method", ""), path, status, seconds)

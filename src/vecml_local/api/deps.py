@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import VecmlError, client_error, internal_error
+from ..middleware import KEY_FINGERPRINT
 from ..schemas.common import BodyModel, ErrorResponse, validate_request
 from ..services import Services, Tenant
 from .body import read_body, too_large
@@ -124,6 +125,7 @@ async def parse_call(request: Request, model: type[M], *, file_payload: bool = F
     key = raw.get("user_api_key") or _bearer(request)
     # A key seen recently costs a dict lookup; a thread hop only when the database is asked.
     tenant = services.keys.remembered(key) or await run_in_threadpool(services.keys.authenticate, key)
+    request.scope.setdefault("state", {})[KEY_FINGERPRINT] = tenant.fingerprint  # for the request log line
     services.rate_limiter.check(tenant)
     return tenant, validated(model, raw)
 

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import VecmlError
+from ..logs import log_event
 from ..storage import Database, Job
 from ..storage.space import MESSAGES as STORAGE_MESSAGES
 from ..storage.space import storage_problem
@@ -165,6 +166,8 @@ class JobRunner:
         self._stopping = threading.Event()
         self._persister: threading.Thread | None = None
         self.answers = TerminalAnswers()
+        # Called with (kind, new state, seconds the job ran or None) on every state change (metrics).
+        self.observers: list[Callable[[str, str, float | None], None]] = []
 
     # -- life cycle ----------------------------------------------------------
     def register(self, kind: str, handler: JobHandler) -> None:
@@ -175,6 +178,7 @@ class JobRunner:
         with self.db.session() as session:
             for job in session.scalars(select(Job).where(Job.status == "in_progress")):
                 job.status, job.error_message, job.finished_at = "failed", RESTART_MESSAGE, now()
+                self._transition(job.kind, job.job_id, "failed", None, RESTART_MESSAGE)
 
     def start(self) -> None:
         """Start the workers and queue the pending jobs in submission order."""
@@ -253,6 +257,9 @@ class JobRunner:
                 entry = self._entries.get(job.seq)
                 if entry:
                     entry.cancel_event.set()
+            context = self._live.get(job.seq)
+            elapsed = time.monotonic() - context.started if context is not None else None
+            self._transition(job.kind, job.job_id, "failed", elapsed, message)
 
     def forget(self, job_ids: Iterable[str]) -> None:
         """The jobs' rows were deleted: drop what memory still holds about them."""
@@ -312,6 +319,7 @@ class JobRunner:
             )
         handler = self.handlers.get(context.kind)
         self._live[context.seq] = context
+        self._transition(context.kind, context.job_id, "in_progress", None)
         try:
             if handler is None:
                 raise VecmlError(f"No handler for job kind {context.kind!r}")
@@ -319,28 +327,45 @@ class JobRunner:
             if not context.finished:
                 with self.db.session() as session:
                     context.finish(session, result or {})
+            self._transition(context.kind, context.job_id, "finished", time.monotonic() - context.started)
         except JobCancelled:
-            return
+            return  # the cancel logged the change to failed
         except VecmlError as error:
-            self._fail(entry.seq, error.message)
+            self._fail(context, error.message)
         except Exception as error:  # a bug, not the client's fault: keep the server alive
+            if context.cancelled():
+                return  # stopped on request (ml.Cancelled or whatever the interrupted step raised)
             if (problem := storage_problem(error)) is not None:  # a full disk is no bug: no traceback per job
-                self._fail(entry.seq, STORAGE_MESSAGES[problem])
+                self._fail(context, STORAGE_MESSAGES[problem])
                 return
-            log.exception("job %s failed", context.job_id)
-            self._fail(entry.seq, f"Internal error: {type(error).__name__}: {error}")
+            error_id = uuid.uuid4().hex[:12]
+            log.error("job %s failed: internal error %s", context.job_id, error_id, exc_info=error)
+            self._fail(context, f"Internal error (error id {error_id}): {type(error).__name__}: {error}")
         finally:
             self._live.pop(context.seq, None)
 
-    def _fail(self, seq: int, message: str) -> None:
-        context = self._live.get(seq)
+    def _transition(self, kind: str, job_id: str, state: str, seconds: float | None, error: str = "") -> None:
+        """One log line per job state change; observers (metrics) hear of it too."""
+        fields: dict[str, Any] = {"kind": kind, "job_id": job_id, "state": state}
+        if seconds is not None:
+            fields["duration_s"] = round(seconds, 3)
+        if error:
+            fields["error"] = error
+        log_event(log, logging.WARNING if state == "failed" else logging.INFO, f"job {state}", **fields)
+        for observer in self.observers:
+            observer(kind, state, seconds)
+
+    def _fail(self, context: JobContext, message: str) -> None:
+        failed = False
         with self.db.session() as session:
-            job = session.get(Job, seq)
+            job = session.get(Job, context.seq)
             if job is not None and job.status == "in_progress":
+                failed = True
                 job.status, job.error_message, job.finished_at = "failed", message, now()
-                if context is not None:
-                    job.progress, job.progress_message = context.progress.value, context.progress.message
+                job.progress, job.progress_message = context.progress.value, context.progress.message
                 job.eta_seconds = None
+        if failed:
+            self._transition(context.kind, context.job_id, "failed", time.monotonic() - context.started, message)
 
     # -- progress persistence --------------------------------------------------
     def _persist_loop(self) -> None:

@@ -1,0 +1,80 @@
+"""Logging: one line per request, one per job state change, startup settings; text or JSON.
+
+`configure_logging(level, fmt)` is called once by `vecml-local serve`; the testing kit
+leaves the host program's logging alone. Structured fields travel in `extra={"fields": {...}}`:
+the text format appends them as `name=value`, the JSON format merges them into the object.
+Never log a key: requests carry the key's fingerprint (first 12 hex digits of its SHA-256).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+__all__ = ["configure_logging", "log_event", "LOG_FORMATS"]
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_event(logger: logging.Logger, level: int, message: str, **fields: Any) -> None:
+    """`message` plus named fields, rendered by whichever format is configured."""
+    if logger.isEnabledFor(level):
+        logger.log(level, message, extra={"fields": fields})
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    moment = datetime.fromtimestamp(record.created, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(record.msecs):03d}Z"
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().replace("\r", "\\r").replace("\n", "\\n")  # one record, one line
+        line = f"{_timestamp(record)} {record.levelname:<7} {record.name}: {message}"
+        fields = getattr(record, "fields", None)
+        if fields:
+            line += " " + " ".join(f"{name}={_text(value)}" for name, value in fields.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _text(value: Any) -> str:
+    text = "-" if value is None else str(value)
+    return repr(text) if (" " in text or not text or not text.isprintable()) else text
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": _timestamp(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+def configure_logging(level: str = "info", fmt: str = "text") -> None:
+    """Everything (ours, uvicorn's) goes to stderr, one line per record (JSON: one object)."""
+    if fmt not in LOG_FORMATS:
+        raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    logging.getLogger("uvicorn.access").disabled = True  # our own request line replaces it
