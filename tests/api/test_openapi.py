@@ -24,17 +24,6 @@ CONTRACT_MODELS_PENDING = {
     "/api/get_model_validation_metric",
     "/api/list_automl_model_infos",
     "/api/delete_automl_model",
-    "/api/train_kmeans",
-    "/api/train_dbscan",
-    "/api/train_hdbscan",
-    "/api/list_clustering_model_infos",
-    "/api/delete_clustering_model",
-    "/api/get_clustering_labels",
-    "/api/get_kmeans_centroids",
-    "/api/get_dbscan_core_points",
-    "/api/get_dbscan_kdist_plot",
-    "/api/compute_clustering_metrics",
-    "/api/compute_tsne_embeddings",
 }
 # contract-core's own families not converted yet (emptied by its next landing).
 CONTRACT_CORE_PENDING: set[str] = set()

@@ -18,23 +18,31 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
 from ..jobs import JobContext
-from ..ml.distances import canonical_dist_type
-from ..names import check_name
+from ..schemas.clustering import (
+    ClusteringModelRequest,
+    ComputeClusteringMetricsRequest,
+    ComputeClusteringMetricsResponse,
+    ComputeTsneEmbeddingsRequest,
+    ComputeTsneEmbeddingsResponse,
+    DeleteClusteringModelResponse,
+    GetClusteringLabelsResponse,
+    GetDbscanCorePointsResponse,
+    GetDbscanKdistPlotRequest,
+    GetDbscanKdistPlotResponse,
+    GetKmeansCentroidsResponse,
+    ListClusteringModelInfosRequest,
+    ListClusteringModelInfosResponse,
+    TrainDbscanRequest,
+    TrainDbscanResponse,
+    TrainHdbscanRequest,
+    TrainHdbscanResponse,
+    TrainKmeansRequest,
+    TrainKmeansResponse,
+)
 from ..storage import Collection, Model
 from ..storage.repository import get_collection
 from ..timefmt import format_minute
-from .clustering_models import (
-    CLUSTERING_KIND,
-    JOB_LABELS,
-    as_float,
-    as_int,
-    dbscan_params,
-    hdbscan_params,
-    kmeans_params,
-    list_params,
-    load_artifacts,
-    save_artifacts,
-)
+from .clustering_models import CLUSTERING_KIND, JOB_LABELS, list_params, load_artifacts, save_artifacts
 from .context import ServiceContext, Tenant
 from .input_errors import client_input
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
@@ -44,12 +52,31 @@ __all__ = ["ClusteringService"]
 
 FAMILY = "clustering"
 
-
-def _model_name(body: Any) -> str:
-    """`model_name` (or `cluster_model_name`) of a request about an existing model."""
-    if body.name is None:
-        raise BadRequest("model_name is required")
-    return check_name(body.name, "model_name")
+# What a training job stores (and `get_clustering_training_status` shows, in this order).
+PARAMS = {
+    "kmeans": (
+        "kmeans_method",
+        "n_clusters",
+        "n_init",
+        "dist_type",
+        "initialization_method",
+        "max_iterations",
+        "tolerance",
+        "num_threads",
+        "random_seed",
+        "max_train_samples",
+    ),
+    "dbscan": ("eps", "min_samples", "dist_type", "num_threads", "random_seed"),
+    "hdbscan": (
+        "min_cluster_size",
+        "min_samples",
+        "cluster_selection_method",
+        "dist_type",
+        "num_threads",
+        "random_seed",
+    ),
+}
+TrainRequest = TrainKmeansRequest | TrainDbscanRequest | TrainHdbscanRequest
 
 
 class ClusteringService:
@@ -61,22 +88,22 @@ class ClusteringService:
         context.runner.register(CLUSTERING_KIND, self.run_training_job)
 
     # -- training ------------------------------------------------------------
-    def train_kmeans(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        return self._submit(tenant, body, "kmeans", kmeans_params(body))
+    def train_kmeans(self, tenant: Tenant, request: TrainKmeansRequest) -> TrainKmeansResponse:
+        return TrainKmeansResponse(job_id=self._submit(tenant, request, "kmeans"))
 
-    def train_dbscan(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        return self._submit(tenant, body, "dbscan", dbscan_params(body))
+    def train_dbscan(self, tenant: Tenant, request: TrainDbscanRequest) -> TrainDbscanResponse:
+        return TrainDbscanResponse(job_id=self._submit(tenant, request, "dbscan"))
 
-    def train_hdbscan(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        return self._submit(tenant, body, "hdbscan", hdbscan_params(body))
+    def train_hdbscan(self, tenant: Tenant, request: TrainHdbscanRequest) -> TrainHdbscanResponse:
+        return TrainHdbscanResponse(job_id=self._submit(tenant, request, "hdbscan"))
 
-    def _submit(self, tenant: Tenant, body: Any, algorithm: str, params: dict[str, Any]) -> dict[str, Any]:
-        name = check_name(body.name, "cluster_model_name")
-        job_id = self.models.submit(
+    def _submit(self, tenant: Tenant, request: TrainRequest, algorithm: str) -> str:
+        params = {field: getattr(request, field) for field in PARAMS[algorithm]}
+        return self.models.submit(
             tenant,
-            body.project_name,
-            body.collection_name,
-            name,
+            request.project_name,
+            request.collection_name,
+            request.name,
             job_label=JOB_LABELS[algorithm],
             model_type=params.get("kmeans_method", algorithm),
             params=params,
@@ -84,7 +111,6 @@ class ClusteringService:
             payload={"algorithm": algorithm, "params": params},
             check=lambda session, collection: _check_sizes(session, collection, algorithm, params),
         )
-        return {"success": True, "job_id": job_id}
 
     def run_training_job(self, job: JobContext) -> dict[str, Any]:
         return self.models.run(job, self._train)
@@ -101,43 +127,43 @@ class ClusteringService:
         return Trained(info, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})
 
     # -- reading models ------------------------------------------------------
-    def _ready_model(self, tenant: Tenant, body: Any) -> Model:
-        return self.models.ready_model(tenant, body.project_name, body.collection_name, _model_name(body))
+    def _ready_model(self, tenant: Tenant, request: ClusteringModelRequest) -> Model:
+        return self.models.ready_model(tenant, request.project_name, request.collection_name, request.name)
+
+    def _arrays_of(
+        self, tenant: Tenant, request: ClusteringModelRequest, algorithm: str | None = None, what: str = ""
+    ) -> dict[str, np.ndarray]:
+        """The stored arrays of a ready model; of `algorithm`, if given (else 400 saying `what`)."""
+        model = self._ready_model(tenant, request)
+        if algorithm is not None and self._algorithm(model) != algorithm:
+            raise BadRequest(f"Model {model.name!r} is a {self._algorithm(model)} model; {what}")
+        return load_artifacts(self.context.files.model_dir(model.id))
 
     @staticmethod
     def _algorithm(model: Model) -> str:
         return str((model.info or {}).get("algorithm", "kmeans"))
 
-    def get_clustering_labels(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model = self._ready_model(tenant, body)
-        arrays = load_artifacts(self.context.files.model_dir(model.id))
-        out: dict[str, Any] = {"success": True, "error_code": "Success", "labels": arrays["labels"].tolist()}
+    def get_clustering_labels(self, tenant: Tenant, request: ClusteringModelRequest) -> GetClusteringLabelsResponse:
+        arrays = self._arrays_of(tenant, request)
+        probabilities = None
         if "probabilities" in arrays:
-            out["probabilities"] = [round(float(p), 6) for p in arrays["probabilities"]]
-        return out
+            probabilities = [round(float(p), 6) for p in arrays["probabilities"]]
+        return GetClusteringLabelsResponse(labels=arrays["labels"].tolist(), probabilities=probabilities)
 
-    def get_kmeans_centroids(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model = self._ready_model(tenant, body)
-        if self._algorithm(model) != "kmeans":
-            raise BadRequest(
-                f"Model {model.name!r} is a {self._algorithm(model)} model; centroids exist only for k-means models"
-            )
-        arrays = load_artifacts(self.context.files.model_dir(model.id))
-        return {"success": True, "error_code": "Success", "centroids": arrays["centroids"].astype(float).tolist()}
+    def get_kmeans_centroids(self, tenant: Tenant, request: ClusteringModelRequest) -> GetKmeansCentroidsResponse:
+        arrays = self._arrays_of(tenant, request, "kmeans", "centroids exist only for k-means models")
+        return GetKmeansCentroidsResponse(centroids=arrays["centroids"].astype(float).tolist())
 
-    def get_dbscan_core_points(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model = self._ready_model(tenant, body)
-        if self._algorithm(model) != "dbscan":
-            raise BadRequest(
-                f"Model {model.name!r} is a {self._algorithm(model)} model; core points exist only for DBSCAN models"
-            )
-        arrays = load_artifacts(self.context.files.model_dir(model.id))
-        return {"success": True, "error_code": "Success", "core_points": arrays["core_points"].tolist()}
+    def get_dbscan_core_points(self, tenant: Tenant, request: ClusteringModelRequest) -> GetDbscanCorePointsResponse:
+        arrays = self._arrays_of(tenant, request, "dbscan", "core points exist only for DBSCAN models")
+        return GetDbscanCorePointsResponse(core_points=arrays["core_points"].tolist())
 
     @cached_read
-    def list_clustering_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
+    def list_clustering_model_infos(
+        self, tenant: Tenant, request: ListClusteringModelInfosRequest
+    ) -> ListClusteringModelInfosResponse:
         infos = []
-        for model in self.models.list_models(tenant, project_name, collection_name):
+        for model in self.models.list_models(tenant, request.project_name, request.collection_name):
             algorithm = self._algorithm(model)
             infos.append(
                 {
@@ -150,11 +176,11 @@ class ClusteringService:
                     "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
                 }
             )
-        return {"success": True, "model_infos": infos}
+        return ListClusteringModelInfosResponse(model_infos=infos)
 
-    def delete_clustering_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        self.models.delete(tenant, body.project_name, body.collection_name, _model_name(body))
-        return {"success": True, "status": "finished", "error_code": "Success"}
+    def delete_clustering_model(self, tenant: Tenant, request: ClusteringModelRequest) -> DeleteClusteringModelResponse:
+        self.models.delete(tenant, request.project_name, request.collection_name, request.name)
+        return DeleteClusteringModelResponse()
 
     # -- analysis ------------------------------------------------------------
     def _snapshot(self, tenant: Tenant, project_name: str, collection_name: str):  # type: ignore[no-untyped-def]
@@ -165,9 +191,9 @@ class ClusteringService:
             raise BadRequest(f"Collection {collection_name!r} has no vectors")
         return snapshot
 
-    def _model_rows(self, tenant: Tenant, body: Any):  # type: ignore[no-untyped-def]
-        model = self._ready_model(tenant, body)
-        snapshot = self._snapshot(tenant, body.project_name, body.collection_name)
+    def _model_rows(self, tenant: Tenant, request: ClusteringModelRequest):  # type: ignore[no-untyped-def]
+        model = self._ready_model(tenant, request)
+        snapshot = self._snapshot(tenant, request.project_name, request.collection_name)
         arrays = load_artifacts(self.context.files.model_dir(model.id))
         labels = arrays["labels"]
         if labels.size != snapshot.num_rows:
@@ -177,52 +203,45 @@ class ClusteringService:
             )
         return model, snapshot, labels
 
-    def get_dbscan_kdist_plot(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+    def get_dbscan_kdist_plot(self, tenant: Tenant, request: GetDbscanKdistPlotRequest) -> GetDbscanKdistPlotResponse:
         from ..ml.kdist import kdist_plot
 
-        dist_type = canonical_dist_type(body.dist_type)
-        k = as_int("k", body.k, 1)
-        samples = as_int("max_num_samples", body.max_num_samples, 1)
-        grids = as_int("max_num_grids", body.max_num_grids, 1, 100000)
-        threads = as_int("num_threads", body.num_threads, 1, 1024)
-        seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
-        snapshot = self._snapshot(tenant, body.project_name, body.collection_name)
+        snapshot = self._snapshot(tenant, request.project_name, request.collection_name)
         grid, slope = kdist_plot(
             snapshot.vectors,
-            k=k,
-            max_num_samples=samples,
-            max_num_grids=grids,
-            dist_type=dist_type,
-            num_threads=threads,
-            random_seed=seed,
+            k=request.k,
+            max_num_samples=request.max_num_samples,
+            max_num_grids=request.max_num_grids,
+            dist_type=request.dist_type,
+            num_threads=request.num_threads,
+            random_seed=request.random_seed,
         )
-        return {
-            "success": True,
-            "error_code": "Success",
-            "k": k,
-            "dist_type": dist_type,
-            "max_num_samples": samples,
-            "max_num_grids": grids,
-            "kdist_grid_desc": grid,
-            "slope_grid_desc": slope,
-        }
+        return GetDbscanKdistPlotResponse(
+            k=request.k,
+            dist_type=request.dist_type,
+            max_num_samples=request.max_num_samples,
+            max_num_grids=request.max_num_grids,
+            kdist_grid_desc=grid,
+            slope_grid_desc=slope,
+        )
 
-    def compute_clustering_metrics(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+    def compute_clustering_metrics(
+        self, tenant: Tenant, request: ComputeClusteringMetricsRequest
+    ) -> ComputeClusteringMetricsResponse:
         from ..ml.cluster_metrics import clustering_metrics
 
-        seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
-        model, snapshot, labels = self._model_rows(tenant, body)
-        truth, attribute = None, body.ground_truth_attribute or ""
+        model, snapshot, labels = self._model_rows(tenant, request)
+        truth, attribute = None, request.ground_truth_attribute or ""
         if attribute:
-            if not isinstance(attribute, str) or attribute not in snapshot.attributes:
+            if attribute not in snapshot.attributes:
                 raise BadRequest(f"ground_truth_attribute {attribute!r} is not an attribute of the collection")
             column = snapshot.attributes[attribute]
             missing = int(sum(v is None for v in column))
             if missing:
                 raise BadRequest(f"ground_truth_attribute {attribute!r} is missing for {missing} vectors")
             truth = [str(v) for v in column]
-        elif body.ground_truth_labels is not None:
-            given = body.ground_truth_labels
+        elif request.ground_truth_labels is not None:
+            given = request.ground_truth_labels
             if not isinstance(given, list):
                 raise BadRequest("ground_truth_labels must be an array of strings, one per vector")
             if len(given) != snapshot.num_rows:
@@ -232,48 +251,39 @@ class ClusteringService:
             truth = [str(v) for v in given]
         dist_type = model.params.get("dist_type", "Euclidean")
         metrics = clustering_metrics(
-            snapshot.vectors, labels, dist_type=dist_type, ground_truth=truth, random_seed=seed
+            snapshot.vectors, labels, dist_type=dist_type, ground_truth=truth, random_seed=request.random_seed
         )
         head = {
             "distance_type": dist_type,
-            "ground_truth_attribute": attribute if isinstance(attribute, str) else "",
+            "ground_truth_attribute": attribute,
             "ground_truth_labels_provided": truth is not None and not attribute,
         }
-        return {"success": True, "status": "finished", "metrics": {**head, **metrics}}
+        return ComputeClusteringMetricsResponse(metrics={**head, **metrics})
 
-    def compute_tsne_embeddings(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+    def compute_tsne_embeddings(
+        self, tenant: Tenant, request: ComputeTsneEmbeddingsRequest
+    ) -> ComputeTsneEmbeddingsResponse:
         from ..ml.tsne import tsne_embed
 
-        max_samples = as_int("max_samples", body.max_samples, 1)
-        perplexity = as_float("perplexity", body.perplexity, 1e-6)
-        theta = as_float("theta", body.theta, 0.0, 1.0)
-        max_iter = as_int("max_iter", body.max_iter, 1, 100000)
-        learning_rate = as_float("learning_rate", body.learning_rate, 1e-6)
-        seed = as_int("random_seed", body.random_seed, 0, 2**63 - 1)
-        model, snapshot, labels = self._model_rows(tenant, body)
-        if "perplexity" in body.model_fields_set:  # the default adapts to small samples; a chosen value must fit
-            _check_perplexity(perplexity, max_samples, snapshot.num_rows)
+        model, snapshot, labels = self._model_rows(tenant, request)
+        if "perplexity" in request.model_fields_set:  # the default adapts to small samples; a chosen value must fit
+            _check_perplexity(request.perplexity, request.max_samples, snapshot.num_rows)
         idx, emb = tsne_embed(
             snapshot.vectors,
-            max_samples=max_samples,
-            perplexity=perplexity,
-            theta=theta,
-            max_iter=max_iter,
-            learning_rate=learning_rate,
-            random_seed=seed,
+            max_samples=request.max_samples,
+            perplexity=request.perplexity,
+            theta=request.theta,
+            max_iter=request.max_iter,
+            learning_rate=request.learning_rate,
+            random_seed=request.random_seed,
             dist_type=model.params.get("dist_type", "Euclidean"),
         )
         points = [
             {"label": int(labels[i]), "x": round(float(x), 6), "y": round(float(y), 6)}
             for i, (x, y) in zip(idx.tolist(), emb.tolist())
         ]
-        return {
-            "success": True,
-            "status": "finished",
-            "num_points": len(points),
-            "parameters": {"max_samples": max_samples, "perplexity": perplexity, "theta": theta, "max_iter": max_iter},
-            "embeddings": points,
-        }
+        parameters = {name: getattr(request, name) for name in ("max_samples", "perplexity", "theta", "max_iter")}
+        return ComputeTsneEmbeddingsResponse(num_points=len(points), parameters=parameters, embeddings=points)
 
 
 # Parameters that count vectors: each must not exceed the number of vectors to cluster.

@@ -18,6 +18,7 @@ from ..schemas.clustering import (
     ComputeClusteringMetricsRequest,
     ComputeTsneEmbeddingsRequest,
     GetDbscanKdistPlotRequest,
+    ListClusteringModelInfosRequest,
     TrainDbscanRequest,
     TrainHdbscanRequest,
     TrainKmeansRequest,
@@ -60,8 +61,8 @@ ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "train_dbscan": (TrainDbscanRequest, lambda s, t, b: s.clustering.train_dbscan(t, b)),
     "train_hdbscan": (TrainHdbscanRequest, lambda s, t, b: s.clustering.train_hdbscan(t, b)),
     "list_clustering_model_infos": (
-        CollectionRequest,
-        lambda s, t, b: s.clustering.list_clustering_model_infos(t, b.project_name, b.collection_name),
+        ListClusteringModelInfosRequest,
+        lambda s, t, b: s.clustering.list_clustering_model_infos(t, b),
     ),
     "get_clustering_labels": (ClusteringModelRequest, lambda s, t, b: s.clustering.get_clustering_labels(t, b)),
     "delete_clustering_model": (ClusteringModelRequest, lambda s, t, b: s.clustering.delete_clustering_model(t, b)),
