@@ -26,22 +26,28 @@ from ..ml.automl import (
     align_table,
     compute_metrics,
     load_model,
-    normalize_augmentation,
-    normalize_task_type,
-    normalize_training_mode,
     save_model,
     train_model,
 )
 from ..ml.automl.labels import is_missing_label
-from ..names import check_name
+from ..schemas.automl import (
+    AutomlModelRequest,
+    AutomlPredictRequest,
+    AutomlPredictResponse,
+    DeleteAutomlModelResponse,
+    GetFeatureImportanceResponse,
+    GetModelValidationMetricResponse,
+    ListAutomlModelInfosRequest,
+    ListAutomlModelInfosResponse,
+    TrainAutomlModelRequest,
+    TrainAutomlModelResponse,
+)
 from ..storage import Collection, Model
 from ..storage.repository import find_collection, get_project
 from ..timefmt import format_minute_comma
 from .automl_data import (
     AUTOML_KIND,
     FAMILY,
-    categorical_list,
-    optional_name,
     parsed_table,
     positional_fallback,
     snapshot_table,
@@ -72,32 +78,22 @@ class AutomlService:
         context.runner.register(AUTOML_KIND, self.run_training_job)
 
     # -- training ------------------------------------------------------------
-    def train_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        name = check_name(body.model_name, "model_name")
-        task_type = normalize_task_type(body.task_type)
-        label = optional_name(body.label_attribute, "label_attribute")
-        if label is None:
-            raise BadRequest("label_attribute is required: the attribute holding the target")
-        requested_mode = str(body.training_mode or "").strip()
-        mode = normalize_training_mode(requested_mode)
-        shown_mode = "auto" if requested_mode.lower() == "auto" else mode
-        augmentation = normalize_augmentation(body.data_augmentation)
-        field = "train_categorical_features" if body.train_categorical_features is not None else "categorical_features"
-        categorical = categorical_list(body.categoricals(), field)
-        validation_name = optional_name(body.validation_dataset, "validation_dataset")
-        seed = _int_or(body.random_seed, "random_seed", 0)
-        threads = _int_or(body.num_threads, "num_threads", 0)
+    def train_automl_model(self, tenant: Tenant, request: TrainAutomlModelRequest) -> TrainAutomlModelResponse:
+        label, validation_name = request.label_attribute, request.validation_dataset
+        # `auto` trains as `balanced` but is listed as asked
+        mode = "balanced" if request.training_mode in (None, "auto") else request.training_mode
+        shown_mode = "auto" if request.training_mode == "auto" else mode
 
         def check(session: Session, collection: Collection) -> Collection | None:
             if label not in outlook(session, collection).attribute_names:
                 raise BadRequest(f"label_attribute {label!r} is not an attribute of collection {collection.name!r}")
             if validation_name is None:
                 return None
-            project = get_project(session, tenant.id, body.project_name)
+            project = get_project(session, tenant.id, request.project_name)
             validation = find_collection(session, project, validation_name)
             if validation is None:
                 raise NotFound(
-                    f"validation_dataset {validation_name!r} does not exist in project {body.project_name!r}"
+                    f"validation_dataset {validation_name!r} does not exist in project {request.project_name!r}"
                 )
             if int(validation.vector_dim) != int(collection.vector_dim):
                 raise BadRequest(
@@ -111,29 +107,29 @@ class AutomlService:
             return validation
 
         params = {
-            "task_type": task_type,
+            "task_type": request.task_type,
             "training_mode": shown_mode,
             "mode": mode,
             "label_attribute": label,
-            "data_augmentation": augmentation,
+            "data_augmentation": request.data_augmentation,
             "validation_dataset": validation_name or "",
-            "categorical_features": categorical,
-            "random_seed": seed,
-            "num_threads": threads,
-            "time_budget_seconds": body.time_budget_seconds,
+            "categorical_features": request.categoricals()[0],
+            "random_seed": request.random_seed,
+            "num_threads": request.num_threads,
+            "time_budget_seconds": request.time_budget_seconds,
         }
         job_id = self.models.submit(
             tenant,
-            body.project_name,
-            body.collection_name,
-            name,
+            request.project_name,
+            request.collection_name,
+            request.model_name,
             job_label="TrainJob",
             model_type=mode,
             params=params,
             payload=params,
             check=check,
         )
-        return {"success": True, "job_id": job_id}
+        return TrainAutomlModelResponse(job_id=job_id)
 
     def run_training_job(self, job: JobContext) -> dict[str, Any]:
         return self.models.run(job, self._train)
@@ -189,9 +185,8 @@ class AutomlService:
         return Trained(info, result)
 
     # -- reading models ------------------------------------------------------
-    def _ready_model(self, tenant: Tenant, body: Any) -> Model:
-        name = check_name(body.model_name, "model_name")
-        return self.models.ready_model(tenant, body.project_name, body.collection_name, name)
+    def _ready_model(self, tenant: Tenant, request: AutomlModelRequest) -> Model:
+        return self.models.ready_model(tenant, request.project_name, request.collection_name, request.model_name)
 
     def _trained(self, model: Model) -> TrainedModel:
         key = (model.id, model.job_id)
@@ -216,16 +211,20 @@ class AutomlService:
             for key in [k for k in self._cache if k[0] == model_id]:
                 del self._cache[key]
 
-    def get_feature_importance(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model = self._ready_model(tenant, body)
-        return {"success": True, "feature_importance": list((model.info or {}).get("feature_importance", []))}
+    def get_feature_importance(self, tenant: Tenant, request: AutomlModelRequest) -> GetFeatureImportanceResponse:
+        model = self._ready_model(tenant, request)
+        return GetFeatureImportanceResponse(feature_importance=list((model.info or {}).get("feature_importance", [])))
 
-    def get_model_validation_metric(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        model = self._ready_model(tenant, body)
-        return {"success": True, "validation_metric": (model.info or {}).get("validation_metric", {})}
+    def get_model_validation_metric(
+        self, tenant: Tenant, request: AutomlModelRequest
+    ) -> GetModelValidationMetricResponse:
+        model = self._ready_model(tenant, request)
+        return GetModelValidationMetricResponse(validation_metric=(model.info or {}).get("validation_metric", {}))
 
     @cached_read
-    def list_automl_model_infos(self, tenant: Tenant, project_name: str, collection_name: str) -> dict[str, Any]:
+    def list_automl_model_infos(
+        self, tenant: Tenant, request: ListAutomlModelInfosRequest
+    ) -> ListAutomlModelInfosResponse:
         infos = [
             {
                 "model_name": m.name,
@@ -237,21 +236,20 @@ class AutomlService:
                 "create_time": format_minute_comma(m.created_at),
                 "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
             }
-            for m in self.models.list_models(tenant, project_name, collection_name)
+            for m in self.models.list_models(tenant, request.project_name, request.collection_name)
         ]
-        return {"success": True, "model_infos": infos}
+        return ListAutomlModelInfosResponse(model_infos=infos)
 
-    def delete_automl_model(self, tenant: Tenant, body: Any) -> dict[str, Any]:
-        name = check_name(body.model_name, "model_name")
-        self.models.delete(tenant, body.project_name, body.collection_name, name)
-        return {"success": True}
+    def delete_automl_model(self, tenant: Tenant, request: AutomlModelRequest) -> DeleteAutomlModelResponse:
+        self.models.delete(tenant, request.project_name, request.collection_name, request.model_name)
+        return DeleteAutomlModelResponse()
 
     # -- prediction ----------------------------------------------------------
-    def automl_predict(self, tenant: Tenant, body: Any) -> dict[str, Any]:
+    def automl_predict(self, tenant: Tenant, body: AutomlPredictRequest) -> AutomlPredictResponse:
         row = self._ready_model(tenant, body)
         model = self._trained(row)
         label = row.params.get("label_attribute", "")
-        dataset = optional_name(body.prediction_dataset, "prediction_dataset")
+        dataset = body.prediction_dataset
         payload, _ = body.payload_and_field()
         if dataset is not None:
             table, truth = self._dataset_rows(tenant, body.project_name, dataset, model, label)
@@ -262,15 +260,14 @@ class AutomlService:
         table = positional_fallback(table, model.numeric_names)
         table = align_table(table, model.numeric_names, model.categorical_names)
         predictions, proba = model.predict_with_proba(table)
-        out: dict[str, Any] = {"success": True}
+        out = AutomlPredictResponse(predictions=predictions)
         if truth is not None:
             metric = _prediction_metric(model, truth, predictions, proba)
             if metric is not None:
-                out["num_samples"], out["prediction_metric"] = metric
-        out["predictions"] = predictions
-        if _truthy(body.return_probabilities) and proba is not None:
-            out["classes"] = model.classes
-            out["probabilities"] = np.round(proba, 6).tolist()
+                out.num_samples, out.prediction_metric = metric
+        if body.return_probabilities and proba is not None:
+            out.classes = model.classes
+            out.probabilities = np.round(proba, 6).tolist()
         return out
 
     def _dataset_rows(self, tenant: Tenant, project_name: str, dataset: str, model: TrainedModel, label: str):
@@ -329,21 +326,3 @@ def _prediction_metric(model: TrainedModel, truth: Any, predictions: list[Any], 
         model.classes,
     )
     return len(keep), metric
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes")
-    return bool(value)
-
-
-def _int_or(value: Any, field: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{field} must be an integer") from None
-    if number < 0:
-        raise BadRequest(f"{field} must be >= 0")
-    return number

@@ -1,4 +1,4 @@
-"""AutoML pieces shared by the service: request checks, building feature tables
+"""AutoML pieces shared by the service: building feature tables
 from a collection snapshot or an inline file, and the training-status renderer."""
 
 from __future__ import annotations
@@ -19,36 +19,15 @@ __all__ = [
     "AUTOML_KIND",
     "FAMILY",
     "MAX_CELLS",
-    "categorical_list",
     "snapshot_table",
     "parsed_table",
     "positional_fallback",
     "render_automl_status",
-    "optional_name",
 ]
 
 AUTOML_KIND = "automl_training"
 FAMILY = "automl"
 MAX_CELLS = 400_000_000  # a sparse collection larger than this (rows x dim) is refused
-
-
-def optional_name(value: Any, field: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f"{field} must be a string")
-    return value
-
-
-def categorical_list(value: Any, field: str) -> list[str] | None:
-    """The requested categorical feature names; None when the request had none."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = [value] if value else []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"{field} must be an array of attribute names")
-    return list(dict.fromkeys(value))
 
 
 def _dense(vectors: Any, what: str) -> np.ndarray:

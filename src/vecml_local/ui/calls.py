@@ -12,7 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..schemas.automl import AutomlModelRequest, AutomlPredictRequest, TrainAutomlModelRequest
+from ..schemas.automl import (
+    AutomlModelRequest,
+    AutomlPredictRequest,
+    ListAutomlModelInfosRequest,
+    TrainAutomlModelRequest,
+)
 from ..schemas.clustering import (
     ClusteringModelRequest,
     ComputeClusteringMetricsRequest,
@@ -24,7 +29,7 @@ from ..schemas.clustering import (
     TrainKmeansRequest,
 )
 from ..schemas.collections import DeleteCollectionRequest, GetCollectionInfoRequest, ListCollectionsRequest
-from ..schemas.common import CollectionRequest, JobRequest, plain, validate_request
+from ..schemas.common import JobRequest, plain, validate_request
 from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest
 from ..schemas.job_listing import ListJobsRequest
 from ..schemas.projects import CreateProjectRequest, DeleteProjectRequest, ListProjectsRequest
@@ -50,8 +55,8 @@ ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "attach_automl_label": (AttachAutomlLabelRequest, lambda s, t, b: s.files.attach_automl_label(t, b)),
     "train_automl_model": (TrainAutomlModelRequest, lambda s, t, b: s.automl.train_automl_model(t, b)),
     "list_automl_model_infos": (
-        CollectionRequest,
-        lambda s, t, b: s.automl.list_automl_model_infos(t, b.project_name, b.collection_name),
+        ListAutomlModelInfosRequest,
+        lambda s, t, b: s.automl.list_automl_model_infos(t, b),
     ),
     "get_feature_importance": (AutomlModelRequest, lambda s, t, b: s.automl.get_feature_importance(t, b)),
     "get_model_validation_metric": (AutomlModelRequest, lambda s, t, b: s.automl.get_model_validation_metric(t, b)),
