@@ -44,7 +44,6 @@ from ..storage.repository import get_collection
 from ..timefmt import format_minute
 from .clustering_models import CLUSTERING_KIND, JOB_LABELS, list_params, load_artifacts, save_artifacts
 from .context import ServiceContext, Tenant
-from .input_errors import client_input
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
 
@@ -120,8 +119,7 @@ class ClusteringService:
         snapshot = data.snapshot
         if snapshot.num_rows == 0:
             raise BadRequest("The collection has no vectors to cluster")
-        with client_input():  # a job: the runner reports BadRequest messages as they are
-            arrays, info = _fit(algorithm, params, snapshot.vectors)
+        arrays, info = _fit(algorithm, params, snapshot.vectors)
         save_artifacts(data.directory, arrays)
         info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(snapshot.vectors.shape[1]))
         return Trained(info, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})

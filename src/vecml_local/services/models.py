@@ -33,6 +33,7 @@ from ..timefmt import now
 from .batches import UPLOAD_KIND
 from .context import ServiceContext, Tenant
 from .files import LABEL_KIND
+from .input_errors import client_input
 
 __all__ = ["TrainingLifecycle", "TrainingInput", "Trained", "RequestCheck", "Outlook", "outlook"]
 
@@ -175,11 +176,13 @@ class TrainingLifecycle:
     # -- run -------------------------------------------------------------------
     def run(self, job: JobContext, train: Callable[[JobContext, TrainingInput], Trained]) -> dict[str, Any]:
         """The job handler's skeleton around `train`, which writes the model's files into
-        `TrainingInput.directory` and returns what to store."""
+        `TrainingInput.directory` and returns what to store. A data error of `ml/` becomes
+        the job's failure reason as the client should read it."""
         payload = job.payload
         model_id = payload["model_id"]
         try:
-            trained = train(job, self._read(payload))
+            with client_input():
+                trained = train(job, self._read(payload))
             self._mark_ready(job, model_id, trained)
             return trained.result
         except Exception:
