@@ -18,6 +18,7 @@ from .api.docs import install_docs
 from .api.storage_errors import add_storage_error_handlers
 from .config import Settings
 from .errors import RateLimited, VecmlError, client_error, error_body, internal_error
+from .metrics import Metrics
 from .middleware import PathAndSizeMiddleware, RequestObserver
 from .services import Services
 from .ui import router as console_router
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services(settings)
+        services.context.runner.observers.append(app.state.metrics.job_changed)
         services.start()
         app.state.services = services
         try:
@@ -66,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     add_storage_error_handlers(app)
     app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestObserver)  # outermost: sees every answer, the early 413 included
+    app.state.metrics = Metrics(app)
+    app.add_middleware(
+        RequestObserver, observers=[app.state.metrics.request_done]
+    )  # outermost: sees every answer, the early 413 included
     return app
 
 

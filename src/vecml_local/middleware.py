@@ -36,8 +36,8 @@ class PathAndSizeMiddleware:
         path = _SLASHES.sub("/", scope["path"])
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
-        if path != scope["path"]:
-            scope = dict(scope, path=path, raw_path=path.encode())
+        if path != scope["path"]:  # in place: the request observer outside sees the route matched
+            scope["path"], scope["raw_path"] = path, path.encode()
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_request_bytes:
             limit_mb = self.max_request_bytes // (1024 * 1024)
@@ -56,7 +56,8 @@ class PathAndSizeMiddleware:
 
 class RequestObserver:
     """One log line per HTTP request: method, path, status, duration in ms and the caller's key
-    fingerprint (never the key); `observers` get (method, path, status, seconds) too (metrics)."""
+    fingerprint (never the key); `observers` get (method, endpoint, status, seconds) too (metrics),
+    where endpoint is the path of a matched route, or "other"."""
 
     def __init__(self, app: Any, observers: list[Any] | None = None) -> None:
         self.app = app
@@ -92,5 +93,6 @@ class RequestObserver:
                 duration_ms=round(seconds * 1000, 2),
                 key=state.get(KEY_FINGERPRINT),
             )
+            endpoint = path if scope.get("route") is not None else "other"  # bounded label values
             for observer in self.observers:
-                observer(scope.get("method", ""), path, status, seconds)
+                observer(scope.get("method", ""), endpoint, status, seconds)

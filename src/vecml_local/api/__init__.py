@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import analysis, automl, clustering, collections, data, files, jobs, local, projects, search, system
+from . import analysis, automl, clustering, collections, data, files, jobs, local, metrics, projects, search, system
 
 __all__ = ["API_PREFIX", "API_ROUTERS", "LOCAL_PREFIX", "LOCAL_ROUTERS", "ROOT_ROUTERS"]
 
@@ -20,4 +20,4 @@ API_ROUTERS = [
     analysis.router,
 ]
 LOCAL_ROUTERS = [local.router]
-ROOT_ROUTERS = [system.router]
+ROOT_ROUTERS = [system.router, metrics.router]

@@ -138,6 +138,12 @@ class TerminalAnswers:
             while len(self._answers) > self.capacity:
                 self._answers.popitem(last=False)
 
+    def queue_depth(self) -> tuple[int, int]:
+        """(jobs queued in this process, jobs running) right now."""
+        with self._lock:
+            running = sum(entry.running for entry in self._entries.values())
+            return len(self._entries) - running, running
+
     def forget(self, job_ids: Iterable[str]) -> None:
         doomed = set(job_ids)
         with self._lock:
@@ -260,6 +266,12 @@ class JobRunner:
             context = self._live.get(job.seq)
             elapsed = time.monotonic() - context.started if context is not None else None
             self._transition(job.kind, job.job_id, "failed", elapsed, message)
+
+    def queue_depth(self) -> tuple[int, int]:
+        """(jobs queued in this process, jobs running) right now."""
+        with self._lock:
+            running = sum(entry.running for entry in self._entries.values())
+            return len(self._entries) - running, running
 
     def forget(self, job_ids: Iterable[str]) -> None:
         """The jobs' rows were deleted: drop what memory still holds about them."""
