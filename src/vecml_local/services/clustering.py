@@ -119,7 +119,9 @@ class ClusteringService:
         snapshot = data.snapshot
         if snapshot.num_rows == 0:
             raise BadRequest("The collection has no vectors to cluster")
+        job.report(0.05, f"{algorithm} on {snapshot.num_rows} vectors")
         arrays, info = _fit(algorithm, params, snapshot.vectors)
+        job.report(0.95, "saving the model")
         save_artifacts(data.directory, arrays)
         info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(snapshot.vectors.shape[1]))
         return Trained(info, {"num_vectors": info["num_vectors"], "n_clusters": info["n_clusters"]})

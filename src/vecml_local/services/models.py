@@ -182,6 +182,7 @@ class TrainingLifecycle:
         model_id = payload["model_id"]
         try:
             with client_input():
+                job.report(0.0, "reading the collection")
                 trained = train(job, self._read(payload))
             self._mark_ready(job, model_id, trained)
             return trained.result
