@@ -55,6 +55,7 @@ from .automl_data import (
 from .context import ServiceContext, Tenant
 from .files import read_inline_file
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
+from .predict_columns import check_prediction_columns
 from .readcache import cached_read
 
 __all__ = ["AutomlService", "AUTOML_KIND"]
@@ -257,10 +258,14 @@ class AutomlService:
             table, truth = self._file_rows(body, model, label)
         else:
             raise BadRequest("prediction data is required: prediction_dataset, or an inline file in file_data (or X)")
-        table = positional_fallback(table, model.numeric_names)
-        table = align_table(table, model.numeric_names, model.categorical_names)
+        what = f"prediction_dataset {dataset!r}" if dataset is not None else "the prediction file"
+        columns = check_prediction_columns(table, model.numeric_names, model.categorical_names, label, what)
+        table = align_table(columns.table, model.numeric_names, model.categorical_names)
         predictions, proba = model.predict_with_proba(table)
         out = AutomlPredictResponse(predictions=predictions)
+        if columns.warnings:  # extension fields: what was not read (never a silent guess)
+            out.warnings = columns.warnings
+            out.missing_features, out.extra_columns = columns.missing, columns.extra
         if truth is not None:
             metric = _prediction_metric(model, truth, predictions, proba)
             if metric is not None:
