@@ -66,3 +66,25 @@ def test_pages_match_get_data_across_segments_labels_and_deletions(client: TestC
     post("delete_data", {**names, "string_ids": ["id0", "id60"]})
     check(0, [f"id{i}" for i in range(1, 61) if i != 60][:PAGE_ROWS])
     assert preview.page(tenant, "P", "c", 0)["total"] == 138
+
+
+def test_ids_and_attributes_json_cannot_scan_are_parsed(client: TestClient) -> None:
+    key = new_key()
+    post = lambda e, b: client.post(f"/api/{e}", json={"user_api_key": key, **b}).json()  # noqa: E731
+    post("create_project", {"project_name": "P"})
+    post("init", {"project_name": "P", "collection_name": "c", "vector_type": "dense", "vector_dim": 2})
+    ids = ['quote"d', "back\\slash", "plain"]
+    job = post(
+        "add_data_batch",
+        {
+            "project_name": "P",
+            "collection_name": "c",
+            "data": [[1, 2], [3, 4], [5, 6]],
+            "string_ids": ids,
+            "attributes": [{"a": "x"}, None, {"a": "z"}],
+        },
+    )
+    wait_for_job(lambda e, b: post(e, b), key, job["job_id"])
+    answer = VectorPreview(client.app.state.services.context).page(Tenant(hash_key(key)), "P", "c", 0)  # type: ignore[attr-defined]
+    assert [r["string_id"] for r in answer["rows"]] == ids
+    assert [r["attributes"] for r in answer["rows"]] == [["x"], [None], ["z"]]

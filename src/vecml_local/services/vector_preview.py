@@ -1,9 +1,10 @@
 """A page of a collection's rows (ids, first vector components, attributes) for the console.
 
 Reads only the segments that hold the page: vectors stay memory-mapped and only the
-page's rows are copied. Segments are immutable, so their parsed ids and attributes are
-kept in a small cache keyed by segment; later label segments (`attributes`) are applied
-to the page's ids only. With deleted ids the page comes from the (cached) full snapshot.
+page's rows are copied; ids and attributes are read by position when their JSON allows it
+(`json_rows`), else parsed. Segments are immutable, so what was read is kept in a small
+cache keyed by segment; later label segments (`attributes`) are applied to the page's ids
+only. With deleted ids the page comes from the (cached) full snapshot.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import scipy.sparse as sp
 from sqlalchemy import func, select
 
 from ..storage import DeletedId, Segment
-from ..storage.files import SegmentData
+from ..storage.files import ATTRIBUTES, IDS, VECTORS_DENSE, SegmentData
 from ..storage.repository import get_collection
 from ..storage.snapshots import component_names
 from .context import ServiceContext, Tenant
+from .json_rows import Unreadable, open_columns, open_ids
 
 __all__ = ["VectorPreview", "PAGE_ROWS", "MAX_COLUMNS"]
 
@@ -41,25 +43,29 @@ def _cells(vectors: Any, rows: slice | np.ndarray, columns: int) -> list[list[An
     block = np.asarray(vectors[rows, :columns])
     if block.dtype.kind == "f":  # float32 as stored (7 significant digits), not its float64 expansion
         return [[float(f"{v:.7g}") for v in row] for row in block.tolist()]
-    return block.tolist()
+    rows_of_cells: list[list[Any]] = block.tolist()
+    return rows_of_cells
 
 
 class VectorPreview:
     def __init__(self, context: ServiceContext, cache_size: int = 16) -> None:
         self.context = context
-        self._segments: OrderedDict[tuple[int, str], SegmentData] = OrderedDict()
-        self._positions: dict[tuple[int, str], dict[str, int]] = {}
+        self._segments: OrderedDict[tuple[int, str, bool], SegmentData] = OrderedDict()
+        self._positions: dict[tuple[int, str, bool], dict[str, int]] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def _segment(self, collection_id: int, directory: str) -> SegmentData:
-        key = (collection_id, directory)
+    def _segment(self, collection_id: int, directory: str, rows: int, parse: bool = False) -> SegmentData:
+        key = (collection_id, directory, parse)
         with self._lock:
             data = self._segments.get(key)
             if data is not None:
                 self._segments.move_to_end(key)
                 return data
-        data = self.context.files.read_segment(collection_id, directory)
+        if parse:
+            data = self.context.files.read_segment(collection_id, directory)
+        else:
+            data = self._open(collection_id, directory, rows)
         with self._lock:
             self._segments[key] = data
             while len(self._segments) > self._cache_size:
@@ -67,8 +73,21 @@ class VectorPreview:
                 self._positions.pop(old, None)
         return data
 
-    def _positions_of(self, collection_id: int, directory: str, data: SegmentData) -> dict[str, int]:
-        key = (collection_id, directory)
+    def _open(self, collection_id: int, directory: str, rows: int) -> SegmentData:
+        """A segment whose ids and attributes are read by position (files as `DataFiles` writes them)."""
+        folder = self.context.files.collections / str(int(collection_id)) / directory
+        if not (folder / VECTORS_DENSE).exists() and any(folder.glob("vectors.*")):
+            return self.context.files.read_segment(collection_id, directory)  # sparse: loaded whole
+        ids = open_ids(folder / IDS, rows)
+        attributes = open_columns(folder / ATTRIBUTES, rows)
+        if ids is None or attributes is None:
+            return self.context.files.read_segment(collection_id, directory)
+        vectors = None
+        if (folder / VECTORS_DENSE).exists():
+            vectors = np.load(folder / VECTORS_DENSE, mmap_mode="r", allow_pickle=False)
+        return SegmentData(vectors=vectors, ids=ids, attributes=attributes)  # type: ignore[arg-type]
+
+    def _positions_of(self, key: tuple[int, str, bool], data: SegmentData) -> dict[str, int]:
         with self._lock:
             found = self._positions.get(key)
         if found is None:
@@ -101,7 +120,10 @@ class VectorPreview:
             attributes = {name: list(column[rows]) for name, column in snapshot.attributes.items()}
             total = snapshot.num_rows
         else:
-            ids, cells, attributes = self._rows(collection_id, segments, first, columns)
+            try:
+                ids, cells, attributes = self._rows(collection_id, segments, first, columns, parse=False)
+            except Unreadable:  # escapes or nulls in the JSON: parse the segments instead
+                ids, cells, attributes = self._rows(collection_id, segments, first, columns, parse=True)
         for name in attributes:
             if name not in attribute_names:
                 attribute_names.append(name)
@@ -124,7 +146,7 @@ class VectorPreview:
         }
 
     def _rows(
-        self, collection_id: int, segments: Sequence[Any], first: int, columns: int
+        self, collection_id: int, segments: Sequence[Any], first: int, columns: int, parse: bool
     ) -> tuple[list[str], list[list[Any]], dict[str, list[Any]]]:
         ids: list[str] = []
         cells: list[list[Any]] = []
@@ -135,7 +157,7 @@ class VectorPreview:
                 continue
             end = start + int(num_rows)
             if end > first and start < first + PAGE_ROWS and len(ids) < PAGE_ROWS:
-                data = self._segment(collection_id, directory)
+                data = self._segment(collection_id, directory, int(num_rows), parse)
                 lo = max(first, start) - start
                 hi = min(end, first + PAGE_ROWS) - start
                 before = len(ids)
@@ -147,11 +169,11 @@ class VectorPreview:
                 for column in attributes.values():
                     column.extend([None] * (len(ids) - len(column)))
             start = end
-        for kind, directory, _ in segments:  # labels attached later, in order
+        for kind, directory, num_rows in segments:  # labels attached later, in order
             if kind != "attributes" or not ids:
                 continue
-            data = self._segment(collection_id, directory)
-            rows = self._patch_rows(collection_id, directory, data, ids, first)
+            data = self._segment(collection_id, directory, int(num_rows), parse)
+            rows = self._patch_rows((collection_id, directory, parse), data, ids, first)
             for name, values in data.attributes.items():
                 column = attributes.setdefault(name, [None] * len(ids))
                 for i, at in enumerate(rows):
@@ -160,7 +182,7 @@ class VectorPreview:
         return ids, cells, attributes
 
     def _patch_rows(
-        self, collection_id: int, directory: str, data: SegmentData, ids: list[str], first: int
+        self, key: tuple[int, str, bool], data: SegmentData, ids: list[str], first: int
     ) -> list[int | None]:
         """Where each page id sits in a label segment. Label files label the vectors in storage
         order, so the id is usually at the same position; a lookup table is built only otherwise."""
@@ -172,6 +194,8 @@ class VectorPreview:
                 rows.append(at)
                 continue
             if positions is None:
-                positions = self._positions_of(collection_id, directory, data)
+                if not key[2]:
+                    raise Unreadable("a label segment not in storage order")  # look ids up in parsed files
+                positions = self._positions_of(key, data)
             rows.append(positions.get(sid))
         return rows

@@ -54,10 +54,8 @@ def _tsne_cache(console: Console) -> TsneCache:
 
 async def _info(console: Console, endpoint: str, project: str, collection: str, model: str) -> dict[str, Any] | None:
     answer, _ = await console.try_call(endpoint, project_name=project, collection_name=collection)
-    for info in (answer or {}).get("model_infos", []):
-        if info["model_name"] == model:
-            return info
-    return None
+    infos: list[dict[str, Any]] = (answer or {}).get("model_infos", [])
+    return next((info for info in infos if info["model_name"] == model), None)
 
 
 def _missing(console: Console, model: str, collection: str) -> Response:
