@@ -6,9 +6,8 @@ A real server process (free port, temporary data dir) gets 1,000,000 float32 vec
 dimension 8 as one binary upload plus a label file (so the page applies a label segment
 too), then a signed-in console session (cookie, as a browser) opens the collection page
 at the first, a middle and the last preview page. Each figure is the request's round trip
-on loopback (an upper bound of the server time): the first open of the collection (cold:
-the segments' ids and attributes are parsed once and cached) and the best of `--repeats`
-warm opens. The k-distance panel is a separate request the page loads afterwards and is
+on loopback (an upper bound of the server time): the first open of each page (the first
+page's is cold: nothing of the collection read yet) and the best of `--repeats` warm opens. The k-distance panel is a separate request the page loads afterwards and is
 not part of these figures.
 """
 
