@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from .common import CollectionRequest, VecmlResponse
 from .files import FileFields, Payload
+from .models import OptionalName
 from .types import INT64_MAX, LenientBool, LenientFloat, LenientInt, Name, NameList, Text, choice
 
 __all__ = [
@@ -56,13 +57,6 @@ def _augmentation(value: Any) -> str:
     if isinstance(value, str) and value.strip().lower() in _AUGMENTATION:
         return _AUGMENTATION[value.strip().lower()]
     raise PydanticCustomError("vecml_value", "must be 'off', 'low' or 'high', not {value}", {"value": repr(value)})
-
-
-def _absent(value: Any) -> Any:
-    return None if value == "" else value
-
-
-OptionalName = Annotated[Name | None, BeforeValidator(_absent)]
 
 
 class TrainAutomlModelRequest(CollectionRequest):

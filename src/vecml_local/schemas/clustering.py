@@ -16,7 +16,8 @@ from pydantic_core import PydanticCustomError
 
 from ..ml.distances import canonical_dist_type
 from .common import CollectionRequest, SuccessCode, VecmlResponse
-from .types import INT64_MAX, NAMED_ERROR, LenientFloat, LenientInt, Name, Text, choice
+from .models import OptionalName
+from .types import INT64_MAX, NAMED_ERROR, LenientFloat, LenientInt, OptionalText, choice
 
 __all__ = [
     "DistType",
@@ -73,13 +74,6 @@ def _one_of(values: tuple[str, ...], default: str, aliases: dict[str, str] | Non
     """An enumeration in any case (and its aliases); null or "" mean the documented default."""
     normalise = choice(values, "unsupported value {value} (use " + " or ".join(map(repr, values)) + ")", aliases)
     return BeforeValidator(lambda value: normalise(value) or default)
-
-
-def _absent(value: Any) -> Any:
-    return None if value == "" else value
-
-
-OptionalName = Annotated[Name | None, BeforeValidator(_absent)]
 
 
 class ClusteringModelRequest(CollectionRequest):
@@ -238,9 +232,7 @@ class ComputeClusteringMetricsRequest(ClusteringModelRequest):
             "examples": [{**_WHERE, "model_name": "topic_clusters_v1", "ground_truth_attribute": "category"}]
         }
     )
-    ground_truth_attribute: Annotated[Text | None, BeforeValidator(_absent)] = Field(
-        None, description="An attribute holding each vector's true class."
-    )
+    ground_truth_attribute: OptionalText = Field(None, description="An attribute holding each vector's true class.")
     ground_truth_labels: Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string"}})] = Field(
         None, description="Or the true classes themselves, one per vector in the dataset's order."
     )

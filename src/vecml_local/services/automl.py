@@ -235,7 +235,7 @@ class AutomlService:
                 "data_augmentation": "false" if m.params.get("data_augmentation", "off") == "off" else "true",
                 "validation_dataset": m.params.get("validation_dataset", ""),
                 "create_time": format_minute_comma(m.created_at),
-                "status": {"ready": "finished", "training": "in_progress"}.get(m.status, m.status),
+                "status": self.models.status_word(m),
             }
             for m in self.models.list_models(tenant, request.project_name, request.collection_name)
         ]

@@ -173,7 +173,7 @@ class ClusteringService:
                     "create_time": format_minute(model.created_at),
                     "model_path": str(self.context.files.models / str(model.id)),
                     "params": list_params(algorithm, model.params),
-                    "status": {"ready": "finished", "training": "in_progress"}.get(model.status, model.status),
+                    "status": self.models.status_word(model),
                 }
             )
         return ListClusteringModelInfosResponse(model_infos=infos)

@@ -253,6 +253,11 @@ class TrainingLifecycle:
             session.expunge(model)
             return model
 
+    @staticmethod
+    def status_word(model: Model) -> str:
+        """A model's status as the list endpoints show it: the job status words."""
+        return {"ready": "finished", "training": "in_progress"}.get(model.status, model.status)
+
     def list_models(self, tenant: Tenant, project_name: str, collection_name: str) -> list[Model]:
         """A collection's models of this family, oldest first, detached."""
         with self.context.db.session() as session:
