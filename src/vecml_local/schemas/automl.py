@@ -139,7 +139,7 @@ class AutomlModelRequest(CollectionRequest):
 class ListAutomlModelInfosRequest(CollectionRequest):
     """The AutoML models of a dataset."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_WHERE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_WHERE}]})
 
 
 class AutomlPredictRequest(AutomlModelRequest, FileFields):

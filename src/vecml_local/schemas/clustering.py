@@ -207,7 +207,7 @@ class TrainHdbscanRequest(_Training):
 class ListClusteringModelInfosRequest(CollectionRequest):
     """The clustering models of a dataset, oldest first."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_WHERE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_WHERE}]})
 
 
 class GetDbscanKdistPlotRequest(CollectionRequest):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import BadRequest, NotFound
 from ..jobs import JobContext
 from ..ml.automl import (
+    FeatureTable,
     TrainedModel,
     align_table,
     compute_metrics,
@@ -275,7 +276,9 @@ class AutomlService:
             out.probabilities = np.round(proba, 6).tolist()
         return out
 
-    def _dataset_rows(self, tenant: Tenant, project_name: str, dataset: str, model: TrainedModel, label: str):
+    def _dataset_rows(
+        self, tenant: Tenant, project_name: str, dataset: str, model: TrainedModel, label: str
+    ) -> tuple[FeatureTable, np.ndarray | None]:
         with self.context.db.session() as session:
             project = get_project(session, tenant.id, project_name)
             target = find_collection(session, project, dataset)
@@ -289,7 +292,9 @@ class AutomlService:
         )
         return table, snapshot.attributes.get(label)
 
-    def _file_rows(self, body: Any, model: TrainedModel, label: str):
+    def _file_rows(
+        self, body: AutomlPredictRequest, model: TrainedModel, label: str
+    ) -> tuple[FeatureTable, np.ndarray | None]:
         inline = read_inline_file(
             self.context,
             body.model_copy(update={"file_format": body.file_format or "csv"}),
@@ -304,7 +309,7 @@ class AutomlService:
         return table, attributes.get(label)
 
 
-def _prediction_metric(model: TrainedModel, truth: Any, predictions: list[Any], proba: Any):
+def _prediction_metric(model: TrainedModel, truth: Any, predictions: list[Any], proba: Any) -> tuple[int, Any] | None:
     """(num_samples, metric) over the rows with a true label; None when no row has one."""
     keep = [i for i, v in enumerate(truth) if not is_missing_label(v)]
     if model.task_type == "regression":

@@ -41,6 +41,7 @@ from ..schemas.clustering import (
 )
 from ..storage import Collection, Model
 from ..storage.repository import get_collection
+from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import format_minute
 from .clustering_models import CLUSTERING_KIND, JOB_LABELS, list_params, load_artifacts, save_artifacts
 from .context import ServiceContext, Tenant
@@ -183,7 +184,7 @@ class ClusteringService:
         return DeleteClusteringModelResponse()
 
     # -- analysis ------------------------------------------------------------
-    def _snapshot(self, tenant: Tenant, project_name: str, collection_name: str):  # type: ignore[no-untyped-def]
+    def _snapshot(self, tenant: Tenant, project_name: str, collection_name: str) -> CollectionSnapshot:
         with self.context.db.session() as session:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             snapshot = self.context.snapshots.read(session, collection)
@@ -191,7 +192,9 @@ class ClusteringService:
             raise BadRequest(f"Collection {collection_name!r} has no vectors")
         return snapshot
 
-    def _model_rows(self, tenant: Tenant, request: ClusteringModelRequest):  # type: ignore[no-untyped-def]
+    def _model_rows(
+        self, tenant: Tenant, request: ClusteringModelRequest
+    ) -> tuple[Model, CollectionSnapshot, np.ndarray]:
         model = self._ready_model(tenant, request)
         snapshot = self._snapshot(tenant, request.project_name, request.collection_name)
         arrays = load_artifacts(self.context.files.model_dir(model.id))

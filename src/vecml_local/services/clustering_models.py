@@ -3,6 +3,7 @@ the model's artifacts (npz of numeric arrays, no pickle)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,8 @@ def save_artifacts(directory: Path, arrays: dict[str, np.ndarray]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / (_ARTIFACT + ".tmp")
     with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub reads **arrays as allow_pickle
         fh.flush()
-        import os
-
         os.fsync(fh.fileno())
     tmp.replace(directory / _ARTIFACT)
 
