@@ -7,6 +7,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from tests.api.conftest import Api
+from tests.support import wait_for_job
 
 
 def _digits_collection(api: Api, wrong_class: int) -> np.ndarray:
@@ -32,7 +33,7 @@ def _digits_collection(api: Api, wrong_class: int) -> np.ndarray:
     return y
 
 
-def _analyse(api: Api, name: str, **fields) -> dict:
+def _analyse(api: Api, name: str, timeout: float = 120.0, **fields) -> dict:
     body = api.ok(
         "compute_vector_analysis",
         project_name="A",
@@ -41,7 +42,8 @@ def _analyse(api: Api, name: str, **fields) -> dict:
         label_attribute="label",
         **fields,
     )
-    status = api.wait(body["job_id"], "get_clustering_training_status")
+    post = lambda e, b: api.client.post(f"/api/{e}", json=b).json()  # noqa: E731
+    status = wait_for_job(post, api.key, body["job_id"], "get_clustering_training_status", timeout=timeout)
     assert status["status"] == "finished", status
     return api.ok("get_vector_analysis", project_name="A", collection_name="d", analysis_name=name)
 
@@ -120,12 +122,15 @@ def test_bad_analysis_requests(api: Api, fields: dict, status: int, needle: str)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_umap_reduction(api: Api) -> None:
     pytest.importorskip("umap")
     _digits_collection(api, wrong_class=3)
+    # UMAP's numba kernels compile on first use in a fresh environment: minutes on a loaded machine
     answer = _analyse(
         api,
         "u",
+        timeout=900,
         prediction_attribute="pred",
         reduction="umap",
         max_samples=300,
