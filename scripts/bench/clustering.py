@@ -72,7 +72,7 @@ def _child(kind: str, impl: str, p: dict) -> dict:
     if kind == "kmeans":
         from sklearn.cluster import KMeans
 
-        from vecml_local.ml.kmeans import fit_kmeans
+        from vecml_local.ml.clustering.kmeans import fit_kmeans
 
         if impl.startswith("ours"):
             method = "kmeans_hamerly" if "hamerly" in impl else "kmeans"
@@ -104,7 +104,7 @@ def _child(kind: str, impl: str, p: dict) -> dict:
     elif kind == "dbscan":
         from sklearn.cluster import DBSCAN
 
-        from vecml_local.ml.dbscan import fit_dbscan
+        from vecml_local.ml.clustering.dbscan import fit_dbscan
 
         if impl.startswith("ours"):
             fit_dbscan(X[:500], eps=p["eps"], min_samples=p["min_samples"])
@@ -124,7 +124,7 @@ def _child(kind: str, impl: str, p: dict) -> dict:
         from sklearn.manifold import TSNE
         from sklearn.neighbors import KNeighborsClassifier
 
-        from vecml_local.ml.tsne import tsne_embed
+        from vecml_local.ml.clustering.tsne import tsne_embed
 
         if impl.startswith("ours"):
             tsne_embed(X[:200], max_iter=50)

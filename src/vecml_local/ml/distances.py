@@ -12,7 +12,7 @@ Canonical (echoed) names and what each means here:
 
 Input matrices: dense float32 (n, d); uint8 (n, d) from quantized collections
 (dense8Bit/4Bit/2Bit/1Bit; 1Bit values are 0/1); scipy CSR float32 for sparse.
-NaN/Inf values are refused (400 naming `X`). Hamming needs integer codes: uint8
+NaN/Inf values are refused (`InvalidInput` naming `X`). Hamming needs integer codes: uint8
 input, or dense input whose values are all 0/1; sparse input is refused.
 """
 
@@ -76,7 +76,7 @@ BLOCK_ELEMENTS = 16_000_000
 
 
 def canonical_dist_type(name: Any, field: str = "dist_type") -> str:
-    """Map a user spelling to the echoed name; 400 naming `field` otherwise."""
+    """Map a user spelling to the echoed name; `InvalidInput` naming `field` otherwise."""
     if name is None:
         return EUCLIDEAN
     if not isinstance(name, str):
@@ -135,7 +135,7 @@ def dense_rows(X: np.ndarray | sp.csr_matrix, rows: Any = None, dtype: Any = np.
 
 
 def to_dense_float(X: np.ndarray | sp.csr_matrix, *, max_elements: int = 400_000_000, what: str = "X") -> np.ndarray:
-    """The whole matrix as dense float32; a sparse matrix too large to densify is a 400."""
+    """The whole matrix as dense float32; a sparse matrix too large to densify is `InvalidInput`."""
     if sp.issparse(X) and X.shape[0] * X.shape[1] > max_elements:
         raise InvalidInput(
             f"{what}: the sparse collection ({X.shape[0]} x {X.shape[1]}) is too large for this operation "

@@ -207,7 +207,7 @@ class ClusteringService:
         return model, snapshot, labels
 
     def get_dbscan_kdist_plot(self, tenant: Tenant, request: GetDbscanKdistPlotRequest) -> GetDbscanKdistPlotResponse:
-        from ..ml.kdist import kdist_plot
+        from ..ml.clustering.kdist import kdist_plot
 
         snapshot = self._snapshot(tenant, request.project_name, request.collection_name)
         grid, slope = kdist_plot(
@@ -231,7 +231,7 @@ class ClusteringService:
     def compute_clustering_metrics(
         self, tenant: Tenant, request: ComputeClusteringMetricsRequest
     ) -> ComputeClusteringMetricsResponse:
-        from ..ml.cluster_metrics import clustering_metrics
+        from ..ml.clustering.metrics import clustering_metrics
 
         model, snapshot, labels = self._model_rows(tenant, request)
         truth, attribute = None, request.ground_truth_attribute or ""
@@ -266,7 +266,7 @@ class ClusteringService:
     def compute_tsne_embeddings(
         self, tenant: Tenant, request: ComputeTsneEmbeddingsRequest
     ) -> ComputeTsneEmbeddingsResponse:
-        from ..ml.tsne import tsne_embed
+        from ..ml.clustering.tsne import tsne_embed
 
         model, snapshot, labels = self._model_rows(tenant, request)
         if "perplexity" in request.model_fields_set:  # the default adapts to small samples; a chosen value must fit
@@ -322,7 +322,7 @@ def _check_perplexity(perplexity: float, max_samples: int, num_vectors: int) -> 
 def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Run one algorithm; numeric arrays to store and a JSON-able summary."""
     if algorithm == "kmeans":
-        from ..ml.kmeans import fit_kmeans
+        from ..ml.clustering.kmeans import fit_kmeans
 
         r = fit_kmeans(
             X,
@@ -347,7 +347,7 @@ def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.n
             },
         )
     if algorithm == "dbscan":
-        from ..ml.dbscan import fit_dbscan
+        from ..ml.clustering.dbscan import fit_dbscan
 
         d = fit_dbscan(
             X,
@@ -364,7 +364,7 @@ def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.n
                 "num_core_points": int(d.core_indices.size),
             },
         )
-    from ..ml.hdbscan_cluster import fit_hdbscan
+    from ..ml.clustering.hdbscan import fit_hdbscan
 
     h = fit_hdbscan(
         X,

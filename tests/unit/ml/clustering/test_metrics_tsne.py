@@ -7,9 +7,9 @@ import pytest
 from sklearn import metrics as M
 from sklearn.datasets import load_digits, load_iris, load_wine
 
-from vecml_local.ml.cluster_metrics import clustering_metrics
-from vecml_local.ml.kmeans import fit_kmeans
-from vecml_local.ml.tsne import tsne_embed
+from vecml_local.ml.clustering.kmeans import fit_kmeans
+from vecml_local.ml.clustering.metrics import clustering_metrics
+from vecml_local.ml.clustering.tsne import tsne_embed
 
 UNSUP = {"noise_ratio", "davies_bouldin", "calinski_harabasz", "silhouette", "silhouette_sample_size"}
 SUP = {

@@ -6,10 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vecml_local.ml._parallel import configure
-
-configure()
-
+from ._common_kernels import SQEUCLID
 
 # --- DBSCAN: union-find over radius-neighbour lists --------------------------
 
@@ -80,7 +77,7 @@ def border_block(labels, s, indptr, indices, is_core):
 @njit(cache=True, inline="always")
 def _score(dot, qsq_i, xsq_j, metric):
     """What is compared with the threshold: squared Euclidean, or -<q, x>."""
-    if metric == 0:
+    if metric == SQEUCLID:
         return qsq_i + xsq_j - 2.0 * np.float64(dot)
     return -np.float64(dot)
 
@@ -89,14 +86,14 @@ def _score(dot, qsq_i, xsq_j, metric):
 def _radius_hit(Q, i, Xt, j, dot, qsq_i, xsq_j, thr, metric, margin):
     """Is column j within the radius of query row i, from their float32 dot product?
 
-    metric 0: squared Euclidean |q|^2 + |x|^2 - 2 q.x <= thr (norms in float64). A
+    SQEUCLID: squared Euclidean |q|^2 + |x|^2 - 2 q.x <= thr (norms in float64). A
     float32 dot product is off by at most ~d 2^-24 (|q|^2 + |x|^2); a pair that close
     to the threshold (`margin` is that bound's factor, doubled) is recomputed in
     float64, so the answer is the float64 one, as scikit-learn's brute search.
-    metric 3: -<q, x> <= thr on the float32 dot product (margin 0).
+    NEG_IP: -<q, x> <= thr on the float32 dot product (margin 0).
     """
     v = _score(dot, qsq_i, xsq_j, metric)
-    if metric == 0 and abs(v - thr) <= margin * (qsq_i + xsq_j) + 1e-30:
+    if metric == SQEUCLID and abs(v - thr) <= margin * (qsq_i + xsq_j) + 1e-30:
         acc = 0.0
         for c in range(Q.shape[1]):
             acc += np.float64(Q[i, c]) * np.float64(Xt[c, j])

@@ -1,13 +1,13 @@
 """k-means++ seeding (greedy, as scikit-learn) of several k-means starts at once.
 
-Shared by Lloyd and Hamerly (`kmeans.fit_kmeans`); the numba kernels are in `_kernels`.
+Shared by Lloyd and Hamerly (`kmeans.fit_kmeans`); the numba kernels are in `_seeding_kernels`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vecml_local.ml._parallel import dynamic, row_ranges
+from ._parallel import dynamic, kernels, row_ranges
 
 __all__ = ["SEEDING_FLOATS", "kmeanspp"]
 
@@ -27,14 +27,14 @@ def kmeanspp(
     A seeding gets the rows it would get alone, for a fraction of the traffic.
     `xsq` (|x|^2 of every row) may be passed in when the caller already has it.
     """
-    from vecml_local.ml import _kernels as K
+    K = kernels("_seeding_kernels")
 
     n, d = X.shape
     S = len(rngs)
     trials = 2 + int(np.log(k))
     chosen = np.empty((S, k), dtype=np.int64)
     chosen[:, 0] = [int(rng.integers(n)) for rng in rngs]
-    if metric != K.SQEUCLID:
+    if metric != kernels("_common_kernels").SQEUCLID:
         xsq = None
     elif xsq is None:
         xsq = np.einsum("ij,ij->i", X, X)

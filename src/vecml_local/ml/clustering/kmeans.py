@@ -20,9 +20,9 @@ Input combinations (X as given by the storage layer):
 |-----------------------------|-----------|-----------|--------|---------------|---------|
 | dense float32               | yes       | yes       | yes    | yes           | only 0/1 values |
 | uint8 (dense8/4/2/1Bit)     | yes       | yes       | yes    | yes           | yes     |
-| sparse CSR float32          | yes*      | yes*      | yes*   | yes*          | no (400) |
+| sparse CSR float32          | yes*      | yes*      | yes*   | yes*          | no       |
 
-(*) the training sample is densified (at most 400M elements, else 400); all
+(*) the training sample is densified (at most 400M elements); all
 vectors are then labelled block by block, so memory stays bounded.
 
 `kmeans_hamerly` runs Hamerly's algorithm (per-point upper/lower bounds and
@@ -34,6 +34,10 @@ From the same start Lloyd and Hamerly give the same centroids and labels.
 Convergence (as scikit-learn): stop when no label changes, or when the summed
 squared centroid shift is at most `tolerance` x mean per-coordinate variance of the
 training data, or after `max_iterations`.
+
+Parameters are assumed valid (the request schemas check them, as scikit-learn's
+private functions assume theirs); what only the data can rule out (k above the
+training rows, NaN, Hamming on non-binary or sparse data) raises `ml.InvalidInput`.
 """
 
 from __future__ import annotations
@@ -47,20 +51,14 @@ import scipy.sparse as sp
 
 from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
-from vecml_local.ml._parallel import dynamic, row_ranges, set_threads
-from vecml_local.ml.kmeans_seeding import SEEDING_FLOATS, kmeanspp
 
-__all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS"]
+from ._parallel import LOCK, dynamic, kernels, row_ranges, set_threads
+from ._seeding import SEEDING_FLOATS, kmeanspp
+
+__all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS", "INIT_METHODS"]
 
 KMEANS_METHODS = ("kmeans", "kmeans_hamerly")
-_INIT_ALIASES = {
-    "k-means++": "k-means++",
-    "kmeans++": "k-means++",
-    "kmeanspp": "k-means++",
-    "k-means||": "k-means++",
-    "random": "random",
-}
-_GEMM_METRICS = (0, 3)  # squared Euclidean and inner product: Lloyd assigns through BLAS
+INIT_METHODS = ("k-means++", "random")
 
 
 @dataclass
@@ -81,15 +79,25 @@ class KMeansResult:
 class _Space:
     """How a distance maps onto the kernels."""
 
-    metric: int  # kernel metric code
+    metric: int  # kernel metric code (`_common_kernels`)
     update: str  # mean | unit_mean | median | mode
     seed_metric: int
     hamerly: bool
 
+    @property
+    def gemm(self) -> bool:
+        """Squared Euclidean and inner product: Lloyd assigns through BLAS."""
+        K = kernels("_common_kernels")
+        return self.metric in (K.SQEUCLID, K.NEG_IP)
+
+    @property
+    def halved(self) -> bool:
+        """Cosine as squared Euclidean on unit rows: |x - c|^2 / 2 = 1 - cos."""
+        return self.update == "unit_mean" and self.metric == kernels("_common_kernels").SQEUCLID
+
 
 def _space(dist_type: str) -> _Space:
-    from vecml_local.ml import _kernels as K
-
+    K = kernels("_common_kernels")
     return {
         dist.EUCLIDEAN: _Space(K.SQEUCLID, "mean", K.SQEUCLID, True),
         dist.COSINE: _Space(K.SQEUCLID, "unit_mean", K.SQEUCLID, True),
@@ -107,36 +115,22 @@ def _prepare(block: np.ndarray, dist_type: str) -> np.ndarray:
     return block
 
 
-def _check_int(name: str, value, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise InvalidInput(f"{name} must be an integer")
-    if value < lo or (hi is not None and value > hi):
-        rng = f">= {lo}" if hi is None else f"between {lo} and {hi}"
-        raise InvalidInput(f"{name} must be {rng} (got {value})")
-    return int(value)
-
-
 def _mean_variance(X: np.ndarray, T: int) -> float:
     """Mean per-coordinate variance (scikit-learn scales `tol` by it)."""
-    from vecml_local.ml import _kernels as K
-
     if X.shape[0] == 0:
         return 0.0
-    return float(K.mean_variance(X, row_ranges(X.shape[0], 1, X.shape[1], T)))
+    return float(kernels("_lloyd_kernels").mean_variance(X, row_ranges(X.shape[0], 1, X.shape[1], T)))
 
 
 class _Runner:
-    """One k-means run on the (prepared) training matrix."""
+    """k-means runs on one (prepared) training matrix: Lloyd's iterations, and what
+    Hamerly's share with them (the centre update, the objective)."""
 
     def __init__(self, X: np.ndarray, space: _Space, P: int, tol_abs: float, max_iter: int):
         # P row ranges, each with its own accumulator, handed to threads dynamically:
         # a descheduled thread does not hold up the others, and the sums (hence the
         # result) do not depend on the number of threads.
         self.X, self.space, self.T, self.tol_abs, self.max_iter = X, space, P, tol_abs, max_iter
-        self.use_gemm = space.metric in _GEMM_METRICS
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
 
     @cached_property
@@ -144,18 +138,16 @@ class _Runner:
         """|x|^2 of every row (float32), for k-means++ and Hamerly's Euclidean scans."""
         return np.einsum("ij,ij->i", self.X, self.X).astype(np.float32)
 
-    # -- shared pieces -------------------------------------------------------
     def _assign(self, C, labels, accumulate):
-        from vecml_local.ml import _kernels as K
-
+        K = kernels("_lloyd_kernels")
         with dynamic():
-            if self.use_gemm:
+            if self.space.gemm:
                 return K.lloyd_assign_gemm(self.X, C, self.space.metric, labels, self.T, accumulate, 256)
             return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, self.T, accumulate)
 
-    def _new_centres(self, C_old, sums, counts, labels):
-        from vecml_local.ml import _kernels as K
-
+    def new_centres(self, C_old, sums, counts, labels):
+        """Centres after an assignment (sums/counts only for mean updates); an empty
+        cluster takes the point farthest from its centre, as scikit-learn."""
         k, d = C_old.shape
         upd = self.space.update
         if upd in ("mean", "unit_mean"):
@@ -173,25 +165,22 @@ class _Runner:
                 if bounds[j + 1] > bounds[j]:
                     C[j] = np.median(self.X[order[bounds[j] : bounds[j + 1]]], axis=0)
         else:
-            C = K.mode_update(self.X, labels, k, self.n_values)
+            C = kernels("_lloyd_kernels").mode_update(self.X, labels, k, self.n_values)
             C[counts == 0] = C_old[counts == 0]
         empty = np.nonzero(counts == 0)[0]
         if empty.size:
             far = np.empty(self.X.shape[0])
-            K.exact_min_dist(self.X, C_old, labels, self.space.metric, far)
+            kernels("_common_kernels").exact_min_dist(self.X, C_old, labels, self.space.metric, far)
             picks = np.argsort(-far, kind="stable")[: empty.size]
             C[empty] = self.X[picks]
         return C
 
     def objective(self, C, labels) -> float:
-        from vecml_local.ml import _kernels as K
-
         out = np.empty(self.X.shape[0])
-        K.exact_min_dist(self.X, C, labels, self.space.metric, out)
+        kernels("_common_kernels").exact_min_dist(self.X, C, labels, self.space.metric, out)
         total = float(out.sum())
-        return total / 2.0 if self.space.update == "unit_mean" and self.space.metric == 0 else total
+        return total / 2.0 if self.space.halved else total
 
-    # -- Lloyd ------------------------------------------------------------------
     def lloyd(self, C):
         n = self.X.shape[0]
         labels = np.full(n, -1, dtype=np.int32)
@@ -200,7 +189,7 @@ class _Runner:
         it = 0
         for it in range(1, self.max_iter + 1):  # noqa: B007 - `it` is returned after the loop
             sums, counts, changed = self._assign(C, labels, acc)
-            C_new = self._new_centres(C, sums.sum(0), counts.sum(0), labels)
+            C_new = self.new_centres(C, sums.sum(0), counts.sum(0), labels)
             shift = float(((C_new.astype(np.float64) - C) ** 2).sum())
             C = C_new
             if changed == 0:
@@ -213,25 +202,25 @@ class _Runner:
         return C, labels, it, 0
 
     def hamerly(self, C):
-        from vecml_local.ml.hamerly import run_hamerly
+        from .hamerly import HamerlyState, run_hamerly
 
-        return run_hamerly(self, C)
+        state = HamerlyState.for_data(self.X, self.xsq, self.space.metric, self.T)
+        accumulate = self.space.update in ("mean", "unit_mean")
+        return run_hamerly(state, C, self.new_centres, accumulate, self.tol_abs, self.max_iter)
 
 
 def assign_to_centroids(
     X, centroids: np.ndarray, dist_type: str, *, num_threads: int = 4, block_elements: int = dist.BLOCK_ELEMENTS
 ) -> tuple[np.ndarray, float]:
     """Nearest-centroid label of every row (blocked) and the summed objective."""
-    from vecml_local.ml import _kernels as K
-    from vecml_local.ml._parallel import LOCK
-
     with LOCK:
-        return _assign_all(K, X, centroids, dist_type, num_threads, block_elements)
+        return _assign_all(X, centroids, dist_type, num_threads, block_elements)
 
 
-def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # type: ignore[no-untyped-def]
+def _assign_all(X, centroids, dist_type, num_threads, block_elements):  # type: ignore[no-untyped-def]
     space = _space(dist_type)
     T = set_threads(num_threads)
+    K, Kc = kernels("_lloyd_kernels"), kernels("_common_kernels")
     n, d = X.shape
     labels = np.empty(n, dtype=np.int32)
     total = 0.0
@@ -242,14 +231,14 @@ def _assign_all(K, X, centroids, dist_type, num_threads, block_elements):  # typ
         mind = np.empty(e - s)
         P = row_ranges(e - s, C.shape[0], d, T)
         with dynamic():
-            if space.metric in _GEMM_METRICS:
+            if space.gemm:
                 K.lloyd_assign_gemm(B, C, space.metric, lab, P, False, 256)
             else:
                 K.lloyd_assign_direct(B, C, space.metric, lab, P, False)
-        K.exact_min_dist(B, C, lab, space.metric, mind)
+        Kc.exact_min_dist(B, C, lab, space.metric, mind)
         labels[s:e] = lab
         total += float(mind.sum())
-    if space.update == "unit_mean" and space.metric == 0:
+    if space.halved:
         total /= 2.0
     return labels, total
 
@@ -268,31 +257,15 @@ def fit_kmeans(
     random_seed: int = 1234567,
     initialization_method: str = "k-means++",
 ) -> KMeansResult:
-    """Fit k-means on a seeded sample of at most `max_train_samples` rows, label every row."""
+    """Fit k-means on a seeded sample of at most `max_train_samples` rows, label every row.
+
+    `method` is one of KMEANS_METHODS, `initialization_method` one of INIT_METHODS,
+    `dist_type` any spelling `distances.canonical_dist_type` knows."""
     dt = dist.canonical_dist_type(dist_type)
-    if method not in KMEANS_METHODS:
-        raise InvalidInput(f"kmeans_method '{method}' is not supported; use 'kmeans' or 'kmeans_hamerly'")
-    init = _INIT_ALIASES.get(str(initialization_method).strip().lower())
-    if init is None:
-        raise InvalidInput(
-            f"initialization_method '{initialization_method}' is not supported; use 'k-means++' or 'random'"
-        )
     X = dist.check_matrix(X, dt)
     n = X.shape[0]
-    k = _check_int("n_clusters", n_clusters, 1)
-    n_init = _check_int("n_init", n_init, 1, 100)
-    max_train = _check_int("max_train_samples", max_train_samples, 1)
-    max_iter = _check_int("max_iterations", max_iterations, 1, 100000)
-    _check_int("num_threads", num_threads, 1)
-    seed = _check_int("random_seed", random_seed, 0, 2**63 - 1)
-    try:
-        tol = float(tolerance)
-    except (TypeError, ValueError):
-        raise InvalidInput("tolerance must be a number") from None
-    if not np.isfinite(tol) or tol < 0:
-        raise InvalidInput("tolerance must be a finite number >= 0")
-
-    rng = np.random.default_rng(seed)
+    k, max_train, max_iter = int(n_clusters), int(max_train_samples), int(max_iterations)
+    rng = np.random.default_rng(int(random_seed))
     if n > max_train:
         train_idx = np.sort(rng.choice(n, size=max_train, replace=False))
     else:
@@ -307,10 +280,7 @@ def fit_kmeans(
     Xt = _prepare(Xs, dt)
     space = _space(dt)
     use_hamerly = method == "kmeans_hamerly" and space.hamerly
-    seeds = rng.integers(0, 2**31 - 1, size=n_init)
-
-    from vecml_local.ml._kernels import SQEUCLID
-    from vecml_local.ml._parallel import LOCK
+    seeds = rng.integers(0, 2**31 - 1, size=int(n_init))
 
     with LOCK:
         from threadpoolctl import threadpool_limits
@@ -318,16 +288,17 @@ def fit_kmeans(
         T = set_threads(num_threads)
         with threadpool_limits(limits=1, user_api="blas"):
             var = _mean_variance(Xt, T)
-            runner = _Runner(Xt, space, row_ranges(n_train, k, Xt.shape[1], T), float(tol * var), max_iter)
+            runner = _Runner(Xt, space, row_ranges(n_train, k, Xt.shape[1], T), float(tolerance) * var, max_iter)
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
-            seed_xsq = runner.xsq if space.seed_metric == SQEUCLID and Xseed is Xt else None  # shared with Hamerly
+            sq = kernels("_common_kernels").SQEUCLID
+            seed_xsq = runner.xsq if space.seed_metric == sq and Xseed is Xt else None  # shared with Hamerly
             best = None
             seconds = {"seeding": 0.0, "iterations": 0.0}  # where the time goes (bench figures)
-            group = max(1, min(n_init, SEEDING_FLOATS // max(n_train, 1)))
-            for first in range(0, n_init, group):
+            group = max(1, min(len(seeds), SEEDING_FLOATS // max(n_train, 1)))
+            for first in range(0, len(seeds), group):
                 rngs = [np.random.default_rng(int(seed)) for seed in seeds[first : first + group]]
                 started = time.perf_counter()
-                if init == "k-means++":
+                if initialization_method == "k-means++":
                     starts = kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq)
                 else:
                     starts = [rng.choice(n_train, size=k, replace=False) for rng in rngs]

@@ -34,7 +34,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
 __all__ = ["tsne_embed", "FFT_MIN_POINTS", "EXACT_NEIGHBOURS_MAX"]
@@ -50,16 +49,6 @@ _METRIC = {
 }
 
 
-def _num(name: str, v, lo: float, *, integer: bool = False, strict: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(float(v)):
-        raise InvalidInput(f"{name} must be a number")
-    if integer and float(v) != int(v):
-        raise InvalidInput(f"{name} must be an integer")
-    if float(v) < lo or (strict and float(v) == lo):
-        raise InvalidInput(f"{name} must be {'>' if strict else '>='} {lo} (got {v})")
-    return float(v)
-
-
 def tsne_embed(
     X,
     *,
@@ -72,15 +61,10 @@ def tsne_embed(
     dist_type: str = "Euclidean",
     num_threads: int = 2,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters as checked by the request schema (perplexity, learning rate > 0, theta in [0, 1])."""
     dt = dist.canonical_dist_type(dist_type)
-    m_max = int(_num("max_samples", max_samples, 1, integer=True))
-    perp = _num("perplexity", perplexity, 0, strict=True)
-    theta = _num("theta", theta, 0)
-    if theta > 1.0:
-        raise InvalidInput("theta must be between 0 and 1")
-    iters = int(_num("max_iter", max_iter, 1, integer=True))
-    lr = _num("learning_rate", learning_rate, 0, strict=True)
-    seed = int(_num("random_seed", random_seed, 0, integer=True))
+    m_max, iters, seed = int(max_samples), int(max_iter), int(random_seed)
+    perp, theta, lr = float(perplexity), float(theta), float(learning_rate)
     X = dist.check_matrix(X, dt)
     n, d = X.shape
     rng = np.random.default_rng(seed)
@@ -114,7 +98,7 @@ def tsne_embed(
     method = "bh" if exact or m < FFT_MIN_POINTS else "fft"
     from openTSNE import TSNE
 
-    from vecml_local.ml._parallel import effective_threads
+    from ._parallel import effective_threads
 
     threads = effective_threads(num_threads)
     emb = TSNE(

@@ -23,14 +23,6 @@ from vecml_local.ml import distances as dist
 __all__ = ["kdist_plot"]
 
 
-def _int(name: str, value, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float)) or float(value) != int(value):
-        raise InvalidInput(f"{name} must be an integer")
-    if int(value) < lo:
-        raise InvalidInput(f"{name} must be >= {lo} (got {value})")
-    return int(value)
-
-
 def kdist_plot(
     X,
     *,
@@ -43,11 +35,13 @@ def kdist_plot(
 ) -> tuple[list[float], list[float]]:
     """Return (kdist_grid_desc, slope_grid_desc), each of length max_num_grids."""
     dt = dist.canonical_dist_type(dist_type)
-    k = _int("k", k, 1)
-    m_max = _int("max_num_samples", max_num_samples, 1)
-    grids = _int("max_num_grids", max_num_grids, 1)
-    threads = _int("num_threads", num_threads, 1)
-    seed = _int("random_seed", random_seed, 0)
+    k, m_max, grids, threads, seed = (
+        int(k),
+        int(max_num_samples),
+        int(max_num_grids),
+        int(num_threads),
+        int(random_seed),
+    )
     X = dist.check_matrix(X, dt)
     n, d = X.shape
     if n < k + 1:

@@ -6,10 +6,10 @@
 | `Manhattan`                | metric `manhattan`                                                  |
 | `NegativeCosineSimilarity` | rows scaled to unit norm, Euclidean (monotone in cosine distance)   |
 | `Hamming`                  | metric `hamming` (fraction of differing coordinates, same order)    |
-| `NegativeInnerProduct`     | refused (400): negative "distances" break the density estimate      |
+| `NegativeInnerProduct`     | not offered (the schema refuses it): negative "distances" break the density estimate |
 
 Labels: -1 = noise; `probabilities` in [0, 1] = membership strength.
-Sparse input is densified (400 when too large).
+Sparse input is densified (`InvalidInput` when too large).
 """
 
 from __future__ import annotations
@@ -41,21 +41,10 @@ def fit_hdbscan(
     dist_type: str = "Euclidean",
     num_threads: int = 4,
 ) -> HDBSCANResult:
+    """Cluster every row of X. Parameters as checked by the request schema: not Inner
+    Product, min_cluster_size >= 2, min_samples >= 1 or None, method 'eom' or 'leaf'."""
     dt = dist.canonical_dist_type(dist_type)
-    if dt == dist.INNER_PRODUCT:
-        raise InvalidInput("dist_type 'Inner Product' is not supported by HDBSCAN; use Cosine or Euclidean")
-    for name, v in (("min_cluster_size", min_cluster_size), ("min_samples", min_samples)):
-        if v is None and name == "min_samples":
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer, float)) or float(v) != int(v):
-            raise InvalidInput(f"{name} must be an integer")
-    if int(min_cluster_size) < 2:
-        raise InvalidInput("min_cluster_size must be >= 2")
-    if min_samples is not None and int(min_samples) < 1:
-        raise InvalidInput("min_samples must be >= 1")
-    method = str(cluster_selection_method).strip().lower()
-    if method not in ("eom", "leaf"):
-        raise InvalidInput("cluster_selection_method must be 'eom' or 'leaf'")
+    method = cluster_selection_method
     X = dist.check_matrix(X, dt)
     Xd = dist.to_dense_float(X, max_elements=200_000_000)
     n = Xd.shape[0]

@@ -23,7 +23,8 @@ third pass), so memory is O(n + budget) whatever `eps` is. The BLAS tiles mark
 neighbours in a bit mask (at most 64 MB) in one GEMM pass, then read the lists off
 it: while every pair fits one mask (n <= 22,600), each pair is computed once and
 its bit mirrored; above, one mask per block of query rows.
-Inputs: dense float32, uint8 codes, CSR (densified; 400 when too large).
+Inputs: dense float32, uint8 codes, CSR (densified; `InvalidInput` when too large).
+Parameters are assumed valid (the request schemas check them).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from functools import cached_property
 
 import numpy as np
 
-from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
+
+from ._parallel import LOCK, dynamic, effective_threads, kernels, set_threads
 
 __all__ = ["DBSCANResult", "fit_dbscan"]
 
@@ -51,20 +53,10 @@ class DBSCANResult:
     dist_type: str
 
 
-def _number(name: str, value, *, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InvalidInput(f"{name} must be a number")
-    if integer and float(value) != int(value):
-        raise InvalidInput(f"{name} must be an integer")
-    if not np.isfinite(float(value)):
-        raise InvalidInput(f"{name} must be finite")
-    return float(value)
-
-
 class _Searcher:
     """Radius neighbours of row blocks as CSR pieces (indptr, indices)."""
 
-    def __init__(self, X, eps: float, dist_type: str, threads: int, budget: int):
+    def __init__(self, X, eps: float, dist_type: str, threads: int, budget: int, mask_bits: int):
         self.dt, self.eps, self.threads = dist_type, eps, threads
         Xd = dist.to_dense_float(X, what="X") if not isinstance(X, np.ndarray) else X
         self.n, self.d = Xd.shape
@@ -102,15 +94,14 @@ class _Searcher:
         first = 8192 if self.tree is not None or self.grid is not None else 256
         self.block = int(min(self.n, max(first, budget // max(self.n, 1))))
         # the BLAS path holds one bit per (query row, column) while a block is searched
-        self.max_rows = self.n if self.gemm is None else int(max(8, _MASK_BITS // max(self.n, 1)))
+        self.max_rows = self.n if self.gemm is None else int(max(8, mask_bits // max(self.n, 1)))
         self.block = min(self.block, self.max_rows)
         self.self_join = None  # (mask, counts) of all pairs, when they fit one mask
 
     def _grid(self, radius: float):
         """Rows sorted by the cell (radius wide) they fall in, or None when the grid's
         key space would overflow (tiny radius on a wide range) or the radius is 0."""
-        from vecml_local.ml._dbscan_kernels import grid_keys
-
+        grid_keys = kernels("_dbscan_kernels").grid_keys
         if not radius > 0 or self.n == 0:
             return None
         width = radius * (1 + 1e-9)  # rounding can never put two neighbours two cells apart
@@ -145,16 +136,14 @@ class _Searcher:
     def _self_join_blocks(self):
         """Blocks read off one symmetric mask of every pair (each pair's GEMM once),
         sized so that a block's lists hold about a quarter of the budget."""
-        from vecml_local.ml._dbscan_kernels import mask_counts, mask_indices, mirror_upper, radius_mask_upper
-        from vecml_local.ml._parallel import dynamic
-
+        K = kernels("_dbscan_kernels")
         if self.self_join is None:
             code, thr, xsq = self.gemm
             mask = np.zeros((self.n, (self.n + 7) // 8), dtype=np.uint8)
             with dynamic():  # tiles near the top carry most columns: hand them out one by one
-                radius_mask_upper(self.X, xsq, thr, code, self._margin(), self._tile(), mask)
-            mirror_upper(mask)
-            self.self_join = (mask, mask_counts(mask))
+                K.radius_mask_upper(self.X, xsq, thr, code, self._margin(), self._tile(), mask)
+            K.mirror_upper(mask)
+            self.self_join = (mask, K.mask_counts(mask))
         mask, counts = self.self_join
         s = 0
         while s < self.n:
@@ -162,7 +151,7 @@ class _Searcher:
             e = min(self.n, e)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts[s:e], out=indptr[1:])
-            yield s, e, indptr, mask_indices(mask[s:e], indptr)
+            yield s, e, indptr, K.mask_indices(mask[s:e], indptr)
             s = e
 
     @cached_property
@@ -178,12 +167,11 @@ class _Searcher:
 
     def query(self, s: int, e: int):
         if self.grid is not None:
-            from vecml_local.ml._dbscan_kernels import grid_count, grid_fill
-
-            counts = grid_count(self.X, s, e, *self.grid)
+            K = kernels("_dbscan_kernels")
+            counts = K.grid_count(self.X, s, e, *self.grid)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
-            return indptr, grid_fill(self.X, s, e, *self.grid, indptr)
+            return indptr, K.grid_fill(self.X, s, e, *self.grid, indptr)
         if self.tree is not None:
             lists = self.tree.radius_neighbors(self.X[s:e], return_distance=False)
             indptr = np.zeros(e - s + 1, dtype=np.int64)
@@ -191,16 +179,15 @@ class _Searcher:
             indices = np.concatenate(lists) if e > s else np.zeros(0, np.int64)
             return indptr, indices.astype(np.int32) if self.n < 2**31 else indices  # half the memory
         if self.gemm is not None:
-            from vecml_local.ml._dbscan_kernels import mask_indices, radius_mask
-
+            K = kernels("_dbscan_kernels")
             code, thr, xsq = self.gemm
             mask = np.zeros((e - s, (self.n + 7) // 8), dtype=np.uint8)
-            counts = radius_mask(
+            counts = K.radius_mask(
                 self.X[s:e], xsq[s:e], self.columns, xsq, thr, code, self._margin(), s, self._tile(), mask
             )
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
-            return indptr, mask_indices(mask, indptr)
+            return indptr, K.mask_indices(mask, indptr)
         D = dist.pairwise_distances_block(self.X[s:e], self.X, self.dt)
         D[np.arange(e - s), np.arange(s, e)] = -np.inf  # a point is always its own neighbour
         rows, cols = np.nonzero(D <= self.eps)
@@ -217,27 +204,22 @@ def fit_dbscan(
     dist_type: str = "Euclidean",
     num_threads: int = 4,
     neighbour_budget: int = 50_000_000,
+    mask_bits: int | None = None,
 ) -> DBSCANResult:
-    """Cluster every row of X; see the module docstring for the search used per distance."""
+    """Cluster every row of X; see the module docstring for the search used per distance.
+
+    `eps` >= 0 except for Inner Product, `min_samples` >= 1 (checked by the request schema).
+    `mask_bits` bounds the neighbour bit mask of the BLAS path (default 64 MB)."""
     dt = dist.canonical_dist_type(dist_type)
-    eps = _number("eps", eps)
-    ms = _number("min_samples", min_samples, integer=True)
-    if ms < 1:
-        raise InvalidInput("min_samples must be >= 1")
-    if eps < 0 and dt != dist.INNER_PRODUCT:
-        raise InvalidInput("eps must be >= 0 (only Inner Product distances can be negative)")
-    threads = int(_number("num_threads", num_threads, integer=True))
-    if threads < 1:
-        raise InvalidInput("num_threads must be >= 1")
+    eps, ms, threads = float(eps), int(min_samples), int(num_threads)
     X = dist.check_matrix(X, dt)
     from threadpoolctl import threadpool_limits
 
-    from vecml_local.ml._dbscan_kernels import border_block, number_clusters, union_block
-    from vecml_local.ml._parallel import LOCK, effective_threads, set_threads
-
+    K = kernels("_dbscan_kernels")
     with LOCK, threadpool_limits(limits=1, user_api="blas"):
         set_threads(threads)
-        search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget)
+        bits = _MASK_BITS if mask_bits is None else int(mask_bits)
+        search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget, bits)
         n = search.n
         counts = np.zeros(n, dtype=np.int64)
         stored, total, keep = [], 0, True
@@ -255,10 +237,10 @@ def fit_dbscan(
 
         parent = np.arange(n, dtype=np.int64)
         for s, indptr, ind in again():
-            union_block(parent, s, indptr, ind, is_core)
-        labels, n_clusters = number_clusters(parent, is_core)
+            K.union_block(parent, s, indptr, ind, is_core)
+        labels, n_clusters = K.number_clusters(parent, is_core)
         for s, indptr, ind in again():
-            border_block(labels, s, indptr, ind, is_core)
+            K.border_block(labels, s, indptr, ind, is_core)
     return DBSCANResult(
         labels=labels, core_indices=np.nonzero(is_core)[0].astype(np.int64), n_clusters=int(n_clusters), dist_type=dt
     )

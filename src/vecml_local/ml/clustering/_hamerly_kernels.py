@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from vecml_local.ml._kernels import _argmin2, _row_dists, _true_dist
+from ._common_kernels import SQEUCLID, _argmin2, _row_dists, _true_dist
 
 
 @njit(cache=True)
@@ -37,7 +37,7 @@ def _nearest_two(X, i, Ct, metric, acc):
     b2 = np.inf
     bj = 0
     for j in range(acc.shape[0]):
-        v = np.sqrt(acc[j]) if metric == 0 else acc[j]
+        v = np.sqrt(acc[j]) if metric == SQEUCLID else acc[j]
         b1, b2, bj = _argmin2(b1, b2, bj, v, j)
     return b1, b2, bj
 
