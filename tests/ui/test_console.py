@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 
@@ -71,6 +73,15 @@ def test_sign_in_keeps_the_key_out_of_urls_and_pages_and_sign_out_ends_it(app, s
     assert home.status_code == 200 and key not in home.text and key not in str(home.url)
     client.post("/ui/signout", data={"csrf_token": token})
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_key_never_reaches_a_log_line(app, server: TestClient, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    client = _browser(app, server)
+    key = new_key()
+    with caplog.at_level("DEBUG"):
+        sign_in(client, key)
+        client.get("/")
+    assert caplog.records and key not in caplog.text
 
 
 def test_state_changing_forms_refuse_a_missing_or_wrong_csrf_token(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
@@ -218,3 +229,30 @@ def test_deleting_asks_first_then_removes(app, server: TestClient) -> None:  # t
     assert again.status_code == 400 and "does not exist" in again.text
     client.post("/ui/delete/project", data={"csrf_token": token, "project": "Q"})
     assert client.post("/api/list_projects", json={"user_api_key": key}).json()["projects"] == []
+
+
+@pytest.mark.slow  # trains a model: ~7 s on the shared machine
+def test_regression_model_page_draws_predicted_against_actual(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
+    client = _browser(app, server)
+    key = new_key()
+    token = sign_in(client, key)
+    client.post("/ui/projects", data={"project_name": "R", "csrf_token": token})
+    rows = "x1,x2,target\n" + "".join(f"{i % 10},{i % 7},{2 * (i % 10) + 0.5 * (i % 7)}\n" for i in range(80))
+    fields = {"csrf_token": token, "collection_name": "c", "file_format": "csv", "has_field_names": "true"}
+    client.post(
+        "/ui/projects/R/upload", data={**fields, "vector_attributes": "target"}, files={"file": ("r.csv", rows)}
+    )
+    post = lambda e, b: client.post(f"/api/{e}", json=b).json()  # noqa: E731
+    wait_for_job(post, key, post("list_jobs", {"user_api_key": key})["jobs"][0]["job_id"])
+    form = {"csrf_token": token, "model_name": "reg", "task_type": "regression", "label_attribute": "target"}
+    trained = client.post("/ui/projects/R/collections/c/train/automl", data={**form, "training_mode": "linear_model"})
+    assert trained.status_code == 200, field_errors(trained.text)
+    job = post("list_jobs", {"user_api_key": key, "kind": "automl_training"})["jobs"][0]["job_id"]
+    assert wait_for_job(post, key, job, "get_automl_training_status")["status"] == "finished"
+    page = client.get("/ui/projects/R/collections/c/automl/reg").text
+    assert 'data-metric="mse"' in page and 'data-chart="importance"' in page
+    evaluation = client.get("/ui/projects/R/collections/c/automl/reg/evaluation").text
+    figure = re.search(r'data-chart="pred-vs-actual" data-figure="([^"]+)"', evaluation)
+    assert figure is not None
+    points = json.loads(html.unescape(figure.group(1)))["data"][0]
+    assert len(points["x"]) == len(points["y"]) == 80

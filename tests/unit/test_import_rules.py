@@ -28,6 +28,7 @@ FORBIDDEN = {
     "storage": ("vecml_local.services", "vecml_local.api", "fastapi", "starlette"),
     "jobs": ("vecml_local.services", "vecml_local.api", "fastapi", "starlette"),
     "services": ("vecml_local.api", "fastapi", "starlette"),
+    "ui": ("vecml_local.storage", "vecml_local.ingest", "vecml_local.ml", "vecml_local.jobs", "vecml_local.api"),
     "schemas": ("vecml_local.services", "vecml_local.storage", "vecml_local.api"),
 }
 HEAVY = ("lightgbm", "openTSNE", "hdbscan")
