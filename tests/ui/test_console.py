@@ -100,6 +100,7 @@ def test_api_errors_show_next_to_their_field(app, server: TestClient) -> None:  
     assert response.status_code == 400 and "letters, digits" in field_errors(response.text)["project_name"]
 
 
+@pytest.mark.slow  # trains k-means and computes metrics: 5-20 s on the shared machine
 def test_upload_train_and_escaped_cells(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
     client = _browser(app, server)
     key = new_key()
@@ -130,6 +131,8 @@ def test_upload_train_and_escaped_cells(app, server: TestClient) -> None:  # typ
     assert wait_for_job(post, key, listed[0]["job_id"], "get_clustering_training_status")["status"] == "finished"
     model = client.get("/ui/projects/P/collections/c/clustering/k").text
     assert 'data-chart="cluster-sizes"' in model
+    metrics = client.get("/ui/projects/P/collections/c/clustering/k/metrics?ground_truth_attribute=note").text
+    assert 'data-metric="adjusted_rand_index"' in metrics
 
 
 def test_two_keys_never_see_each_other(app, server: TestClient) -> None:  # type: ignore[no-untyped-def]
