@@ -69,6 +69,8 @@ class Clock:
         self.now = now
         self.start = now() if start is None else start
         self.end = self.start + self.seconds
+        # what follows the refit (metrics, building the model) must fit too
+        self.refit_end = self.end - (0.25 + 0.02 * self.seconds)
         self.reserve = 0.25 * self.seconds  # until the search has measured a fit
         self._progress = progress
         self._eta = _takes_eta(progress)

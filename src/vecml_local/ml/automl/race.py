@@ -64,7 +64,7 @@ class BoostRun:
             now = clock.now()
             # stop at the search deadline, or when refitting this many rounds would overrun the budget
             refit = (self.seconds + now - start) * self.scale * 1.1
-            if now >= deadline or now + refit >= clock.end:
+            if now >= deadline or now + refit >= clock.refit_end:
                 self.truncated = not self.converged
                 break
             if self.rounds % 8 == 0:
@@ -219,7 +219,7 @@ def race(
 
 def refit_booster(params: dict[str, Any], train_set: Any, rounds: int, clock: Clock):
     """The final model: `rounds` rounds on all rows, stopped at the end of the budget
-    (at least one round). Returns (a prediction-only booster, rounds trained)."""
+    (at least one round). Returns (the booster, rounds trained)."""
     import lightgbm as lgb
 
     booster = lgb.Booster(params=params, train_set=train_set)
@@ -227,8 +227,9 @@ def refit_booster(params: dict[str, Any], train_set: Any, rounds: int, clock: Cl
     while done < rounds:
         finished = booster.update()
         done += 1
-        if finished or clock.now() >= clock.end:
+        if finished or clock.now() >= clock.refit_end:
             break
         if done % 8 == 0:
             clock.report()
-    return lgb.Booster(model_str=booster.model_to_string()), done
+    booster.free_dataset()  # not a model_to_string round trip: that alone took 0.7 s for 2,260 trees
+    return booster, done

@@ -141,7 +141,7 @@ def _refit_seconds(problem: Problem, c: Candidate) -> float:
 def _affordable(problem: Problem, chosen: list[Candidate], weights: list[float], oof: np.ndarray, clock: Clock):
     """An ensemble whose refit would overrun the budget falls back to its best member
     (whose validation loss is the ensemble's starting point, never worse than the rest)."""
-    if len(chosen) > 1 and sum(_refit_seconds(problem, c) for c in chosen) > clock.remaining():
+    if len(chosen) > 1 and sum(_refit_seconds(problem, c) for c in chosen) > clock.refit_end - clock.now():
         best = min(chosen, key=lambda c: c.loss)
         return [best], [1.0], best.oof
     return chosen, weights, oof
