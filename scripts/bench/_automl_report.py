@@ -4,6 +4,7 @@ tables of test metrics and times, the mean rank of each system, the goals."""
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def _cell(r: dict | None) -> str:
     if r is None:
         return "—"
     if "error" in r:
-        return "failed"
+        return "no model"
     m = r["metrics"]
     text = f"{m['accuracy']:.4f} / {m['macro_f1']:.4f}" if "accuracy" in m else f"{m['rmse']:.4g}"
     return f"{text} ({r['seconds']:.0f} s)"
@@ -49,7 +50,9 @@ def _ranks(values: dict[str, float]) -> dict[str, float]:
     i = 0
     while i < len(ordered):
         j = i
-        while j + 1 < len(ordered) and abs(values[ordered[j + 1]] - values[ordered[i]]) <= 1e-12:
+        while j + 1 < len(ordered) and (
+            values[ordered[j + 1]] == values[ordered[i]] or abs(values[ordered[j + 1]] - values[ordered[i]]) <= 1e-12
+        ):
             j += 1
         for s in ordered[i : j + 1]:
             ranks[s] = (i + j) / 2 + 1
@@ -80,17 +83,20 @@ def report(results: Path, header: list[str]) -> str:
         r = next(r for k, r in best.items() if k[0] == d)
         lines.append(f"- `{d}`: {r['note']}; {r['rows']:,} labelled rows.")
     # mean rank over the tables where every system has a result
-    complete = [d for d in datasets if all("metrics" in best.get((d, s), {}) for s in systems)]  # real tables only
+    # tables where every system ran (a system that failed there ranks last)
+    complete = [d for d in datasets if all((d, s) in best for s in systems)]
     if complete:
         totals = {s: 0.0 for s in systems}
         for d in complete:
             key, sign = _primary(best[(d, systems[0])]["task"])
-            ranks = _ranks({s: sign * best[(d, s)]["metrics"][key] for s in systems})
+            ranks = _ranks(
+                {s: sign * best[(d, s)]["metrics"][key] if "metrics" in best[(d, s)] else -math.inf for s in systems}
+            )
             for s in systems:
                 totals[s] += ranks[s]
         lines += [
             "",
-            f"## Mean rank ({len(complete)} tables with every system; accuracy or RMSE; 1 = best)",
+            f"## Mean rank ({len(complete)} tables; by accuracy or RMSE; 1 = best; a failed run ranks last)",
             "",
             "| " + " | ".join(systems) + " |",
             "|" + "---|" * len(systems),

@@ -77,6 +77,7 @@ class Clock:
         self._should_stop = should_stop
         self.fraction = 0.0
         self.message = ""
+        self.reached = False  # the clock cut something (a fit, a split, a stage): not reproducible
         self._last_report = -1.0
 
     def elapsed(self) -> float:

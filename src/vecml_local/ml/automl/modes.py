@@ -193,6 +193,7 @@ def run_high_accuracy(problem: Problem, clock: Clock):
         problem, clock, splits, deadline=stage1_end, reserve_members=3, progress_span=(0.0, 0.35), numbering=(0, total)
     )
     pool = list(first.candidates)
+    clock.reached = clock.reached or clock.search_over()
     if not clock.search_over():
         configs = [(f"high_accuracy_{i}", _params(problem, g, salt=i)) for i, g in enumerate(extra)]
         second = race(

@@ -66,6 +66,7 @@ class BoostRun:
             refit = (self.seconds + now - start) * self.scale * 1.1
             if now >= deadline or now + refit >= clock.refit_end:
                 self.truncated = not self.converged
+                clock.reached = clock.reached or self.truncated
                 break
             if self.rounds % 8 == 0:
                 clock.report()
@@ -157,6 +158,7 @@ def race(
     # rung 1: every configuration on split 0 (the first always runs, so there is a model)
     for i, e in enumerate(entries):
         if i > 0 and clock.now() >= end():
+            clock.reached = True
             break
         tick(i, 0)
         e.run0 = BoostRun(problem, e.params, splits[0], salt=0)
@@ -168,7 +170,9 @@ def race(
     # halving: the better half continues on split 0 (warm start) up to max_rounds
     half = sorted(started, key=_Entry.split0_loss)[: max(1, math.ceil(len(started) / 2))]
     for e in half:
-        if not e.run0.converged and not e.run0.truncated and clock.now() < end():
+        if not e.run0.converged and not e.run0.truncated and clock.now() >= end():
+            clock.reached = True
+        elif not e.run0.converged and not e.run0.truncated:
             tick(entries.index(e), 0)
             e.run0.advance(max_rounds, patience, clock, end())
             e.row_seconds = e.run0.seconds_per_round() / max(1, e.run0.rows)
@@ -180,9 +184,11 @@ def race(
     final = sorted(started, key=_Entry.split0_loss)[:n_keep]
     for f in (s for s in want if s != 0):
         if clock.now() >= end():
+            clock.reached = True
             break
         for e in final:
             if clock.now() >= end():
+                clock.reached = True
                 break
             tick(entries.index(e), f)
             run = BoostRun(problem, e.params, splits[f], salt=f)
@@ -227,7 +233,10 @@ def refit_booster(params: dict[str, Any], train_set: Any, rounds: int, clock: Cl
     while done < rounds:
         finished = booster.update()
         done += 1
-        if finished or clock.now() >= clock.refit_end:
+        if finished:
+            break
+        if clock.now() >= clock.refit_end:
+            clock.reached = clock.reached or done < rounds
             break
         if done % 8 == 0:
             clock.report()

@@ -98,7 +98,11 @@ def train_model(
 
     with threadpool_limits(limits=problem.threads):
         model = _train(problem, codec, encoder, mode, level, validation, clock)
-    model.info.update(time_budget_seconds=round(clock.seconds, 1), train_seconds=round(clock.elapsed(), 2))
+    model.info.update(
+        time_budget_seconds=round(clock.seconds, 1),
+        train_seconds=round(clock.elapsed(), 2),
+        budget_reached=clock.reached,
+    )
     clock.finish()
     return model
 
@@ -142,6 +146,7 @@ def _affordable(problem: Problem, chosen: list[Candidate], weights: list[float],
     """An ensemble whose refit would overrun the budget falls back to its best member
     (whose validation loss is the ensemble's starting point, never worse than the rest)."""
     if len(chosen) > 1 and sum(_refit_seconds(problem, c) for c in chosen) > clock.refit_end - clock.now():
+        clock.reached = True
         best = min(chosen, key=lambda c: c.loss)
         return [best], [1.0], best.oof
     return chosen, weights, oof

@@ -41,7 +41,7 @@ def test_slow_search_stops_at_its_budget_with_a_usable_model(digits):
     elapsed = time.monotonic() - started
     # one boosting round of 10 trees and the metrics may run past the end on a loaded host
     assert elapsed < budget + 2.5, elapsed
-    assert model.info["time_budget_seconds"] == budget
+    assert model.info["time_budget_seconds"] == budget and model.info["budget_reached"] is True
     accuracy = float(np.mean(np.array(model.predict(as_table(x[te]))) == y[te]))
     assert accuracy > 0.5, accuracy  # chance is 0.1
     assert 0.5 < model.validation_metric["accuracy"] <= 1.0

@@ -139,6 +139,7 @@ def test_determinism_with_seed(wine):
         training_mode="high_speed",
         random_seed=7,
         data_augmentation="low",
+        time_budget_seconds=600,  # the clock must not cut either search: a cut depends on the host's speed
     )
     b = train_model(
         as_table(x),
@@ -147,9 +148,11 @@ def test_determinism_with_seed(wine):
         training_mode="high_speed",
         random_seed=7,
         data_augmentation="low",
+        time_budget_seconds=600,  # the clock must not cut either search: a cut depends on the host's speed
     )
     np.testing.assert_array_equal(a.predict_proba(as_table(x)), b.predict_proba(as_table(x)))
     assert a.validation_metric == b.validation_metric
+    assert a.info["budget_reached"] is False
 
 
 def test_label_values_and_missing_labels(wine):
