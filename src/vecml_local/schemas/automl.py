@@ -205,6 +205,15 @@ class AutomlPredictResponse(VecmlResponse):
     probabilities: Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "array"}})] = Field(
         None, description="Extension (return_probabilities): one row of class probabilities per prediction."
     )
+    warnings: list[str] | None = Field(
+        None, description="Extension: what in the prediction data was not read (missing or unused columns)."
+    )
+    missing_features: list[str] | None = Field(
+        None, description="Extension: training features absent from the prediction data (predicted as missing)."
+    )
+    extra_columns: list[str] | None = Field(
+        None, description="Extension: columns of the prediction data the model does not use (ignored)."
+    )
 
 
 class GetFeatureImportanceResponse(VecmlResponse):
