@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         "info", description="Log level; `info` logs one line per request and per job state change."
     )
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as JSON objects.")
+    executor: Literal["local", "dask"] = Field(
+        "local", description="Where jobs run: local (this process's threads) or dask (a Dask cluster's workers)."
+    )
+    dask_scheduler: str | None = Field(
+        None, description="With executor dask: the scheduler's address, e.g. tcp://scheduler:8786."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

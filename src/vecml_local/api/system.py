@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from .. import __version__
@@ -25,6 +26,8 @@ async def ready(request: Request) -> JSONBody:
         "data_dir": storage == "ok",
         "job_runner": context.runner.running,
     }
+    if context.runner.executor.name != "local":  # the Dask scheduler answers and has workers
+        checks["executor"] = await run_in_threadpool(context.runner.executor.healthy)
     ok = all(checks.values())
     body = {"status": "ready" if ok else "not ready", "checks": checks, "storage": storage}
     return JSONBody(body, status_code=200 if ok else 503)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from ..storage import Database, Job
 from ..storage.space import MESSAGES as STORAGE_MESSAGES
 from ..storage.space import storage_problem
 from ..timefmt import now
+
+if TYPE_CHECKING:
+    from .executors import JobExecutor
 
 __all__ = [
     "JobRunner",
@@ -167,13 +170,17 @@ class JobRunner:
         self._entries: dict[int, _Entry] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._executor: ThreadPoolExecutor | None = None
+        self._threads: ThreadPoolExecutor | None = None
         self._live: dict[int, JobContext] = {}  # running jobs of this process, by seq
         self._stopping = threading.Event()
         self._persister: threading.Thread | None = None
         self.answers = TerminalAnswers()
         # Called with (kind, new state, seconds the job ran or None) on every state change (metrics).
         self.observers: list[Callable[[str, str, float | None], None]] = []
+        # Where handlers run (jobs/executors.py); the services may swap in the Dask executor.
+        from .executors import LocalExecutor
+
+        self.executor: JobExecutor = LocalExecutor()
 
     # -- life cycle ----------------------------------------------------------
     def register(self, kind: str, handler: JobHandler) -> None:
@@ -188,7 +195,7 @@ class JobRunner:
 
     def start(self) -> None:
         """Start the workers and queue the pending jobs in submission order."""
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="vecml-job")
+        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="vecml-job")
         self._stopping.clear()
         self._persister = threading.Thread(target=self._persist_loop, name="vecml-job-progress", daemon=True)
         self._persister.start()
@@ -202,9 +209,10 @@ class JobRunner:
         with self._lock:
             for entry in self._entries.values():
                 entry.cancel_event.set()
-        if self._executor:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        if self._threads:
+            self._threads.shutdown(wait=True, cancel_futures=True)
+            self._threads = None
+        self.executor.close()
         self._stopping.set()
         if self._persister is not None:
             self._persister.join(timeout=10)
@@ -212,7 +220,7 @@ class JobRunner:
 
     @property
     def running(self) -> bool:
-        return self._executor is not None
+        return self._threads is not None
 
     # -- submission ----------------------------------------------------------
     def create(
@@ -289,7 +297,7 @@ class JobRunner:
 
     # -- dispatch ------------------------------------------------------------
     def _dispatch_ready(self) -> None:
-        if self._executor is None:
+        if self._threads is None:
             return
         busy: set[int] = set()
         running = sum(entry.running for entry in self._entries.values())
@@ -301,7 +309,7 @@ class JobRunner:
                 continue
             entry.running = True
             running += 1
-            self._executor.submit(self._run, entry)
+            self._threads.submit(self._run, entry)
 
     def _run(self, entry: _Entry) -> None:
         try:
@@ -335,7 +343,7 @@ class JobRunner:
         try:
             if handler is None:
                 raise VecmlError(f"No handler for job kind {context.kind!r}")
-            result = handler(context)
+            result = self.executor.run(context, handler)
             if not context.finished:
                 with self.db.session() as session:
                     context.finish(session, result or {})

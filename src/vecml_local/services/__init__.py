@@ -20,6 +20,7 @@ from .files import LABEL_KIND, FileService, attach_labels
 from .jobs import JobService
 from .local import LocalService
 from .projects import ProjectService
+from .remote import make_executor
 from .search import SearchService
 from .tenants import KeyRegistry, RateLimiter
 
@@ -49,6 +50,7 @@ class Services:
         self.clustering = ClusteringService(context)
         self.search = SearchService(context)
         self.analysis = AnalysisService(context, self.automl.automl_predict)
+        context.runner.executor = make_executor(settings, frozenset({UPLOAD_KIND, LABEL_KIND}))
         # Every job kind has its handler before `start()` queues what a restart left pending
         # (the AutoML, clustering and analysis services register their jobs themselves).
         context.runner.register(UPLOAD_KIND, lambda job: publish_batch(context, job))

@@ -94,6 +94,8 @@ class JobService:
             renderer = self.renderers.get(job.kind, render_upload_status)
             body = renderer(job, status)
             body.update(progress_fields(job, status, runner.live_progress(job.seq)))
+            if job.payload.get("executor"):  # set by the worker that ran it (dask executor)
+                body.update(executor=job.payload["executor"], worker=job.payload.get("worker", ""))
         if status in TERMINAL:
             runner.answers.put(key, body)
         return body
