@@ -30,13 +30,15 @@ __all__ = ["Services", "ServiceContext", "Tenant"]
 class Services:
     """Everything the API layer calls, built once per app."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, own_data_dir: bool = True) -> None:
         # One server per data dir, before the database or a file is touched (storage/datadir_lock.py).
-        self.lock = claim_data_dir(settings.data_dir)
+        # A Dask worker (services/remote.py) works for the server that owns the dir: no lock.
+        self.lock = claim_data_dir(settings.data_dir) if own_data_dir else None
         try:
             self.context = context = ServiceContext.build(settings)
         except BaseException:
-            self.lock.release()
+            if self.lock is not None:
+                self.lock.release()
             raise
         self.keys = KeyRegistry(context.db, settings.auth)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_second)
@@ -67,7 +69,8 @@ class Services:
     def stop(self) -> None:
         self.context.runner.stop()
         self.context.db.dispose()
-        self.lock.release()
+        if self.lock is not None:
+            self.lock.release()
 
     def sweep_orphans(self) -> None:
         """Remove files no row refers to (a crash between rename and commit, or a delete)."""

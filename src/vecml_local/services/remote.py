@@ -47,7 +47,8 @@ def _services_for(settings_json: str) -> Any:
     with _services_lock:
         services = _services.get(settings_json)
         if services is None:
-            services = _services[settings_json] = Services(Settings.model_validate_json(settings_json))
+            settings = Settings.model_validate_json(settings_json)
+            services = _services[settings_json] = Services(settings, own_data_dir=False)
         return services
 
 
