@@ -1,4 +1,4 @@
-"""`vecml-local serve | keys create|list|revoke | healthcheck | print-config`."""
+"""`vecml-local serve | keys create|list|revoke | healthcheck | warmup | print-config`."""
 
 from __future__ import annotations
 
@@ -96,6 +96,12 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warmup(args: argparse.Namespace) -> int:
+    from .services.warmup import run_warmup_command
+
+    return run_warmup_command(_settings(args).data_dir)
+
+
 def _print_config(args: argparse.Namespace) -> int:
     settings = _settings(args)
     for name, value in settings.model_dump().items():
@@ -145,6 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--port", type=int, default=None, help="default: what the running `serve` was given")
     check.add_argument("--timeout", type=float, default=4.0)
     check.set_defaults(handler=_healthcheck)
+
+    warmup = commands.add_parser("warmup", help="compile the numba kernels ahead into the persistent cache")
+    common(warmup)
+    warmup.set_defaults(handler=_warmup)
 
     config = commands.add_parser("print-config", help="print the settings in force")
     common(config)

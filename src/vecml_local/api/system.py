@@ -30,4 +30,5 @@ async def ready(request: Request) -> JSONBody:
         checks["executor"] = await run_in_threadpool(context.runner.executor.healthy)
     ok = all(checks.values())
     body = {"status": "ready" if ok else "not ready", "checks": checks, "storage": storage}
+    body["kernels"] = services_of(request).warmup.state  # numba warm-up: informative, not a check
     return JSONBody(body, status_code=200 if ok else 503)

@@ -23,6 +23,7 @@ from .projects import ProjectService
 from .remote import make_executor
 from .search import SearchService
 from .tenants import KeyRegistry, RateLimiter
+from .warmup import KernelWarmup
 
 __all__ = ["Services", "ServiceContext", "Tenant"]
 
@@ -41,6 +42,7 @@ class Services:
                 self.lock.release()
             raise
         self.keys = KeyRegistry(context.db, settings.auth)
+        self.warmup = KernelWarmup(settings.data_dir)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_second)
         self.projects = ProjectService(context)
         self.collections = CollectionService(context)
@@ -65,8 +67,10 @@ class Services:
         self.context.runner.fail_interrupted()
         self.sweep_orphans()
         self.context.runner.start()
+        self.warmup.start()  # numba kernels compiled ahead when the cache is cold (services/warmup.py)
 
     def stop(self) -> None:
+        self.warmup.stop()
         self.context.runner.stop()
         self.context.db.dispose()
         if self.lock is not None:
