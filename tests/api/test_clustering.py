@@ -220,3 +220,23 @@ def test_small_collection_edges_and_growth(api: Api) -> None:
     status, body = api.call("compute_clustering_metrics", **where, model_name="m")
     assert status == 400 and "train the model again" in body["error_message"]
     assert len(api.ok("get_clustering_labels", **where, model_name="m")["labels"]) == 3
+
+
+def test_suggested_eps_recovers_well_separated_blobs(api: Api) -> None:
+    """The kdist answer's knee (extension): DBSCAN with it and min_samples = k finds the blobs."""
+    from sklearn.datasets import make_blobs
+    from sklearn.metrics import adjusted_rand_score
+
+    X, y = make_blobs(900, 4, centers=[[0] * 4, [12] * 4, [-12, 12, -12, 12]], cluster_std=1.0, random_state=4)
+    where = {"project_name": "B", "collection_name": "blobs"}
+    api.ok("create_project", project_name="B", application="test")
+    api.ok("init", **where, vector_type="dense", vector_dim=4)
+    assert api.wait(api.ok("add_data_batch", **where, data=X.tolist())["job_id"])["status"] == "finished"
+    plot = api.ok("get_dbscan_kdist_plot", **where, k=8, max_num_samples=900, max_num_grids=100)
+    grid, index = plot["kdist_grid_desc"], plot["suggested_eps_index"]
+    assert 0 < index < len(grid) - 1 and plot["suggested_eps"] == grid[index]
+    assert plot["suggested_eps"] < grid[0] / 2  # not the docs' "most negative slope" (index 0)
+    job = api.ok("train_dbscan", **where, cluster_model_name="db", eps=plot["suggested_eps"], min_samples=8)
+    assert api.wait(job["job_id"], STATUS)["status"] == "finished"
+    labels = api.ok("get_clustering_labels", **where, model_name="db")["labels"]
+    assert adjusted_rand_score(y, labels) >= 0.9

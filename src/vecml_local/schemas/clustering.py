@@ -336,6 +336,11 @@ class GetDbscanKdistPlotResponse(VecmlResponse, SuccessCode):
     slope_grid_desc: Annotated[Any, WithJsonSchema(_FLOATS)] = Field(
         description="The curve's slope at each of those points."
     )
+    suggested_eps: float = Field(
+        description="Extension: the k-distance at the curve's knee (farthest from the chord between its ends), "
+        "a starting eps for DBSCAN with min_samples = k."
+    )
+    suggested_eps_index: int = Field(description="Extension: the knee's index in kdist_grid_desc.")
 
 
 class ComputeClusteringMetricsResponse(VecmlResponse):

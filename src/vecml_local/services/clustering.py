@@ -207,7 +207,7 @@ class ClusteringService:
         return model, snapshot, labels
 
     def get_dbscan_kdist_plot(self, tenant: Tenant, request: GetDbscanKdistPlotRequest) -> GetDbscanKdistPlotResponse:
-        from ..ml.clustering.kdist import kdist_plot
+        from ..ml.clustering.kdist import kdist_plot, knee_index
 
         snapshot = self._snapshot(tenant, request.project_name, request.collection_name)
         grid, slope = kdist_plot(
@@ -226,6 +226,8 @@ class ClusteringService:
             max_num_grids=request.max_num_grids,
             kdist_grid_desc=grid,
             slope_grid_desc=slope,
+            suggested_eps=grid[knee_index(grid)],  # extension: the knee (docs/differences.md)
+            suggested_eps_index=knee_index(grid),
         )
 
     def compute_clustering_metrics(

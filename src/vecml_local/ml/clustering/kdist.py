@@ -6,7 +6,13 @@ duplicate of it still counts, at distance 0). The values are sorted descending
 and read at `max_num_grids` evenly spaced positions (linear interpolation between
 neighbouring ranks), so the output always has `max_num_grids` values. The slope is
 the first derivative of that curve per grid step (`numpy.gradient`: central
-differences inside, one-sided at the ends); it is <= 0, most negative at the elbow.
+differences inside, one-sided at the ends); it is <= 0.
+
+`knee_index` picks a suggested `eps` on that curve: the point farthest from the
+chord joining its two ends (both axes scaled to [0, 1]), where the curve turns from
+the steep drop of the few far-out points into the flat run of points inside
+clusters. The steepest slope is no guide: on a descending curve it is at index 0,
+the largest k-distance, which merges every cluster into one.
 
 Distances as in `distances.py` (Cosine: 1 - cos; Inner Product: -<x, y>; Hamming:
 differing coordinates). Search: scikit-learn k-d tree for Euclidean/Manhattan up to
@@ -20,7 +26,7 @@ import numpy as np
 from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
-__all__ = ["kdist_plot"]
+__all__ = ["kdist_plot", "knee_index"]
 
 
 def kdist_plot(
@@ -72,3 +78,18 @@ def kdist_plot(
     grid = np.interp(pos, np.arange(len(desc)), desc)
     slope = np.gradient(grid) if grids > 1 else np.zeros(1)
     return [float(v) for v in grid], [float(v) for v in slope]
+
+
+def knee_index(curve: list[float] | np.ndarray) -> int:
+    """Index of the knee of a descending k-distance curve: the point with the largest
+    distance to the chord between its ends, the axes scaled to [0, 1] (0 for a
+    curve of fewer than 3 points or a flat one)."""
+    y = np.asarray(curve, dtype=np.float64)
+    n = y.size
+    span = y[0] - y[-1] if n else 0.0
+    if n < 3 or not span > 0:
+        return 0
+    x = np.linspace(0.0, 1.0, n)
+    t = (y - y[-1]) / span  # 1 at the start, 0 at the end: the chord is t = 1 - x
+    gap = (1.0 - x) - t  # > 0 where the curve sags below the chord (the usual, convex case)
+    return int(np.argmax(np.abs(gap)))
