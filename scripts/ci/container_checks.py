@@ -2,7 +2,6 @@
 
     container_checks.py example  BASE KEY STATE   the VecML docs' example workflow, then a snapshot
     container_checks.py verify   BASE KEY STATE   the same snapshot again (after a restart)
-    container_checks.py backend  BASE NAME        GET /_local/info says database_backend == NAME
     container_checks.py mark     BASE KEY PROJECT create a project
     container_checks.py has      BASE KEY PROJECT the project exists
     container_checks.py metrics  BASE             GET /metrics (reports when the server has none)
@@ -107,16 +106,6 @@ def verify(base: str, key: str, state: str) -> int:
     return 0
 
 
-def backend(base: str, name: str) -> int:
-    status, text = _request(f"{base}/_local/info")
-    if status != 200:
-        print(f"/_local/info: HTTP {status}: {text[:300]}", file=sys.stderr)
-        return 1
-    found = json.loads(text).get("database_backend")
-    print(f"/_local/info: database_backend={found}")
-    return 0 if found == name else 1
-
-
 def mark(base: str, key: str, project: str) -> int:
     _call(base, "create_project", key, project_name=project, application="ci")
     return has(base, key, project)
@@ -142,7 +131,7 @@ def metrics(base: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"example": example, "verify": verify, "backend": backend, "mark": mark, "has": has, "metrics": metrics}
+    commands = {"example": example, "verify": verify, "mark": mark, "has": has, "metrics": metrics}
     if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2

@@ -342,6 +342,16 @@ compose() {
     VECML_LOCAL_IMAGE="$IMAGE" VECML_LOCAL_HOST_PORT="$CPORT" "${COMPOSE[@]}" -p "$project" -f docker/compose.yaml "$@"
 }
 service_container() { compose "$1" ps -q "$2"; }
+# The /_local controls answer loopback clients only (a request from the host arrives from the bridge):
+# ask /_local/info from inside the app's container.
+backend_is() {  # PROJECT NAME
+    local found
+    found="$(docker exec "$(service_container "$1" vecml-local)" python -c 'import json, urllib.request
+print(json.load(urllib.request.urlopen("http://127.0.0.1:8780/_local/info", timeout=10))["database_backend"])')" \
+        || return 1
+    echo "/_local/info (from inside the container): database_backend=$found"
+    [ "$found" = "$2" ]
+}
 
 # -- 4. compose --profile postgres on a non-default host port ---------------------------------------------------------
 CPORT="$(free_port)"
@@ -353,7 +363,7 @@ for service in postgres vecml-local; do
     s="$(wait_healthy "$(service_container "$P" "$service")" 180)" || fail "compose service $service not healthy"
 done
 say "both services healthy $((SECONDS - compose_start))s after compose up"
-checks backend "http://127.0.0.1:$CPORT" postgresql || fail "the app does not use PostgreSQL under the profile"
+backend_is "$P" postgresql || fail "the app does not use PostgreSQL under the profile"
 checks mark "http://127.0.0.1:$CPORT" "$KEY" ci-compose-pg >/dev/null || fail "create a project through compose"
 tables="$(compose "$P" exec -T postgres psql -U vecml -d vecml -Atc \
     "select count(*) from projects where name = 'ci-compose-pg'")" || fail "psql in the postgres service"
@@ -362,7 +372,7 @@ say "the project is a row of PostgreSQL's projects table"
 compose "$P" --profile postgres down >/dev/null 2>&1
 compose "$P" --profile postgres up -d --no-build >/dev/null 2>&1 || fail "compose up again"
 s="$(wait_healthy "$(service_container "$P" vecml-local)" 180)" || fail "not healthy after down + up"
-checks backend "http://127.0.0.1:$CPORT" postgresql || fail "not on PostgreSQL after down + up"
+backend_is "$P" postgresql || fail "not on PostgreSQL after down + up"
 checks has "http://127.0.0.1:$CPORT" "$KEY" ci-compose-pg || fail "data lost across compose down + up"
 say "down + up with the volumes kept: the project is still there"
 compose "$P" --profile postgres down -v >/dev/null 2>&1
@@ -374,7 +384,7 @@ compose "$P" up -d --no-build >"$WORK/compose.log" 2>&1 || { cat "$WORK/compose.
 s="$(wait_healthy "$(service_container "$P" vecml-local)" 180)" || fail "the app alone is not healthy"
 running="$(docker ps --filter "label=com.docker.compose.project=$P" --format '{{.Label "com.docker.compose.service"}}')"
 [ "$running" = "vecml-local" ] || fail "expected the app alone, running: $running"
-checks backend "http://127.0.0.1:$CPORT" sqlite || fail "the app alone is not on SQLite"
+backend_is "$P" sqlite || fail "the app alone is not on SQLite"
 say "the app alone, healthy after ${s}s, on SQLite"
 compose "$P" down -v >/dev/null 2>&1
 
