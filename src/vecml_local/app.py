@@ -33,6 +33,21 @@ DESCRIPTION = (
     "with a 4xx status naming the field, row or line at fault. Emulator controls live under `/_local`."
 )
 
+# The API families as the VecML documentation groups them, then this server's own.
+TAGS = [
+    {"name": "projects", "description": "Projects: the top-level containers of datasets and models."},
+    {"name": "collections", "description": "Datasets (collections): vectors of one type and dimension."},
+    {"name": "data", "description": "Insert vectors with their ids and attributes; read or delete them (extension)."},
+    {"name": "files", "description": "Upload csv, json, libsvm or binary files as datasets; attach label files."},
+    {"name": "jobs", "description": "Poll asynchronous jobs: pending, in_progress, finished or failed."},
+    {"name": "automl", "description": "Train classification and regression models on a dataset; predict."},
+    {"name": "clustering", "description": "K-means, DBSCAN and HDBSCAN models, their labels, metrics and t-SNE views."},
+    {"name": "search", "description": "Extension: exact nearest-neighbour search of a dataset."},
+    {"name": "analysis", "description": "Extension: where a model's predictions fail, cluster by cluster."},
+    {"name": "emulator", "description": "Controls of this server (under /_local, not part of the VecML API)."},
+    {"name": "system", "description": "Liveness and readiness."},
+]
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -52,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="vecml-local",
         version=__version__,
         description=DESCRIPTION,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         docs_url=None,  # served by `install_docs` with local assets
         redoc_url=None,

@@ -77,3 +77,27 @@ def test_json_schema_states_the_real_types() -> None:
     assert properties["rate"]["type"] == "number"
     assert {"type": "boolean"} in properties["flag"]["anyOf"]
     assert properties["file_format"]["anyOf"][0]["enum"] == ["csv", "json", "libsvm", "binary"]
+
+
+def _request_models() -> list[type[BaseModel]]:
+    import importlib
+    import pkgutil
+
+    import vecml_local.schemas as package
+
+    found: dict[str, type[BaseModel]] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"vecml_local.schemas.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel) and value.__name__.endswith("Request"):
+                found[f"{value.__module__}.{value.__name__}"] = value
+    return list(found.values())
+
+
+def test_every_example_request_is_valid() -> None:
+    checked = 0
+    for model in _request_models():
+        for example in model.model_json_schema().get("examples", []):
+            model.model_validate(example)
+            checked += 1
+    assert checked >= 15

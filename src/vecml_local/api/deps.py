@@ -48,16 +48,28 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 
-# What each error status means, as documented in OpenAPI for every endpoint.
+# What each error status means, with a typical message, as documented in OpenAPI for every endpoint.
 ERROR_MEANINGS = {
-    400: "Bad request: the message names the field, row or line (also the rate limit's plain-text answer).",
-    401: "Missing or unknown user_api_key.",
-    403: "Refused in this server mode.",
-    404: "A project, collection, model or job that does not exist: '... does not exist'.",
-    409: "The name is in use: '... already exists'.",
-    413: "The request body or a decoded file is larger than the configured limit.",
-    500: "A bug in the server (never the client's fault); the answer carries the error_id it was logged under.",
-    501: "Documented by VecML but not emulated.",
+    400: (
+        "Bad request: the message names the field, row or line (also the rate limit's plain-text answer).",
+        "project_name 'a b' may contain only letters, digits, '_', '-' and '.'",
+    ),
+    401: ("Missing or unknown user_api_key.", "user_api_key is not a valid API key"),
+    403: ("Refused in this server mode.", "Resetting every tenant is disabled when VECML_LOCAL_AUTH=keys"),
+    404: (
+        "A project, collection, model or job that does not exist: '... does not exist'.",
+        "Project 'ProjectA' does not exist",
+    ),
+    409: ("The name is in use: '... already exists'.", "Project 'ProjectA' already exists"),
+    413: (
+        "The request body or a decoded file is larger than the configured limit.",
+        "Request body is larger than the limit of 200 MB",
+    ),
+    500: (
+        "A bug in the server (never the client's fault); the answer carries the error_id it was logged under.",
+        "Internal server error (error id 3f2a9c1b7d4e): a bug in vecml-local, not a problem with your request",
+    ),
+    501: ("Documented by VecML but not emulated.", "This endpoint is documented by VecML but not emulated"),
 }
 _ALWAYS = (400, 401, 404, 413)
 
@@ -79,10 +91,16 @@ class JSONBody(JSONResponse):
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for the error envelope: 400, 401, 404, 413 always, plus `statuses`."""
-    return {
-        status: {"model": ErrorResponse, "description": ERROR_MEANINGS[status]}
-        for status in sorted({*_ALWAYS, *statuses})
-    }
+    answers: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*_ALWAYS, *statuses}):
+        meaning, message = ERROR_MEANINGS[status]
+        example = {"success": False, "error_message": message}
+        answers[status] = {
+            "model": ErrorResponse,
+            "description": meaning,
+            "content": {"application/json": {"example": example}},
+        }
+    return answers
 
 
 def contract(request: type[BaseModel], response: type[BaseModel], *statuses: int) -> dict[str, Any]:
