@@ -97,3 +97,10 @@ def test_numbers_and_enums_as_clients_send_them(api: Api) -> None:
     api.ok("init", project_name="P", collection_name="c", vector_type=" Dense8bit ", vector_dim="3")
     info = api.ok("get_collection_info", project_name="P", collection_name="c")
     assert (info["vector_type"], info["vector_dim"]) == ("dense8Bit", 3)
+
+
+@pytest.mark.parametrize("key", ["\\ud800", "a\\u0000b"])
+def test_a_key_that_is_not_text_is_a_400(client: TestClient, key: str) -> None:
+    body = f'{{"user_api_key": "{key}", "project_name": "P", "application": "x"}}'.encode()
+    response = client.post("/api/create_project", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["error_message"].startswith("user_api_key: must ")

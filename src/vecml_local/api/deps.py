@@ -26,9 +26,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import VecmlError, client_error, internal_error
+from ..errors import BadRequest, VecmlError, client_error, internal_error
 from ..middleware import KEY_FINGERPRINT
 from ..schemas.common import BodyModel, ErrorResponse, validate_request
+from ..schemas.types import text_problem
 from ..services import Services, Tenant
 from .body import read_body, too_large
 
@@ -141,6 +142,8 @@ async def parse_call(request: Request, model: type[M], *, file_payload: bool = F
     limit = services.context.settings.max_request_bytes
     raw = await read_body(request, limit, file_payload=file_payload)
     key = raw.get("user_api_key") or _bearer(request)
+    if isinstance(key, str) and text_problem(key):  # refused before it is hashed
+        raise BadRequest(f"user_api_key: {text_problem(key)}")
     # A key seen recently costs a dict lookup; a thread hop only when the database is asked.
     tenant = services.keys.remembered(key) or await run_in_threadpool(services.keys.authenticate, key)
     request.scope.setdefault("state", {})[KEY_FINGERPRINT] = tenant.fingerprint  # for the request log line

@@ -37,6 +37,7 @@ __all__ = [
     "lenient_float",
     "lenient_bool",
     "safe_text",
+    "text_problem",
     "choice",
     "FileFormat",
     "VectorType",
@@ -121,7 +122,8 @@ def lenient_bool(value: Any) -> bool:
     raise _refuse("must be true or false", value)
 
 
-def _text_problem(value: str) -> str | None:
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored or written back as JSON (NUL, lone surrogate), or None."""
     if "\x00" in value:
         return "must not contain a NUL character"
     try:
@@ -134,7 +136,7 @@ def _text_problem(value: str) -> str | None:
 def safe_text(value: Any) -> Any:
     """A string without NUL or lone surrogates; anything else is left to pydantic's `str`."""
     if isinstance(value, str):
-        problem = _text_problem(value)
+        problem = text_problem(value)
         if problem:
             raise _refuse(problem, value)
     return value
