@@ -15,6 +15,7 @@ from . import __version__
 from .api import API_PREFIX, API_ROUTERS, LOCAL_PREFIX, LOCAL_ROUTERS, ROOT_ROUTERS
 from .api.deps import JSONBody
 from .api.docs import install_docs
+from .api.fastpath import MemoryAnswers
 from .api.storage_errors import add_storage_error_handlers
 from .config import Settings
 from .errors import RateLimited, VecmlError, client_error, error_body, internal_error
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     _add_error_handlers(app)
     add_storage_error_handlers(app)
+    app.add_middleware(MemoryAnswers)  # innermost of ours: polls answered from memory (api/fastpath.py)
     app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
     app.state.metrics = Metrics(app)
     app.add_middleware(
