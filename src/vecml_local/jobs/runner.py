@@ -90,13 +90,10 @@ class JobContext:
     def report(self, progress: float, message: str = "", eta_seconds: float | None = None) -> None:
         """Tell pollers how far the job is (0..1, never going back), what it is doing and,
         if known, how long it still needs. Cheap: memory only; the runner writes it to the
-        job row at most every PERSIST_EVERY seconds. Without an `eta_seconds` the time left
-        is extrapolated from the time spent so far."""
+        job row at most every PERSIST_EVERY seconds. Without an `eta_seconds` the status
+        answer extrapolates the time left from the time spent so far, when it is asked."""
         value = float(progress) if math.isfinite(float(progress)) else 0.0
         value = min(1.0, max(self.progress.value, value))
-        if eta_seconds is None and 0.02 <= value < 1.0:
-            elapsed = time.monotonic() - self.started
-            eta_seconds = elapsed * (1.0 - value) / value
         if eta_seconds is not None:
             eta_seconds = max(0.0, round(float(eta_seconds), 1)) if math.isfinite(float(eta_seconds)) else None
         self.progress = Progress(value, message or self.progress.message, eta_seconds)

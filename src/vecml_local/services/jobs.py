@@ -17,7 +17,7 @@ from ..jobs import TERMINAL, Progress
 from ..schemas.common import JobRequest
 from ..storage import Job
 from ..storage.repository import get_job
-from ..timefmt import format_duration, format_time
+from ..timefmt import format_duration, format_time, now
 from .context import ServiceContext, Tenant
 
 __all__ = ["JobService", "StatusRenderer", "render_upload_status", "progress_fields"]
@@ -55,6 +55,10 @@ def progress_fields(job: Job, status: str, live: Progress | None) -> dict[str, A
         value, eta = min(value, 0.99), None  # shown as running by job_min_polls
     if status == "failed":
         eta = None
+    elif eta is None and status == "in_progress" and job.started_at is not None and 0.02 <= value < 1.0:
+        # No estimate from the job: the time spent so far, extrapolated (computed now, never stale).
+        elapsed = max(0.0, (now() - job.started_at).total_seconds())
+        eta = round(elapsed * (1.0 - value) / value, 1)
     return {"progress": round(value, 4), "progress_message": live.message, "eta_seconds": eta}
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from tests.database import make_test_database
-from vecml_local.jobs import JobContext, JobRunner
+from vecml_local.jobs import JobContext, JobRunner, Progress
+from vecml_local.services.jobs import progress_fields
 from vecml_local.storage import Database, Job
+from vecml_local.timefmt import now
 
 
 def _runner(tmp_path: Path) -> JobRunner:
@@ -45,7 +48,7 @@ def test_progress_is_live_then_persisted_then_one_when_finished(tmp_path: Path) 
     assert reported.wait(10)
     live = runner.live_progress(seq)
     assert live is not None and live.value == 0.4 and live.message == "a late, smaller figure"
-    assert live.eta_seconds is not None and live.eta_seconds >= 0
+    assert live.eta_seconds is None  # none given: the status answer extrapolates when asked
     runner.persist_progress()
     row = _row(runner, seq)
     assert (row.progress, row.progress_message) == (0.4, "a late, smaller figure")
@@ -88,3 +91,13 @@ def test_a_database_from_before_progress_gains_the_columns(tmp_path: Path) -> No
     with sqlite3.connect(path) as connection:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(jobs)")}
     assert {"progress", "progress_message", "eta_seconds"} <= columns
+
+
+def test_status_extrapolates_the_time_left_when_the_job_gives_none() -> None:
+    started = now() - timedelta(seconds=10)
+    job = Job(status="in_progress", started_at=started, progress=0.25, progress_message="fold 1 of 4")
+    fields = progress_fields(job, "in_progress", None)
+    assert fields["progress"] == 0.25 and fields["progress_message"] == "fold 1 of 4"
+    assert 29.0 <= fields["eta_seconds"] <= 33.0  # 10 s for a quarter: about 30 s left
+    assert progress_fields(job, "in_progress", Progress(0.25, "x", 4.0))["eta_seconds"] == 4.0
+    assert progress_fields(job, "failed", None)["eta_seconds"] is None
