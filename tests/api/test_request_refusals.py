@@ -102,3 +102,16 @@ def test_perplexity_too_large_for_the_sample(small: Api) -> None:
     assert status == 400 and "max_samples 6" in body["error_message"]
     assert small.ok("compute_tsne_embeddings", **WHERE, model_name="km", perplexity=3)["num_points"] == 10
     assert small.ok("compute_tsne_embeddings", **WHERE, model_name="km")["num_points"] == 10  # default adapts
+
+
+def test_more_clusters_than_the_training_sample(small: Api) -> None:
+    message = _refused(small, "train_kmeans", "n_clusters", cluster_model_name="m", n_clusters=5, max_train_samples=4)
+    assert "max_train_samples (4)" in message
+
+
+def test_hamming_on_a_sparse_collection(api: Api) -> None:
+    api.ok("create_project", project_name="P", application="test")
+    api.ok("init", **WHERE, vector_type="sparse", vector_dim=5)
+    api.wait(api.ok("add_data_batch", **WHERE, data=[{"0": 1.0}, {"3": 2.0}, {"4": 1.0}])["job_id"])
+    message = _refused(api, "train_kmeans", "dist_type", cluster_model_name="m", n_clusters=2, dist_type="Hamming")
+    assert "sparse" in message

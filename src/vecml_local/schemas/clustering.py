@@ -143,6 +143,16 @@ class TrainKmeansRequest(_Training):
     ] = Field("k-means++", description="How the first centroids are chosen: k-means++ seeding or random vectors.")
     dist_type: DistType = Field("Euclidean", description=DIST_TEXT)
 
+    @model_validator(mode="after")
+    def _sample_holds_the_clusters(self) -> TrainKmeansRequest:
+        if self.n_clusters > self.max_train_samples:
+            raise PydanticCustomError(
+                NAMED_ERROR,
+                f"n_clusters ({self.n_clusters}) must not exceed max_train_samples ({self.max_train_samples}): "
+                "the centroids are fitted on that sample",
+            )
+        return self
+
 
 class TrainDbscanRequest(_Training):
     """Train a DBSCAN model (asynchronous); noise points get the label -1."""

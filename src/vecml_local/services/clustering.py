@@ -109,7 +109,7 @@ class ClusteringService:
             params=params,
             info={"algorithm": algorithm},
             payload={"algorithm": algorithm, "params": params},
-            check=lambda session, collection: _check_sizes(session, collection, algorithm, params),
+            check=lambda session, collection: _check_collection(session, collection, algorithm, params),
         )
 
     def run_training_job(self, job: JobContext) -> dict[str, Any]:
@@ -295,8 +295,10 @@ class ClusteringService:
 _SIZE_FIELDS = {"kmeans": ("n_clusters",), "dbscan": ("min_samples",), "hdbscan": ("min_cluster_size", "min_samples")}
 
 
-def _check_sizes(session: Session, collection: Collection, algorithm: str, params: dict[str, Any]) -> None:
-    """Refuse before a job exists what the collection's size already rules out."""
+def _check_collection(session: Session, collection: Collection, algorithm: str, params: dict[str, Any]) -> None:
+    """Refuse before a job exists what the collection's type and size already rule out."""
+    if params.get("dist_type") == "Hamming" and collection.vector_type == "sparse":
+        raise BadRequest(f"dist_type 'Hamming' is not supported on sparse collections ({collection.name!r} is sparse)")
     n = outlook(session, collection).num_vectors
     if n == 0:
         raise BadRequest(f"Collection {collection.name!r} has no vectors to cluster")
