@@ -46,7 +46,7 @@ def test_sizes_above_the_number_of_vectors(small: Api, endpoint: str, fields: di
 
 def test_waiting_uploads_count(small: Api) -> None:
     """Vectors of an upload still queued count: the training job runs after it."""
-    job = small.ok("add_data_batch", **WHERE, data=[[0.5, 0.5]] * 5)
+    job = small.ok("add_data_batch", **WHERE, data=[[0.5 + i, 20.0] for i in range(5)])
     trained = small.ok("train_kmeans", **WHERE, cluster_model_name="m", n_clusters=15)
     assert small.wait(job["job_id"])["status"] == "finished"
     status = small.wait(trained["job_id"], "get_clustering_training_status")
