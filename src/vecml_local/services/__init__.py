@@ -20,6 +20,7 @@ from .files import LABEL_KIND, FileService, attach_labels
 from .jobs import JobService
 from .local import LocalService
 from .projects import ProjectService
+from .recovery import fail_orphaned_models
 from .remote import make_executor
 from .search import SearchService
 from .tenants import KeyRegistry, RateLimiter
@@ -65,6 +66,7 @@ class Services:
 
     def start(self) -> None:
         self.context.runner.fail_interrupted()
+        fail_orphaned_models(self.context)  # their models with them (services/recovery.py)
         self.sweep_orphans()
         self.context.runner.start()
         self.warmup.start()  # numba kernels compiled ahead when the cache is cold (services/warmup.py)

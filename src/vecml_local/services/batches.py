@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sqlalchemy import select
 
 from ..errors import BadRequest
 from ..jobs import JobContext, make_job_id
@@ -56,6 +57,16 @@ def submit_batch(
 ) -> str:
     """Stage the batch durably, then queue its publishing job; return the job id."""
     token = context.files.stage(ids=batch.ids, attributes=batch.attributes, vectors=batch.vectors)
+    try:
+        return _queue(context, tenant, collection, project_name, batch, token)
+    except BaseException:
+        context.files.discard(token)  # no job will ever publish it
+        raise
+
+
+def _queue(
+    context: ServiceContext, tenant: Tenant, collection: Collection, project_name: str, batch: Batch, token: str
+) -> str:
     job_id = make_job_id(tenant.fingerprint, project_name, collection.name, "UploadDataJob")
     payload = {
         "token": token,
@@ -102,9 +113,24 @@ def collection_of_job(
 
 
 def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
-    """Job handler for UPLOAD_KIND."""
+    """Job handler for UPLOAD_KIND. Whatever ends it early removes its files at once: the staged
+    batch, or the segment published but not recorded (the collection was deleted meanwhile)."""
+    token, collection_id = job.payload["token"], job.payload["collection_id"]
+    try:
+        return _publish(context, job, token, collection_id)
+    except BaseException:
+        context.files.discard(token)
+        context.files.remove_unrecorded_segment(collection_id, token, recorded=lambda: _recorded(context, token))
+        raise
+
+
+def _recorded(context: ServiceContext, token: str) -> bool:
+    with context.db.session() as session:
+        return session.scalar(select(Segment.id).where(Segment.directory == token)) is not None
+
+
+def _publish(context: ServiceContext, job: JobContext, token: str, collection_id: int) -> dict[str, Any]:
     payload = job.payload
-    token, collection_id = payload["token"], payload["collection_id"]
     job.report(0.05, "checking the batch's ids against the collection")
     with context.db.session() as session:
         collection = collection_of_job(context, session, collection_id, "the upload was stored", discard=token)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..storage import Collection, Job, Model
@@ -18,7 +18,21 @@ def cancel_collection_jobs(
         select(Job).where(Job.tenant == tenant, Job.status.in_(("pending", "in_progress")))
     ).all()
     touched = [job for job in unfinished if collection_ids & set(job.collection_ids or [])]
+    discard_staged_after_commit(context, session, [job for job in touched if job.status == "pending"])
     context.runner.cancel(session, touched, reason)
+
+
+def discard_staged_after_commit(context: ServiceContext, session: Session, jobs: list[Job]) -> None:
+    """Pending jobs being cancelled never run: their staged files go as soon as the cancel commits
+    (a running job removes its own when it stops)."""
+    tokens = [str(job.payload["token"]) for job in jobs if isinstance(job.payload, dict) and job.payload.get("token")]
+    if tokens:
+
+        def discard(_: Session) -> None:
+            for token in tokens:
+                context.files.discard(token)
+
+        event.listen(session, "after_commit", discard, once=True)
 
 
 def drop_collections(

@@ -10,10 +10,12 @@ renamed: a crash never leaves a half-written batch under a final name.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,14 @@ class DataFiles:
 
     def discard(self, token: str) -> None:
         shutil.rmtree(self.staging / token, ignore_errors=True)
+
+    def remove_unrecorded_segment(self, collection_id: int, token: str, recorded: Callable[[], bool]) -> None:
+        """After a publishing job failed: remove its segment if it was moved in but never recorded."""
+        path = self.collections / str(int(collection_id)) / token
+        if path.exists() and not recorded():
+            shutil.rmtree(path, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the collection's directory, if that left it empty
+                path.parent.rmdir()
 
     def read_staged(self, token: str) -> SegmentData:
         return self._read(self.staging / token)
