@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from . import __version__
 from .api import API_PREFIX, API_ROUTERS, LOCAL_PREFIX, LOCAL_ROUTERS, ROOT_ROUTERS
+from .api.controls import LocalControlsGuard, warn_if_exposed
 from .api.deps import JSONBody
 from .api.docs import install_docs
 from .api.fastpath import MemoryAnswers
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     add_storage_error_handlers(app)
     app.add_middleware(MemoryAnswers)  # innermost of ours: polls answered from memory (api/fastpath.py)
+    app.add_middleware(LocalControlsGuard, settings=settings)
+    warn_if_exposed(settings)
     app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
     app.state.metrics = Metrics(app)
     app.add_middleware(

@@ -103,8 +103,9 @@ def _warmup(args: argparse.Namespace) -> int:
 
 
 def _print_config(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    for name, value in settings.model_dump().items():
+    from .services.local import public_settings  # passwords and tokens masked
+
+    for name, value in public_settings(_settings(args)).items():
         print(f"VECML_LOCAL_{name.upper()}={value}")
     return 0
 

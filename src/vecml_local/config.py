@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(0, ge=0, description="Requests per second per key; 0 turns the limit off.")
     max_request_bytes: int = Field(200 * MB, ge=1, description="Largest request body accepted.")
     max_decoded_bytes: int = Field(2048 * MB, ge=1, description="Largest decoded (decompressed) file accepted.")
-    job_min_polls: int = Field(0, ge=0, description="A job reports in_progress for its first N status polls.")
+    job_min_polls: int = Field(0, ge=0, le=1000, description="A job reports in_progress for its first N status polls.")
+    allow_remote_controls: bool = Field(False, description="open mode: serve /_local/* to non-loopback clients too.")
+    admin_token: str | None = Field(None, description="keys mode: the X-Admin-Token that unlocks /_local/*.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         "info", description="Log level; `info` logs one line per request and per job state change."
     )

@@ -64,3 +64,25 @@ def test_405_carries_allow(api: Api) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.json()["success"] is False
+
+
+def test_no_server_path_in_model_listings(api: Api) -> None:
+    api.ok("create_project", project_name="P", application="test")
+    api.ok("init", project_name="P", collection_name="c", vector_type="dense", vector_dim=2)
+    api.wait(
+        api.ok("add_data_batch", project_name="P", collection_name="c", data=[[0, 0], [0, 1], [5, 5], [5, 6]])["job_id"]
+    )
+    job = api.ok("train_kmeans", project_name="P", collection_name="c", cluster_model_name="km", n_clusters=2)
+    assert api.wait(job["job_id"], "get_clustering_training_status")["status"] == "finished"
+    infos = api.ok("list_clustering_model_infos", project_name="P", collection_name="c")
+    text = str(infos)
+    data_dir = str(api.client.app.state.services.context.files.root)  # type: ignore[attr-defined]
+    assert data_dir not in text and all(not m["model_path"].startswith("/") for m in infos["model_infos"]), infos
+
+
+def test_job_errors_carry_no_server_path() -> None:
+    from vecml_local.redact import without_paths
+
+    message = "Internal error: FileNotFoundError: [Errno 2] No such file or directory: '/srv/vecml/staging/ab12'"
+    assert without_paths(message) == "Internal error: FileNotFoundError: [Errno 2] No such file or directory: '<path>'"
+    assert without_paths("ratio 1/2, a/b, http://example.com/x/y") == "ratio 1/2, a/b, http://example.com/x/y"

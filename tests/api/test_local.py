@@ -109,8 +109,9 @@ def test_info_masks_the_database_password(tmp_path: Path) -> None:
 
 @pytest.fixture
 def keys_client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=tmp_path, auth="keys"))) as test_client:
-        yield test_client
+    settings = Settings(data_dir=tmp_path, auth="keys", admin_token="admin-secret")
+    with TestClient(create_app(settings), headers={"X-Admin-Token": "admin-secret"}) as test_client:
+        yield test_client  # the admin token unlocks /_local in keys mode (tests/api/test_controls.py)
 
 
 def test_keys_mode_protects_reset(keys_client: TestClient) -> None:

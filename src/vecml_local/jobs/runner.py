@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import VecmlError
 from ..logs import log_event
+from ..redact import without_paths
 from ..storage import Database, Job
 from ..storage.space import MESSAGES as STORAGE_MESSAGES
 from ..storage.space import storage_problem
@@ -357,7 +358,7 @@ class JobRunner:
                 return
             error_id = uuid.uuid4().hex[:12]
             log.error("job %s failed: internal error %s", context.job_id, error_id, exc_info=error)
-            self._fail(context, f"Internal error (error id {error_id}): {type(error).__name__}: {error}")
+            self._fail(context, without_paths(f"Internal error (error id {error_id}): {type(error).__name__}: {error}"))
         finally:
             self._live.pop(context.seq, None)
 

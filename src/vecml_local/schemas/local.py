@@ -42,7 +42,7 @@ class JobTimingRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"job_min_polls": 3}]})
     job_min_polls: StrictInt = Field(
-        ge=0, description="Status polls that report in_progress before a job's real status is shown."
+        ge=0, le=1000, description="Status polls that report in_progress before a job's real status is shown."
     )
 
 

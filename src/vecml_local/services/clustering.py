@@ -172,7 +172,7 @@ class ClusteringService:
                     "model_type": model.model_type if algorithm == "kmeans" else algorithm,
                     "distance_type": model.params.get("dist_type", "Euclidean"),
                     "create_time": format_minute(model.created_at),
-                    "model_path": str(self.context.files.models / str(model.id)),
+                    "model_path": f"models/{model.id}",  # relative to the data dir: no server path in answers
                     "params": list_params(algorithm, model.params),
                     "status": self.models.status_word(model),
                 }
