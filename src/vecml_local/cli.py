@@ -1,4 +1,4 @@
-"""`vecml-local serve | keys create|list|revoke | healthcheck | warmup | print-config`."""
+"""`vecml-local serve | keys create|list|revoke | healthcheck | warmup | print-config | backup | restore`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import os
 import sys
 from typing import Any
+
+from .backup_cli import add_backup_commands
 
 __all__ = ["main"]
 
@@ -160,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     config = commands.add_parser("print-config", help="print the settings in force")
     common(config)
     config.set_defaults(handler=_print_config)
+    add_backup_commands(commands, common, _settings)  # backup DEST, restore SRC (backup_cli.py)
     return parser
 
 

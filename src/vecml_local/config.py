@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(200 * MB, ge=1, description="Largest request body accepted.")
     max_decoded_bytes: int = Field(2048 * MB, ge=1, description="Largest decoded (decompressed) file accepted.")
     job_min_polls: int = Field(0, ge=0, le=1000, description="A job reports in_progress for its first N status polls.")
+    max_queued_jobs_per_key: int = Field(
+        200, ge=0, description="Unfinished jobs a key may have; more answer 'Request limit reached'. 0: no limit."
+    )
     allow_remote_controls: bool = Field(False, description="open mode: serve /_local/* to non-loopback clients too.")
     admin_token: str | None = Field(None, description="keys mode: the X-Admin-Token that unlocks /_local/*.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(

@@ -29,6 +29,7 @@ from ..storage import Database, Job
 from ..storage.space import MESSAGES as STORAGE_MESSAGES
 from ..storage.space import storage_problem
 from ..timefmt import now
+from .backpressure import check_queue
 
 if TYPE_CHECKING:
     from .executors import JobExecutor
@@ -179,6 +180,7 @@ class JobRunner:
         from .executors import LocalExecutor
 
         self.executor: JobExecutor = LocalExecutor()
+        self.max_queued_per_tenant = 0  # unfinished jobs per key before RateLimited (jobs/backpressure.py)
 
     # -- life cycle ----------------------------------------------------------
     def register(self, kind: str, handler: JobHandler) -> None:
@@ -235,6 +237,7 @@ class JobRunner:
         model_name: str = "",
     ) -> Job:
         """Add a pending job row in the caller's transaction; call `enqueue` after commit."""
+        check_queue(session, tenant, self.max_queued_per_tenant)  # over the limit: RateLimited
         job = Job(
             job_id=job_id,
             tenant=tenant,

@@ -42,6 +42,7 @@ class Services:
             if self.lock is not None:
                 self.lock.release()
             raise
+        context.runner.max_queued_per_tenant = settings.max_queued_jobs_per_key
         self.keys = KeyRegistry(context.db, settings.auth)
         self.warmup = KernelWarmup(settings.data_dir)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_second)

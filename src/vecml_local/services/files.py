@@ -298,18 +298,22 @@ class FileService:
         token = self.context.files.stage(ids=[], attributes={name: labels.values})
         job_id = make_job_id(tenant.fingerprint, project_name, collection_name, "AddAttributesFromFileJob")
         job_payload = {"token": token, "collection_id": collection.id, "label_name": name, "num_labels": labels.count}
-        with self.context.db.session() as session:
-            job = self.context.runner.create(
-                session,
-                kind=LABEL_KIND,
-                job_id=job_id,
-                tenant=tenant.id,
-                collection_ids=[collection.id],
-                payload=job_payload,
-                project_name=project_name,
-                collection_name=collection_name,
-            )
-            seq = job.seq
+        try:
+            with self.context.db.session() as session:
+                job = self.context.runner.create(
+                    session,
+                    kind=LABEL_KIND,
+                    job_id=job_id,
+                    tenant=tenant.id,
+                    collection_ids=[collection.id],
+                    payload=job_payload,
+                    project_name=project_name,
+                    collection_name=collection_name,
+                )
+                seq = job.seq
+        except BaseException:
+            self.context.files.discard(token)  # refused (e.g. too many queued jobs): no job will publish it
+            raise
         self.context.runner.enqueue(seq, [collection.id])
         return AttachAutomlLabelResponse(
             job_id=job_id, num_vectors_parsed=labels.count, checksum_server=decoded.checksum_server
