@@ -24,11 +24,18 @@ def remount(path: Path, mode: str) -> None:
 
 
 def test_read_only_data_dir(tmp_path: Path) -> None:
+    # The server keeps its data-dir lock file (and SQLite its database) open for writing, and Linux
+    # refuses to remount a filesystem read-only while a file on it is open for writing. So the
+    # vector and model files live on a tmpfs of their own, reached through symlinks (renames
+    # between them stay on one filesystem), and that tmpfs is made read-only.
     disk = tmp_path / "disk"
     mount_tmpfs(disk, "50m")
-    # The metadata database lives elsewhere (as with PostgreSQL): only the segment files go read-only.
-    env = {"VECML_LOCAL_DATABASE_URL": f"sqlite:///{tmp_path / 'meta.db'}"}
-    server = LoggedServer(disk / "data", env).start()
+    data = tmp_path / "data"
+    data.mkdir()
+    for sub in ("staging", "collections", "models"):
+        (disk / sub).mkdir()
+        (data / sub).symlink_to(disk / sub)
+    server = LoggedServer(data).start()
     try:
         api, key = server.base_url, new_key()
         root = api.removesuffix("/api")
@@ -56,7 +63,7 @@ def test_read_only_data_dir(tmp_path: Path) -> None:
         first = upload("c")
         assert first.status_code == 200, first.text
         job = first.json()["job_id"]
-        assert wait_for_job(poll, key, job)["status"] == "finished"
+        assert wait_for_job(poll, key, job)["status"] == "finished", wait_for_job(poll, key, job)
 
         remount(disk, "ro")
         refused = upload("c")
@@ -74,7 +81,7 @@ def test_read_only_data_dir(tmp_path: Path) -> None:
         assert httpx.get(f"{root}/ready", timeout=30).status_code == 200
         again = upload("c")
         assert again.status_code == 200, again.text
-        assert wait_for_job(poll, key, again.json()["job_id"])["status"] == "finished"
+        assert wait_for_job(poll, key, again.json()["job_id"])["status"] == "finished", server.log()[-3000:]
         assert post("get_collection_info", project_name="P", collection_name="c").json()["num_vectors"] == 16
     finally:
         server.stop()

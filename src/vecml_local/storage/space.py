@@ -107,12 +107,16 @@ class StorageHealth:
         return problem or "ok"
 
     def _probe(self) -> str | None:
-        try:
-            flags = os.statvfs(self.root).f_flag
-        except OSError:
-            return READ_ONLY
-        if flags & os.ST_RDONLY:
-            return READ_ONLY
+        # The subdirectories too: any of them may be a mount of its own.
+        for path in (self.root, *(self.root / sub for sub in ("staging", "collections", "models"))):
+            try:
+                flags = os.statvfs(path).f_flag
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return READ_ONLY
+            if flags & os.ST_RDONLY:
+                return READ_ONLY
         free = self._free()
         with self._lock:
             problem, free_at_failure = self._problem, self._free_at_failure
