@@ -13,6 +13,7 @@ Only the runtime dependencies are used here (no httpx, no pytest).
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tempfile
 import threading
@@ -71,9 +72,10 @@ class LocalServer:
         else:
             self.data_dir = self._given_data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        settings = Settings(
-            **{**self.settings_overrides, "host": self.host, "port": self.port, "data_dir": self.data_dir}
-        )
+        overrides = {**self.settings_overrides, "host": self.host, "port": self.port, "data_dir": self.data_dir}
+        if overrides.get("auth") == "keys" and not overrides.get("admin_token"):
+            overrides["admin_token"] = secrets.token_urlsafe(24)  # the kit's own key to /_local in keys mode
+        settings = Settings(**overrides)
         self.settings = settings
         self.app = create_app(settings)
         config = uvicorn.Config(
@@ -173,7 +175,10 @@ class LocalServer:
             self.root_url + path,
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"} if data is not None else {},
+            headers={
+                **({"Content-Type": "application/json"} if data is not None else {}),
+                **({"X-Admin-Token": self.settings.admin_token} if self.settings.admin_token else {}),
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
