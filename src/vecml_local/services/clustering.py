@@ -45,6 +45,7 @@ from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import format_minute
 from .clustering_models import CLUSTERING_KIND, JOB_LABELS, list_params, load_artifacts, save_artifacts
 from .context import ServiceContext, Tenant
+from .input_errors import client_input
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
 
@@ -121,7 +122,8 @@ class ClusteringService:
         if snapshot.num_rows == 0:
             raise BadRequest("The collection has no vectors to cluster")
         job.report(0.05, f"{algorithm} on {snapshot.num_rows} vectors")
-        arrays, info = _fit(algorithm, params, snapshot.vectors)
+        with client_input():  # the runner shows a BadRequest's message as the failure reason
+            arrays, info = _fit(algorithm, params, snapshot.vectors, job)
         job.report(0.95, "saving the model")
         save_artifacts(data.directory, arrays)
         info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(snapshot.vectors.shape[1]))
@@ -323,8 +325,15 @@ def _check_perplexity(perplexity: float, max_samples: int, num_vectors: int) -> 
         )
 
 
-def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Run one algorithm; numeric arrays to store and a JSON-able summary."""
+def _fit(
+    algorithm: str, params: dict[str, Any], X: Any, job: JobContext
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Run one algorithm; numeric arrays to store and a JSON-able summary. The job can
+    stop it (ml.Cancelled between chunks of work) and hears its progress."""
+
+    def progress(fraction: float, message: str) -> None:
+        job.report(0.05 + 0.9 * fraction, message)
+
     if algorithm == "kmeans":
         from ..ml.clustering.kmeans import fit_kmeans
 
@@ -340,6 +349,8 @@ def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.n
             num_threads=params["num_threads"],
             random_seed=params["random_seed"],
             initialization_method=params["initialization_method"],
+            should_stop=job.cancelled,
+            progress=progress,
         )
         return (
             {"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
@@ -359,6 +370,8 @@ def _fit(algorithm: str, params: dict[str, Any], X: Any) -> tuple[dict[str, np.n
             min_samples=params["min_samples"],
             dist_type=params["dist_type"],
             num_threads=params["num_threads"],
+            should_stop=job.cancelled,
+            progress=progress,
         )
         return (
             {"labels": d.labels.astype(np.int32), "core_points": d.core_indices.astype(np.int64)},

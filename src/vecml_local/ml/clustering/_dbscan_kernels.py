@@ -238,14 +238,14 @@ def grid_fill(X, s, e, Xs, order, cells, starts, keys, radix, thr, indptr):
 
 
 @njit(parallel=True, cache=True)
-def radius_mask_upper(X, xsq, thr, metric, margin, tile, mask):
+def radius_mask_upper(X, xsq, thr, metric, margin, tile, mask, t0, t1):
     """Bits of the upper triangle (j >= i) of the self-join of X's rows, as radius_mask
     decides them: each tile multiplies its rows with the rows from its own start on,
-    so every pair's dot product is computed once (half radius_mask's work)."""
+    so every pair's dot product is computed once (half radius_mask's work). Only the
+    row tiles t0 <= t < t1 (the caller goes through them in chunks)."""
     n = X.shape[0]
     Xt = X.T
-    n_tiles = (n + tile - 1) // tile
-    for t in prange(n_tiles):
+    for t in prange(t0, t1):
         s = t * tile
         e = min(n, s + tile)
         dots = np.dot(X[s:e], X[s:].T)  # (rows, columns s..n-1)

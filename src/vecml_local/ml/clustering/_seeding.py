@@ -5,6 +5,8 @@ Shared by Lloyd and Hamerly (`kmeans.fit_kmeans`); the numba kernels are in `_se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._parallel import dynamic, kernels, row_ranges
@@ -15,7 +17,13 @@ SEEDING_FLOATS = 32_000_000  # closest distances held at once (S x n float64, 25
 
 
 def kmeanspp(
-    X: np.ndarray, k: int, rngs: list[np.random.Generator], metric: int, T: int, xsq: np.ndarray | None = None
+    X: np.ndarray,
+    k: int,
+    rngs: list[np.random.Generator],
+    metric: int,
+    T: int,
+    xsq: np.ndarray | None = None,
+    check: Callable[[], None] | None = None,
 ) -> np.ndarray:
     """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) for several
     seedings at once, one random stream each; returns their row indices, (S, k).
@@ -25,7 +33,8 @@ def kmeanspp(
     sums), then closest moved to the chosen centre, with per-range sums from which
     the next draw walks one row range instead of a cumulative sum over all rows.
     A seeding gets the rows it would get alone, for a fraction of the traffic.
-    `xsq` (|x|^2 of every row) may be passed in when the caller already has it.
+    `xsq` (|x|^2 of every row) may be passed in when the caller already has it;
+    `check()` runs before each step (it raises to stop).
     """
     K = kernels("_seeding_kernels")
 
@@ -49,6 +58,8 @@ def kmeanspp(
 
     part_sums = update(chosen[:, 0])
     for step in range(1, k):
+        if check is not None:
+            check()
         cand = np.empty((S, trials), dtype=np.int64)
         for s, rng in enumerate(rngs):
             pot = part_sums[:, s].sum()

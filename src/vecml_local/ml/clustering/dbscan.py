@@ -34,9 +34,11 @@ from functools import cached_property
 
 import numpy as np
 
+from vecml_local.ml import Progress, ShouldStop
 from vecml_local.ml import distances as dist
 
 from ._parallel import LOCK, dynamic, effective_threads, kernels, set_threads
+from ._progress import WORK_PER_CHUNK, Checkpoints
 
 __all__ = ["DBSCANResult", "fit_dbscan"]
 
@@ -56,8 +58,8 @@ class DBSCANResult:
 class _Searcher:
     """Radius neighbours of row blocks as CSR pieces (indptr, indices)."""
 
-    def __init__(self, X, eps: float, dist_type: str, threads: int, budget: int, mask_bits: int):
-        self.dt, self.eps, self.threads = dist_type, eps, threads
+    def __init__(self, X, eps: float, dist_type: str, threads: int, budget: int, mask_bits: int, checks: Checkpoints):
+        self.dt, self.eps, self.threads, self.checks = dist_type, eps, threads, checks
         Xd = dist.to_dense_float(X, what="X") if not isinstance(X, np.ndarray) else X
         self.n, self.d = Xd.shape
         self.tree = None
@@ -140,8 +142,14 @@ class _Searcher:
         if self.self_join is None:
             code, thr, xsq = self.gemm
             mask = np.zeros((self.n, (self.n + 7) // 8), dtype=np.uint8)
-            with dynamic():  # tiles near the top carry most columns: hand them out one by one
-                K.radius_mask_upper(self.X, xsq, thr, code, self._margin(), self._tile(), mask)
+            tile = self._tile()
+            n_tiles = (self.n + tile - 1) // tile
+            step = max(1, WORK_PER_CHUNK // max(tile * self.n * self.d, 1))  # tiles per call
+            for t0 in range(0, n_tiles, step):
+                self.checks.check()
+                self.checks.report(0.5 * t0 / n_tiles, "comparing every pair of vectors")
+                with dynamic():  # tiles near the top carry most columns: hand them out one by one
+                    K.radius_mask_upper(self.X, xsq, thr, code, self._margin(), tile, mask, t0, min(n_tiles, t0 + step))
             K.mirror_upper(mask)
             self.self_join = (mask, K.mask_counts(mask))
         mask, counts = self.self_join
@@ -182,9 +190,23 @@ class _Searcher:
             K = kernels("_dbscan_kernels")
             code, thr, xsq = self.gemm
             mask = np.zeros((e - s, (self.n + 7) // 8), dtype=np.uint8)
-            counts = K.radius_mask(
-                self.X[s:e], xsq[s:e], self.columns, xsq, thr, code, self._margin(), s, self._tile(), mask
-            )
+            counts = np.empty(e - s, dtype=np.int64)
+            step = max(8, WORK_PER_CHUNK // max(self.n * self.d, 1))  # query rows per call
+            for a in range(s, e, step):
+                self.checks.check()
+                b = min(e, a + step)
+                counts[a - s : b - s] = K.radius_mask(
+                    self.X[a:b],
+                    xsq[a:b],
+                    self.columns,
+                    xsq,
+                    thr,
+                    code,
+                    self._margin(),
+                    a,
+                    self._tile(),
+                    mask[a - s : b - s],
+                )
             indptr = np.zeros(e - s + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             return indptr, K.mask_indices(mask, indptr)
@@ -205,11 +227,15 @@ def fit_dbscan(
     num_threads: int = 4,
     neighbour_budget: int = 50_000_000,
     mask_bits: int | None = None,
+    should_stop: ShouldStop | None = None,
+    progress: Progress | None = None,
 ) -> DBSCANResult:
     """Cluster every row of X; see the module docstring for the search used per distance.
 
     `eps` >= 0 except for Inner Product, `min_samples` >= 1 (checked by the request schema).
-    `mask_bits` bounds the neighbour bit mask of the BLAS path (default 64 MB)."""
+    `mask_bits` bounds the neighbour bit mask of the BLAS path (default 64 MB).
+    `should_stop()` is checked between blocks and tiles (raises `ml.Cancelled`);
+    `progress(fraction, message)` hears how far the neighbour search got."""
     dt = dist.canonical_dist_type(dist_type)
     eps, ms, threads = float(eps), int(min_samples), int(num_threads)
     X = dist.check_matrix(X, dt)
@@ -219,11 +245,17 @@ def fit_dbscan(
     with LOCK, threadpool_limits(limits=1, user_api="blas"):
         set_threads(threads)
         bits = _MASK_BITS if mask_bits is None else int(mask_bits)
-        search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget, bits)
+        checks = Checkpoints(should_stop, progress)
+        search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget, bits, checks.part(0.0, 0.8))
         n = search.n
         counts = np.zeros(n, dtype=np.int64)
         stored, total, keep = [], 0, True
         for s, e, indptr, ind in search.blocks():
+            search.checks.check()
+            done = e / max(n, 1)  # after the self-join's pairs (the first half), when there is one
+            search.checks.report(
+                done if search.self_join is None else 0.5 + 0.5 * done, f"neighbours of {e} of {n} vectors"
+            )
             counts[s:e] = np.diff(indptr)
             if keep:
                 stored.append((s, indptr, ind))
@@ -235,11 +267,16 @@ def fit_dbscan(
         def again():
             return iter(stored) if keep else ((s, ip, ix) for s, _, ip, ix in search.blocks())
 
+        checks.report(0.8, "joining core points into clusters")
+        search.checks = checks.part(0.8, 0.8)  # recomputed lists: checked, no progress of their own
         parent = np.arange(n, dtype=np.int64)
         for s, indptr, ind in again():
+            checks.check()
             K.union_block(parent, s, indptr, ind, is_core)
         labels, n_clusters = K.number_clusters(parent, is_core)
+        checks.report(0.9, "labelling border points")
         for s, indptr, ind in again():
+            checks.check()
             K.border_block(labels, s, indptr, ind, is_core)
     return DBSCANResult(
         labels=labels, core_indices=np.nonzero(is_core)[0].astype(np.int64), n_clusters=int(n_clusters), dist_type=dt

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._parallel import dynamic, kernels
+from ._progress import Checkpoints
 
 __all__ = ["HamerlyState", "run_hamerly"]
 
@@ -38,49 +39,78 @@ class HamerlyState:
     X: np.ndarray  # (n, d) float32, the training rows as the kernels see them
     xsq: np.ndarray  # |x|^2 per row (float32), for the Euclidean BLAS scans
     metric: int  # `_common_kernels` code; a true metric (Euclidean is SQEUCLID's root)
-    parts: int  # row ranges handed to the threads
+    chunks: list[tuple[int, int, int]]  # (first row, end row, row ranges for the threads): one pass
+    checks: Checkpoints  # should_stop() between chunks
     labels: np.ndarray  # (n,) int32
     upper: np.ndarray  # (n,) distance to the own centre, an upper bound
     lower: np.ndarray  # (n,) a lower bound on the distance to every other centre
 
     @classmethod
-    def for_data(cls, X: np.ndarray, xsq: np.ndarray, metric: int, parts: int) -> HamerlyState:
+    def for_data(
+        cls, X: np.ndarray, xsq: np.ndarray, metric: int, chunks: list[tuple[int, int, int]], checks: Checkpoints
+    ) -> HamerlyState:
         n = X.shape[0]
-        return cls(X, xsq, metric, parts, np.empty(n, dtype=np.int32), np.empty(n), np.empty(n))
+        return cls(X, xsq, metric, chunks, checks, np.empty(n, dtype=np.int32), np.empty(n), np.empty(n))
+
+    def _rows(self, a: int, b: int) -> tuple[np.ndarray, ...]:
+        return self.X[a:b], self.xsq[a:b], self.labels[a:b], self.upper[a:b], self.lower[a:b]
 
     @property
     def euclidean(self) -> bool:
         return self.metric == kernels("_common_kernels").SQEUCLID
 
     def first_pass(self, C: np.ndarray, accumulate: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Full scan: labels and both bounds of every row; per-range sums and counts."""
+        """Full scan: labels and both bounds of every row; summed rows and counts per centre."""
         K = kernels("_hamerly_kernels")
-        with dynamic():
-            if self.euclidean:
-                s = K.centre_half_gaps(C, self.metric)
-                args = (s, np.zeros(C.shape[0]), self.parts, accumulate, True, _CHUNK, _DENSE_ABOVE)
-                sums, counts, _, _ = K.hamerly_l2(self.X, self.xsq, C, self.labels, self.upper, self.lower, *args)
-                return sums, counts
-            return K.hamerly_init(self.X, C, self.metric, self.labels, self.upper, self.lower, self.parts, accumulate)
+        k, d = C.shape
+        sums, counts = np.zeros((k, d) if accumulate else (1, 1)), np.zeros(k, dtype=np.int64)
+        s = K.centre_half_gaps(C, self.metric) if self.euclidean else None
+        for a, b, P in self.chunks:
+            self.checks.check()
+            X, xsq, labels, upper, lower = self._rows(a, b)
+            with dynamic():
+                if self.euclidean:
+                    args = (s, np.zeros(k), P, accumulate, True, _CHUNK, _DENSE_ABOVE)
+                    s3, c2, _, _ = K.hamerly_l2(X, xsq, C, labels, upper, lower, *args)
+                else:
+                    s3, c2 = K.hamerly_init(X, C, self.metric, labels, upper, lower, P, accumulate)
+            sums += s3.sum(0)
+            counts += c2.sum(0)
+        return sums, counts
 
     def next_pass(self, C: np.ndarray, moved: np.ndarray, accumulate: bool) -> tuple[np.ndarray, np.ndarray, int, int]:
         """After the centres moved by `moved`: bounds follow, rows that fail them are
         re-scanned. Returns (sum deltas, count deltas, rows relabelled, rows scanned)."""
         K = kernels("_hamerly_kernels")
+        k, d = C.shape
+        sums, counts = np.zeros((k, d) if accumulate else (1, 1)), np.zeros(k, dtype=np.int64)
+        changed = scans = 0
         s = K.centre_half_gaps(C, self.metric)
-        if self.euclidean:
-            args = (s, moved, self.parts, accumulate, False, _CHUNK, _DENSE_ABOVE)
+        if not self.euclidean:
+            K.hamerly_move_bounds(self.labels, self.upper, self.lower, moved)
+        for a, b, P in self.chunks:
+            self.checks.check()
+            X, xsq, labels, upper, lower = self._rows(a, b)
             with dynamic():
-                return K.hamerly_l2(self.X, self.xsq, C, self.labels, self.upper, self.lower, *args)
-        K.hamerly_move_bounds(self.labels, self.upper, self.lower, moved)
-        with dynamic():
-            return K.hamerly_assign(
-                self.X, C, self.metric, self.labels, self.upper, self.lower, s, self.parts, accumulate
-            )
+                if self.euclidean:
+                    args = (s, moved, P, accumulate, False, _CHUNK, _DENSE_ABOVE)
+                    s3, c2, ch, sc = K.hamerly_l2(X, xsq, C, labels, upper, lower, *args)
+                else:
+                    s3, c2, ch, sc = K.hamerly_assign(X, C, self.metric, labels, upper, lower, s, P, accumulate)
+            sums += s3.sum(0)
+            counts += c2.sum(0)
+            changed, scans = changed + int(ch), scans + int(sc)
+        return sums, counts, changed, scans
 
 
 def run_hamerly(
-    state: HamerlyState, C: np.ndarray, new_centres: NewCentres, accumulate: bool, tol_abs: float, max_iter: int
+    state: HamerlyState,
+    C: np.ndarray,
+    new_centres: NewCentres,
+    accumulate: bool,
+    tol_abs: float,
+    max_iter: int,
+    report: Callable[[int], None],
 ):  # type: ignore[no-untyped-def]
     """Hamerly's k-means from centres C.
 
@@ -91,8 +121,8 @@ def run_hamerly(
     """
     K = kernels("_hamerly_kernels")
     n = state.X.shape[0]
-    s3, c2 = state.first_pass(C, accumulate)
-    sums, counts = s3.sum(0), c2.sum(0)
+    report(1)
+    sums, counts = state.first_pass(C, accumulate)
     changed, scans, strict, it = n, n, False, 1
     moved = np.zeros(C.shape[0])
     while True:
@@ -106,11 +136,12 @@ def run_hamerly(
         if shift <= tol_abs or it >= max_iter:
             break
         it += 1
+        report(it)
         ds, dc, changed, sc = state.next_pass(C, moved, accumulate)
         scans += sc
-        counts = counts + dc.sum(0)
+        counts = counts + dc
         if accumulate:
-            sums = sums + ds.sum(0)
+            sums = sums + ds
     if not strict:
         state.next_pass(C, moved, False)
     return C, state.labels, it, int(scans)

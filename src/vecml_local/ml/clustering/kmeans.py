@@ -49,10 +49,11 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from vecml_local.ml import InvalidInput
+from vecml_local.ml import InvalidInput, Progress, ShouldStop
 from vecml_local.ml import distances as dist
 
 from ._parallel import LOCK, dynamic, kernels, row_ranges, set_threads
+from ._progress import WORK_PER_CHUNK, Checkpoints, row_chunks
 from ._seeding import SEEDING_FLOATS, kmeanspp
 
 __all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS", "INIT_METHODS"]
@@ -126,12 +127,18 @@ class _Runner:
     """k-means runs on one (prepared) training matrix: Lloyd's iterations, and what
     Hamerly's share with them (the centre update, the objective)."""
 
-    def __init__(self, X: np.ndarray, space: _Space, P: int, tol_abs: float, max_iter: int):
-        # P row ranges, each with its own accumulator, handed to threads dynamically:
-        # a descheduled thread does not hold up the others, and the sums (hence the
-        # result) do not depend on the number of threads.
-        self.X, self.space, self.T, self.tol_abs, self.max_iter = X, space, P, tol_abs, max_iter
+    def __init__(
+        self, X: np.ndarray, space: _Space, k: int, threads: int, tol_abs: float, max_iter: int, checks: Checkpoints
+    ):
+        self.X, self.space, self.tol_abs, self.max_iter, self.checks = X, space, tol_abs, max_iter, checks
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
+        # Each assignment pass runs over row chunks of bounded work, with a should_stop()
+        # check between them (one chunk unless the pass is long). A chunk is split into P
+        # row ranges, each with its own accumulator, handed to threads dynamically: a
+        # descheduled thread does not hold up the others, and the sums (hence the
+        # result) do not depend on the number of threads.
+        n, d = X.shape
+        self.chunks = [(a, b, row_ranges(b - a, k, d, threads)) for a, b in row_chunks(n, k * d)]
 
     @cached_property
     def xsq(self) -> np.ndarray:
@@ -139,11 +146,24 @@ class _Runner:
         return np.einsum("ij,ij->i", self.X, self.X).astype(np.float32)
 
     def _assign(self, C, labels, accumulate):
+        """Nearest centres of every row: (summed rows per centre, counts, rows relabelled)."""
         K = kernels("_lloyd_kernels")
-        with dynamic():
-            if self.space.gemm:
-                return K.lloyd_assign_gemm(self.X, C, self.space.metric, labels, self.T, accumulate, 256)
-            return K.lloyd_assign_direct(self.X, C, self.space.metric, labels, self.T, accumulate)
+        k, d = C.shape
+        sums = np.zeros((k, d) if accumulate else (1, 1))
+        counts = np.zeros(k, dtype=np.int64)
+        changed = 0
+        for a, b, P in self.chunks:
+            self.checks.check()
+            X, lab, metric = self.X[a:b], labels[a:b], self.space.metric
+            with dynamic():
+                if self.space.gemm:
+                    s3, c2, ch = K.lloyd_assign_gemm(X, C, metric, lab, P, accumulate, 256)
+                else:
+                    s3, c2, ch = K.lloyd_assign_direct(X, C, metric, lab, P, accumulate)
+            sums += s3.sum(0)
+            counts += c2.sum(0)
+            changed += int(ch)
+        return sums, counts, changed
 
     def new_centres(self, C_old, sums, counts, labels):
         """Centres after an assignment (sums/counts only for mean updates); an empty
@@ -181,15 +201,16 @@ class _Runner:
         total = float(out.sum())
         return total / 2.0 if self.space.halved else total
 
-    def lloyd(self, C):
+    def lloyd(self, C, report):
         n = self.X.shape[0]
         labels = np.full(n, -1, dtype=np.int32)
         acc = self.space.update in ("mean", "unit_mean")
         strict = False
         it = 0
         for it in range(1, self.max_iter + 1):  # noqa: B007 - `it` is returned after the loop
+            report(it)
             sums, counts, changed = self._assign(C, labels, acc)
-            C_new = self.new_centres(C, sums.sum(0), counts.sum(0), labels)
+            C_new = self.new_centres(C, sums, counts, labels)
             shift = float(((C_new.astype(np.float64) - C) ** 2).sum())
             C = C_new
             if changed == 0:
@@ -201,23 +222,29 @@ class _Runner:
             self._assign(C, labels, False)
         return C, labels, it, 0
 
-    def hamerly(self, C):
+    def hamerly(self, C, report):
         from .hamerly import HamerlyState, run_hamerly
 
-        state = HamerlyState.for_data(self.X, self.xsq, self.space.metric, self.T)
+        state = HamerlyState.for_data(self.X, self.xsq, self.space.metric, self.chunks, self.checks)
         accumulate = self.space.update in ("mean", "unit_mean")
-        return run_hamerly(state, C, self.new_centres, accumulate, self.tol_abs, self.max_iter)
+        return run_hamerly(state, C, self.new_centres, accumulate, self.tol_abs, self.max_iter, report)
 
 
 def assign_to_centroids(
-    X, centroids: np.ndarray, dist_type: str, *, num_threads: int = 4, block_elements: int = dist.BLOCK_ELEMENTS
+    X,
+    centroids: np.ndarray,
+    dist_type: str,
+    *,
+    num_threads: int = 4,
+    block_elements: int = dist.BLOCK_ELEMENTS,
+    checks: Checkpoints | None = None,
 ) -> tuple[np.ndarray, float]:
     """Nearest-centroid label of every row (blocked) and the summed objective."""
     with LOCK:
-        return _assign_all(X, centroids, dist_type, num_threads, block_elements)
+        return _assign_all(X, centroids, dist_type, num_threads, block_elements, checks or Checkpoints())
 
 
-def _assign_all(X, centroids, dist_type, num_threads, block_elements):  # type: ignore[no-untyped-def]
+def _assign_all(X, centroids, dist_type, num_threads, block_elements, checks):  # type: ignore[no-untyped-def]
     space = _space(dist_type)
     T = set_threads(num_threads)
     K, Kc = kernels("_lloyd_kernels"), kernels("_common_kernels")
@@ -225,7 +252,9 @@ def _assign_all(X, centroids, dist_type, num_threads, block_elements):  # type: 
     labels = np.empty(n, dtype=np.int32)
     total = 0.0
     C = np.ascontiguousarray(centroids, dtype=np.float32)
-    for s, e in dist.iter_blocks(n, d, block_elements):
+    for s, e in dist.iter_blocks(n, d, min(block_elements, max(d, WORK_PER_CHUNK // max(C.shape[0], 1)))):
+        checks.check()
+        checks.report(e / n, f"labelling {n} vectors")
         B = _prepare(dist.dense_rows(X, slice(s, e)), dist_type)
         lab = np.full(e - s, -1, dtype=np.int32)
         mind = np.empty(e - s)
@@ -256,11 +285,15 @@ def fit_kmeans(
     num_threads: int = 4,
     random_seed: int = 1234567,
     initialization_method: str = "k-means++",
+    should_stop: ShouldStop | None = None,
+    progress: Progress | None = None,
 ) -> KMeansResult:
     """Fit k-means on a seeded sample of at most `max_train_samples` rows, label every row.
 
     `method` is one of KMEANS_METHODS, `initialization_method` one of INIT_METHODS,
-    `dist_type` any spelling `distances.canonical_dist_type` knows."""
+    `dist_type` any spelling `distances.canonical_dist_type` knows. `should_stop()` is
+    checked between chunks of work (raises `ml.Cancelled`); `progress(fraction,
+    message)` hears about each iteration of each run."""
     dt = dist.canonical_dist_type(dist_type)
     X = dist.check_matrix(X, dt)
     n = X.shape[0]
@@ -281,6 +314,8 @@ def fit_kmeans(
     space = _space(dt)
     use_hamerly = method == "kmeans_hamerly" and space.hamerly
     seeds = rng.integers(0, 2**31 - 1, size=int(n_init))
+    checks = Checkpoints(should_stop, progress)
+    fitting = checks.part(0.0, 0.95 if train_idx is not None else 1.0)
 
     with LOCK:
         from threadpoolctl import threadpool_limits
@@ -288,7 +323,7 @@ def fit_kmeans(
         T = set_threads(num_threads)
         with threadpool_limits(limits=1, user_api="blas"):
             var = _mean_variance(Xt, T)
-            runner = _Runner(Xt, space, row_ranges(n_train, k, Xt.shape[1], T), float(tolerance) * var, max_iter)
+            runner = _Runner(Xt, space, k, T, float(tolerance) * var, max_iter, fitting)
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
             sq = kernels("_common_kernels").SQEUCLID
             seed_xsq = runner.xsq if space.seed_metric == sq and Xseed is Xt else None  # shared with Hamerly
@@ -298,17 +333,24 @@ def fit_kmeans(
             for first in range(0, len(seeds), group):
                 rngs = [np.random.default_rng(int(seed)) for seed in seeds[first : first + group]]
                 started = time.perf_counter()
+                fitting.report(first / len(seeds), f"seeding run {first + 1} of {len(seeds)}")
                 if initialization_method == "k-means++":
-                    starts = kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq)
+                    starts = kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq, fitting.check)
                 else:
                     starts = [rng.choice(n_train, size=k, replace=False) for rng in rngs]
                 seconds["seeding"] += time.perf_counter() - started
-                for idx in starts:
+                for run, idx in enumerate(starts, start=first):
                     C0 = Xt[idx].astype(np.float32, copy=True)
                     if space.update == "unit_mean":
                         C0 = dist.normalize_rows(C0)
                     started = time.perf_counter()
-                    C, labels, it, scans = (runner.hamerly if use_hamerly else runner.lloyd)(C0)
+
+                    def report(it: int, run: int = run) -> None:
+                        fitting.report(
+                            (run + it / max_iter) / len(seeds), f"run {run + 1} of {len(seeds)}, iteration {it}"
+                        )
+
+                    C, labels, it, scans = (runner.hamerly if use_hamerly else runner.lloyd)(C0, report)
                     seconds["iterations"] += time.perf_counter() - started
                     obj = runner.objective(C, labels)
                     if best is None or obj < best[0]:
@@ -317,7 +359,7 @@ def fit_kmeans(
             if train_idx is None:
                 all_labels, inertia = labels, obj
             else:
-                all_labels, inertia = assign_to_centroids(X, C, dt, num_threads=T)
+                all_labels, inertia = assign_to_centroids(X, C, dt, num_threads=T, checks=checks.part(0.95, 1.0))
     return KMeansResult(
         centroids=np.ascontiguousarray(C, dtype=np.float32),
         labels=all_labels.astype(np.int32),

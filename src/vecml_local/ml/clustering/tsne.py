@@ -34,7 +34,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from vecml_local.ml import Progress, ShouldStop
 from vecml_local.ml import distances as dist
+
+from ._progress import Checkpoints
 
 __all__ = ["tsne_embed", "FFT_MIN_POINTS", "EXACT_NEIGHBOURS_MAX"]
 
@@ -60,8 +63,12 @@ def tsne_embed(
     random_seed: int = 1234567,
     dist_type: str = "Euclidean",
     num_threads: int = 2,
+    should_stop: ShouldStop | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Parameters as checked by the request schema (perplexity, learning rate > 0, theta in [0, 1])."""
+    """Parameters as checked by the request schema (perplexity, learning rate > 0, theta in [0, 1]).
+    `should_stop()` is checked every few optimisation steps (raises `ml.Cancelled`),
+    `progress(fraction, message)` hears which step it reached."""
     dt = dist.canonical_dist_type(dist_type)
     m_max, iters, seed = int(max_samples), int(max_iter), int(random_seed)
     perp, theta, lr = float(perplexity), float(theta), float(learning_rate)
@@ -116,7 +123,27 @@ def tsne_embed(
         n_jobs=threads,
         random_state=seed,
         verbose=False,
+        **_callbacks(Checkpoints(should_stop, progress), early, iters),
     ).fit(S)
     out = np.asarray(emb, dtype=np.float64)
     out[~np.isfinite(out)] = 0.0
     return idx, out
+
+
+def _callbacks(checks: Checkpoints, early: int, iters: int) -> dict:
+    """openTSNE callbacks (every 10 steps of each phase) that check and report; none when
+    nobody asks (a callback makes openTSNE evaluate the KL divergence each time)."""
+    if checks.should_stop is None and checks.progress is None:
+        return {}
+    calls = {"phase": 0, "last": 0}
+
+    def callback(iteration: int, error: float, embedding: np.ndarray) -> bool:
+        if iteration < calls["last"]:  # openTSNE counts again from 1 in the second phase
+            calls["phase"] += 1
+        calls["last"] = iteration
+        done = iteration + (early if calls["phase"] else 0)
+        checks.check()
+        checks.report(done / max(iters, 1), f"t-SNE step {done} of {iters}")
+        return False
+
+    return {"callbacks": callback, "callbacks_every_iters": 10}
