@@ -101,3 +101,10 @@ def test_every_example_request_is_valid() -> None:
             model.model_validate(example)
             checked += 1
     assert checked >= 15
+
+
+def test_list_jobs_kinds_are_the_job_kinds() -> None:
+    from vecml_local.schemas.job_listing import JOB_KINDS
+    from vecml_local.services import AUTOML_KIND, CLUSTERING_KIND, LABEL_KIND, UPLOAD_KIND
+
+    assert set(JOB_KINDS) == {UPLOAD_KIND, LABEL_KIND, AUTOML_KIND, CLUSTERING_KIND}

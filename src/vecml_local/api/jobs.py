@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from ..schemas.job_listing import ListJobsRequest
+from ..schemas.job_listing import ListJobsRequest, ListJobsResponse
 from ..schemas.jobs import (
     AutomlTrainingStatusResponse,
     ClusteringTrainingStatusResponse,
@@ -13,7 +13,7 @@ from ..schemas.jobs import (
     UploadDataStatusResponse,
 )
 from ..services import job_listing
-from .deps import JSONBody, VecmlRoute, contract, parse_call, request_schema, respond, services_of
+from .deps import JSONBody, VecmlRoute, contract, parse_call, respond, services_of
 
 router = APIRouter(tags=["jobs"], route_class=VecmlRoute)
 
@@ -39,9 +39,8 @@ async def get_clustering_training_status(request: Request) -> JSONBody:
     return await respond(services_of(request).jobs.get_clustering_training_status, tenant, body)
 
 
-@router.post("/list_jobs", openapi_extra=request_schema(ListJobsRequest))
+@router.post("/list_jobs", **contract(ListJobsRequest, ListJobsResponse))
 async def list_jobs(request: Request) -> JSONBody:
     """Extension: the caller's jobs, newest first, with the fields of their status answers."""
     tenant, body = await parse_call(request, ListJobsRequest)
-    filters = body.model_dump(exclude={"user_api_key"})
-    return await respond(job_listing.list_jobs, services_of(request).jobs, tenant, **filters)
+    return await respond(job_listing.list_jobs, services_of(request).jobs, tenant, body)

@@ -12,20 +12,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..errors import BadRequest
+from ..schemas.job_listing import JOB_KINDS, ListJobsRequest, ListJobsResponse
 from ..storage import Job
 from ..storage.repository import get_job
 from ..timefmt import format_time
-from .automl_data import AUTOML_KIND
-from .batches import UPLOAD_KIND
-from .clustering_models import CLUSTERING_KIND
 from .context import Tenant
-from .files import LABEL_KIND
 from .jobs import JobService, progress_fields, render_upload_status
 
 __all__ = ["JOB_KINDS", "JOB_STATUSES", "list_jobs", "render_job", "job_entry"]
 
 JOB_STATUSES = ("pending", "in_progress", "finished", "failed")
-JOB_KINDS = (UPLOAD_KIND, LABEL_KIND, AUTOML_KIND, CLUSTERING_KIND)
 
 
 def render_job(jobs: JobService, job: Job) -> dict[str, Any]:
@@ -45,21 +41,9 @@ def render_job(jobs: JobService, job: Job) -> dict[str, Any]:
     return entry
 
 
-def list_jobs(
-    jobs: JobService,
-    tenant: Tenant,
-    *,
-    project_name: str | None = None,
-    collection_name: str | None = None,
-    kind: str | None = None,
-    status: str | None = None,
-    offset: int = 0,
-    limit: int = 50,
-) -> dict[str, Any]:
-    if status is not None and status not in JOB_STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(JOB_STATUSES)}")
-    if kind is not None and kind not in JOB_KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(JOB_KINDS)}")
+def list_jobs(jobs: JobService, tenant: Tenant, request: ListJobsRequest) -> ListJobsResponse:
+    project_name, collection_name, offset = request.project_name, request.collection_name, request.offset
+    kind, status, limit = request.kind, request.status, request.limit
     if collection_name is not None and project_name is None:
         raise BadRequest("collection_name needs project_name")
     query = select(Job).where(Job.tenant == tenant.id)
@@ -76,7 +60,7 @@ def list_jobs(
         rows = session.scalars(query.order_by(Job.seq.desc()).offset(offset).limit(limit)).all()
         entries = [render_job(jobs, job) for job in rows]
     next_offset = offset + len(entries) if offset + len(entries) < total else None
-    return {"success": True, "total": int(total), "offset": offset, "next_offset": next_offset, "jobs": entries}
+    return ListJobsResponse(total=int(total), offset=offset, next_offset=next_offset, jobs=entries)
 
 
 def job_entry(jobs: JobService, tenant: Tenant, job_id: str) -> dict[str, Any]:

@@ -40,10 +40,6 @@ __all__ = ["call", "REQUESTS", "defaults"]
 Handler = Callable[[Services, Tenant, Any], Any]
 
 
-def _list_jobs(s: Services, t: Tenant, b: Any) -> dict[str, Any]:
-    return job_listing.list_jobs(s.jobs, t, **b.model_dump(exclude={"user_api_key"}))
-
-
 ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "list_projects": (ListProjectsRequest, lambda s, t, b: s.projects.list_projects(t, b)),
     "create_project": (CreateProjectRequest, lambda s, t, b: s.projects.create_project(t, b)),
@@ -81,7 +77,7 @@ ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
         lambda s, t, b: s.clustering.compute_tsne_embeddings(t, b),
     ),
     "job_entry": (JobRequest, lambda s, t, b: job_listing.job_entry(s.jobs, t, str(b.job_id))),
-    "list_jobs": (ListJobsRequest, _list_jobs),
+    "list_jobs": (ListJobsRequest, lambda s, t, b: job_listing.list_jobs(s.jobs, t, b)),
 }
 REQUESTS = {name: model for name, (model, _) in ENDPOINTS.items()}
 
