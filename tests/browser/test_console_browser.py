@@ -107,6 +107,11 @@ def test_console_workflow(console_server, open_browser, tmp_path: Path) -> None:
     expected = api(origin, key, "get_dbscan_kdist_plot", project_name="demo", collection_name="blobs")
     assert len(kdist["traces"][0]["y"]) == len(expected["kdist_grid_desc"])
     assert kdist["traces"][0]["y"] == pytest.approx(expected["kdist_grid_desc"])
+    eps_line = browser.driver.execute_script(
+        "return document.querySelector(\"[data-chart='kdist']\").layout.shapes[0].y0;"
+    )
+    assert eps_line == pytest.approx(expected["suggested_eps"])
+    assert float(browser.css("[data-field='suggested_eps']").text) == pytest.approx(expected["suggested_eps"])
     cells = [c.text for c in browser.all("#preview td")]
     assert XSS in cells and not browser.all("#preview img") and no_alert(browser)
     assert len(browser.all("#preview tbody tr")) == 50
