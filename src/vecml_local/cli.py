@@ -61,7 +61,9 @@ def _serve(args: argparse.Namespace) -> int:
         await original_startup(sockets=sockets)
         if server.started:
             host, port = server.servers[0].sockets[0].getsockname()[:2]
-            print(f"Ready. API at http://{host}:{port}/api", flush=True)
+            # One write: log lines go to the same terminal or pipe from another thread.
+            sys.stdout.write(f"Ready. API at http://{host}:{port}/api\n")
+            sys.stdout.flush()
 
     server.startup = startup  # type: ignore[method-assign]
     try:
