@@ -147,3 +147,36 @@ def test_unknown_query_id_is_404(api: Api) -> None:
     _collection(api, "dense", np.ones((3, 4), dtype=np.float32), ["a"] * 3)
     status, body = api.call("search", project_name="S", collection_name="c", query_ids=["zzz"])
     assert status == 404 and "zzz" in body["error_message"]
+
+
+def test_approximate_index_recall_staleness_and_delete(api: Api) -> None:
+    pytest.importorskip("faiss")
+    rng = np.random.default_rng(3)
+    centres = rng.normal(scale=5.0, size=(20, 16))
+    X = np.vstack([c + rng.normal(size=(100, 16)) for c in centres]).astype(np.float32)
+    _collection(api, "dense", X, ["red" if i % 2 else "blue" for i in range(len(X))])
+    where = {"project_name": "S", "collection_name": "c"}
+    queries = (X[rng.integers(0, len(X), 20)] + 0.1).tolist()
+    none_yet = api.ok("search", **where, query_vectors=queries[:1], approximate=True)
+    assert none_yet["approximate"] is False and "build_index" in none_yet["warnings"][0]
+    built = api.ok("build_index", **where, dist_type="L2", m=16)
+    assert built["num_vectors"] == 2000 and built["dist_type"] == "Euclidean"
+    for filt in (None, {"color": "red"}):
+        fields = {"filter": filt} if filt else {}
+        exact = api.ok("search", **where, query_vectors=queries, top_k=10, **fields)
+        approx = api.ok("search", **where, query_vectors=queries, top_k=10, approximate=True, ef_search=128, **fields)
+        assert approx["approximate"] is True and "warnings" not in approx
+        recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx["ids"], exact["ids"])])
+        assert recall >= 0.9, recall
+        for ids, dists in zip(approx["ids"], approx["distances"]):
+            assert dists == sorted(dists)
+            if filt:
+                assert all(int(i[1:]) % 2 == 1 for i in ids)
+    api.ok("delete_data", **where, string_ids=["v0"])
+    stale = api.ok("search", **where, query_vectors=queries[:1], approximate=True)
+    assert stale["approximate"] is False and "changed" in stale["warnings"][0]
+    api.ok("delete_index", **where, dist_type="Euclidean")
+    status, body = api.call("delete_index", **where, dist_type="Euclidean")
+    assert status == 404 and "no Euclidean index" in body["error_message"]
+    status, body = api.call("build_index", **where, dist_type="L1")
+    assert status == 400 and "dist_type" in body["error_message"]
