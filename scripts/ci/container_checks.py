@@ -5,6 +5,8 @@
     container_checks.py mark     BASE KEY PROJECT create a project
     container_checks.py has      BASE KEY PROJECT the project exists
     container_checks.py metrics  BASE             GET /metrics (reports when the server has none)
+    container_checks.py kernels  BASE SECONDS     the numba kernels load from the image's cache (GET /ready's
+                                                  "kernels" reaches "ready" without "compiling")
 
 BASE is the server root (http://127.0.0.1:PORT); the API is BASE/api. Exit 0 when the check holds.
 """
@@ -15,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -130,8 +133,27 @@ def metrics(base: str) -> int:
     return 0
 
 
+def kernels(base: str, seconds: str) -> int:
+    deadline = time.monotonic() + float(seconds)
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        status, text = _request(f"{base}/ready")
+        state = json.loads(text).get("kernels", "absent") if text.startswith("{") else "absent"
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        if state == "compiling":
+            print("numba kernels: compiling at start: the image's cache was not used", file=sys.stderr)
+            return 1
+        if state in ("ready", "absent", "off"):
+            print(f"numba kernels: {' -> '.join(seen)}")
+            return 0 if state != "off" else 1
+        time.sleep(0.5)
+    print(f"numba kernels: {' -> '.join(seen)} after {seconds} s", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str]) -> int:
-    commands = {"example": example, "verify": verify, "mark": mark, "has": has, "metrics": metrics}
+    commands = {"example": example, "verify": verify, "mark": mark, "has": has, "metrics": metrics, "kernels": kernels}
     if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2

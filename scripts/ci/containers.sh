@@ -269,7 +269,9 @@ numba_report="$(docker run --rm --name "$TAG-numba" --entrypoint /bin/sh "$IMAGE
     'test -w "$NUMBA_CACHE_DIR" || { echo "NUMBA_CACHE_DIR $NUMBA_CACHE_DIR not writable by $(id -un)"; exit 1; }
      n=$(find "$NUMBA_CACHE_DIR" -name "*.nbi" | wc -l); echo "$n"')" \
     || fail "$numba_report"
+HAS_WARMUP=""
 if vecml_has_warmup="$(docker run --rm --name "$TAG-warmup" "$IMAGE" warmup --help 2>/dev/null)" && [ -n "$vecml_has_warmup" ]; then
+    HAS_WARMUP=1
     [ "$numba_report" -gt 0 ] || fail "the image has 'vecml-local warmup' but no compiled kernel in NUMBA_CACHE_DIR"
     say "numba cache: $numba_report compiled kernel indexes, readable by the server's user"
 else
@@ -288,6 +290,9 @@ HEALTHY_S=$((SECONDS - run_start))
 say "/ready answered ${READY_S}s after docker run; HEALTHCHECK healthy ${HEALTHY_S}s after docker run"
 checks example "http://127.0.0.1:$PORT" "$KEY" "$WORK/state.json" || fail "the VecML docs' example workflow failed"
 checks metrics "http://127.0.0.1:$PORT" || fail "/metrics"
+if [ -n "$HAS_WARMUP" ]; then
+    checks kernels "http://127.0.0.1:$PORT" 120 || fail "the server did not load its numba kernels from the image's cache"
+fi
 
 # Defect: the HEALTHCHECK had port 8780 written in it.
 for how in "flag" "env"; do
