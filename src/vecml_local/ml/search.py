@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,7 +40,7 @@ _RELATIVE_TOLERANCE = 1e-4
 # Fewer queries than this are scored on one BLAS thread.
 _FEW_QUERIES = 8
 
-Matrix = np.ndarray | sp.csr_matrix
+Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"
 
 
 @functools.cache
