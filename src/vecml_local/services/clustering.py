@@ -45,7 +45,6 @@ from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import format_minute
 from .clustering_models import CLUSTERING_KIND, JOB_LABELS, list_params, load_artifacts, save_artifacts
 from .context import ServiceContext, Tenant
-from .input_errors import client_input
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
 
@@ -122,8 +121,7 @@ class ClusteringService:
         if snapshot.num_rows == 0:
             raise BadRequest("The collection has no vectors to cluster")
         job.report(0.05, f"{algorithm} on {snapshot.num_rows} vectors")
-        with client_input():  # the runner shows a BadRequest's message as the failure reason
-            arrays, info = _fit(algorithm, params, snapshot.vectors, job)
+        arrays, info = _fit(algorithm, params, snapshot.vectors, job)  # data errors: mapped by the lifecycle
         job.report(0.95, "saving the model")
         save_artifacts(data.directory, arrays)
         info.update(algorithm=algorithm, num_vectors=int(snapshot.num_rows), vector_dim=int(snapshot.vectors.shape[1]))
