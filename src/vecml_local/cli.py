@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from .backup_cli import add_backup_commands
+from .services.shutdown import exit_now_if_jobs_linger
 
 __all__ = ["main"]
 
@@ -52,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         access_log=False,
         log_config=None,  # configure_logging did it: one format for uvicorn's lines and ours
+        timeout_graceful_shutdown=settings.stop_grace_seconds,
     )
     server = uvicorn.Server(config)
 
@@ -70,6 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.run()
     finally:
         lock.release()
+    exit_now_if_jobs_linger(config.app, settings.stop_grace_seconds)  # bounded stop (services/shutdown.py)
     return 0 if server.started else 3
 
 

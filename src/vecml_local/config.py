@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_queued_jobs_per_key: int = Field(
         200, ge=0, description="Unfinished jobs a key may have; more answer 'Request limit reached'. 0: no limit."
     )
+    stop_grace_seconds: float = Field(
+        20, ge=0, description="On SIGTERM: seconds for running jobs and requests to stop before the process exits."
+    )
     allow_remote_controls: bool = Field(False, description="open mode: serve /_local/* to non-loopback clients too.")
     admin_token: str | None = Field(None, description="keys mode: the X-Admin-Token that unlocks /_local/*.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(

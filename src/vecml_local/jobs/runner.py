@@ -205,12 +205,17 @@ class JobRunner:
         for seq, collection_ids in queued:
             self.enqueue(seq, collection_ids)
 
-    def stop(self) -> None:
+    def stop(self, grace: float | None = None) -> None:
+        """Tell running jobs to stop and wait for them: without end, or `grace` seconds at most
+        (jobs still running then are left to the process's exit; the next start fails them)."""
         with self._lock:
             for entry in self._entries.values():
                 entry.cancel_event.set()
         if self._threads:
-            self._threads.shutdown(wait=True, cancel_futures=True)
+            self._threads.shutdown(wait=grace is None, cancel_futures=True)
+            deadline = time.monotonic() + (grace or 0)
+            while self._live and time.monotonic() < deadline:
+                time.sleep(0.05)  # polling the running set; jobs check their cancel event at their own pace
             self._threads = None
         self.executor.close()
         self._stopping.set()
@@ -221,6 +226,10 @@ class JobRunner:
     @property
     def running(self) -> bool:
         return self._threads is not None
+
+    def live_jobs(self) -> int:
+        """Jobs of this process whose handler is still running (after `stop`: those that did not stop)."""
+        return len(self._live)
 
     # -- submission ----------------------------------------------------------
     def create(

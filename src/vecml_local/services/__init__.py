@@ -74,7 +74,9 @@ class Services:
 
     def stop(self) -> None:
         self.warmup.stop()
-        self.context.runner.stop()
+        self.context.runner.stop(grace=self.context.settings.stop_grace_seconds)
+        if self.context.runner.live_jobs():
+            return  # jobs that did not stop in time still use the database; the process exit ends them
         self.context.db.dispose()
         if self.lock is not None:
             self.lock.release()
