@@ -112,7 +112,9 @@ class InsufficientStorage(VecmlError):
 
 
 def error_body(message: str, **extra: Any) -> dict[str, Any]:
-    """The VecML error envelope."""
+    """The VecML error envelope. A message quoting the client's input may hold a lone surrogate,
+    which JSON cannot carry as UTF-8: it is shown escaped (`\\ud800`) instead of failing the answer."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return {"success": False, "error_message": message, **extra}
 
 

@@ -25,6 +25,7 @@ _OFF_LOOP_FROM = 1 << 16  # bodies larger than this are parsed off the event loo
 _PAYLOAD_KEY = re.compile(rb'"(X|Y|file_data)"\s*:\s*"')
 # orjson refuses bodies nested deeper than this; the lenient fallback must not recurse past it either.
 MAX_JSON_DEPTH = 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOO_DEEP = f"Request body is nested too deeply (more than {MAX_JSON_DEPTH} levels of arrays/objects)"
 
 
@@ -52,9 +53,12 @@ def parse_json_object(body: bytes | bytearray) -> dict[str, Any]:
     except orjson.JSONDecodeError as error:
         if "depth limit" in str(error):
             raise BadRequest(_TOO_DEEP) from None
+        if "surrogate" in str(error):
+            raise BadRequest(_surrogate_message(str(error))) from None
         if not body.strip():
             return {}
         parsed = _lenient_json(body)
+        _refuse_surrogates(parsed)  # the lenient parser lets `\ud800` through; nothing after us can encode it
     if not isinstance(parsed, dict):
         raise BadRequest("Request body must be a JSON object")
     return parsed
@@ -70,6 +74,27 @@ def _lenient_json(body: bytes | bytearray) -> Any:
         ) from None
     except RecursionError:
         raise BadRequest(_TOO_DEEP) from None
+
+
+def _surrogate_message(detail: str) -> str:
+    return (
+        f"Request body is not valid JSON text ({detail.split(':')[0]}): an escape such as \\ud800 that is "
+        "half of a UTF-16 surrogate pair is not a character"
+    )
+
+
+def _refuse_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise BadRequest(_surrogate_message("lone surrogate"))
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def split_payload(body: bytes | bytearray) -> dict[str, Any]:
