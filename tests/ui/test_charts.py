@@ -32,3 +32,11 @@ def test_tsne_one_trace_per_cluster_with_noise_grey() -> None:
     traces = charts.tsne_figure(points)["data"]
     assert [t["name"] for t in traces] == ["noise", "cluster 0", "cluster 1"]
     assert sum(len(t["x"]) for t in traces) == 4 and traces[0]["marker"]["color"] == charts.NOISE_COLOUR
+
+
+def test_analysis_projection_one_trace_per_cluster_every_point_kept() -> None:
+    projection = {"x": [0.0, 1.0, 2.0, 3.0, 4.0], "y": [0.0] * 5, "cluster": [2, -1, 0, 2, 0]}
+    figure = charts.analysis_figure(projection, "pca")
+    assert [t["name"] for t in figure["data"]] == ["noise", "cluster 0", "cluster 2"]
+    assert figure["data"][2]["x"] == [0.0, 3.0] and sum(len(t["x"]) for t in figure["data"]) == 5
+    assert figure["layout"]["xaxis"]["title"]["text"] == "pca 1"

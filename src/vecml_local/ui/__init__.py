@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import forms, models, pages
+from . import analysis, forms, models, pages
 
 __all__ = ["router"]
 
@@ -17,3 +17,4 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages.router)
 router.include_router(forms.router)
 router.include_router(models.router)
+router.include_router(analysis.router)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..schemas.analysis import ComputeVectorAnalysisRequest, ListVectorAnalysesRequest, VectorAnalysisRequest
 from ..schemas.automl import (
     AutomlModelRequest,
     AutomlPredictRequest,
@@ -30,6 +31,7 @@ from ..schemas.clustering import (
 )
 from ..schemas.collections import DeleteCollectionRequest, GetCollectionInfoRequest, ListCollectionsRequest
 from ..schemas.common import JobRequest, plain, validate_request
+from ..schemas.data import GetDataRequest
 from ..schemas.files import AttachAutomlLabelRequest, UploadAutomlXRequest
 from ..schemas.job_listing import ListJobsRequest
 from ..schemas.projects import CreateProjectRequest, DeleteProjectRequest, ListProjectsRequest
@@ -76,6 +78,14 @@ ENDPOINTS: dict[str, tuple[type[BaseModel], Handler]] = {
         ComputeTsneEmbeddingsRequest,
         lambda s, t, b: s.clustering.compute_tsne_embeddings(t, b),
     ),
+    "get_data": (GetDataRequest, lambda s, t, b: s.data.get_data(t, b)),
+    "compute_vector_analysis": (
+        ComputeVectorAnalysisRequest,
+        lambda s, t, b: s.analysis.compute_vector_analysis(t, b),
+    ),
+    "get_vector_analysis": (VectorAnalysisRequest, lambda s, t, b: s.analysis.get_vector_analysis(t, b)),
+    "list_vector_analyses": (ListVectorAnalysesRequest, lambda s, t, b: s.analysis.list_vector_analyses(t, b)),
+    "delete_vector_analysis": (VectorAnalysisRequest, lambda s, t, b: s.analysis.delete_vector_analysis(t, b)),
     "job_entry": (JobRequest, lambda s, t, b: job_listing.job_entry(s.jobs, t, str(b.job_id))),
     "list_jobs": (ListJobsRequest, lambda s, t, b: job_listing.list_jobs(s.jobs, t, b)),
 }

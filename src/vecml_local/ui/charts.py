@@ -16,6 +16,7 @@ __all__ = [
     "pred_vs_actual_figure",
     "cluster_sizes_figure",
     "tsne_figure",
+    "analysis_figure",
 ]
 
 PALETTE = [
@@ -126,22 +127,38 @@ def cluster_sizes_figure(sizes: list[tuple[int, int]], noise: int) -> dict[str, 
     return {"data": data, "layout": layout}
 
 
-def tsne_figure(embeddings: list[dict[str, Any]]) -> dict[str, Any]:
-    by_label: dict[int, list[dict[str, Any]]] = {}
-    for point in embeddings:
-        by_label.setdefault(int(point["label"]), []).append(point)
+def _by_cluster(xs: list[float], ys: list[float], labels: list[int], title: str) -> dict[str, Any]:
+    """One scatter trace per cluster (noise grey), clusters in id order."""
+    points: dict[int, tuple[list[float], list[float]]] = {}
+    for x, y, label in zip(xs, ys, labels):
+        trace = points.setdefault(int(label), ([], []))
+        trace[0].append(x)
+        trace[1].append(y)
     data = []
-    for i, label in enumerate(sorted(by_label)):
-        points = by_label[label]
+    for i, label in enumerate(sorted(points)):
         colour = NOISE_COLOUR if label == -1 else PALETTE[i % len(PALETTE)]
         data.append(
             {
                 "type": "scatter",
                 "mode": "markers",
                 "name": "noise" if label == -1 else f"cluster {label}",
-                "x": [p["x"] for p in points],
-                "y": [p["y"] for p in points],
+                "x": points[label][0],
+                "y": points[label][1],
                 "marker": {"size": 5, "color": colour},
             }
         )
-    return {"data": data, "layout": _layout("t-SNE", "x", "y")}
+    return {"data": data, "layout": _layout(title, "x", "y")}
+
+
+def tsne_figure(embeddings: list[dict[str, Any]]) -> dict[str, Any]:
+    return _by_cluster(
+        [p["x"] for p in embeddings], [p["y"] for p in embeddings], [p["label"] for p in embeddings], "t-SNE"
+    )
+
+
+def analysis_figure(projection: dict[str, list[Any]], method: str) -> dict[str, Any]:
+    """`get_vector_analysis`'s 2-D projection (the first two reduced coordinates), coloured by cluster."""
+    figure = _by_cluster(projection["x"], projection["y"], projection["cluster"], f"{method} projection by cluster")
+    figure["layout"]["xaxis"]["title"]["text"] = f"{method} 1"
+    figure["layout"]["yaxis"]["title"]["text"] = f"{method} 2"
+    return figure

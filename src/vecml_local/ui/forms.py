@@ -55,6 +55,7 @@ DELETES = {
     "collection": ("delete_collection", ("project", "collection")),
     "automl": ("delete_automl_model", ("project", "collection", "model")),
     "clustering": ("delete_clustering_model", ("project", "collection", "model")),
+    "analysis": ("delete_vector_analysis", ("project", "collection", "analysis")),
 }
 
 
@@ -179,8 +180,10 @@ def _delete_target(what: str, params: Any) -> tuple[str, dict[str, str], str] | 
         fields["collection_name"] = given["collection"]
     if "model" in given:
         fields["model_name"] = given["model"]
+    if "analysis" in given:
+        fields["analysis_name"] = given["analysis"]
     after = "/" if what == "project" else path("projects", given["project"])
-    if what in ("automl", "clustering"):
+    if what in ("automl", "clustering", "analysis"):
         after = path("projects", given["project"], "collections", given["collection"])
     return endpoint, fields, after
 

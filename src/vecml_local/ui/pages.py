@@ -153,6 +153,7 @@ async def collection_page(request: Request, project: str, collection: str, page_
     automl = (await console.call("list_automl_model_infos", **names))["model_infos"]
     clustering = (await console.call("list_clustering_model_infos", **names))["model_infos"]
     jobs = (await console.call("list_jobs", **names, limit=20))["jobs"]
+    analyses = (await console.call("list_vector_analyses", **names))["analyses"]
     last_page = max(0, (preview["total"] - 1) // preview["page_rows"])
     return page(
         request,
@@ -165,6 +166,8 @@ async def collection_page(request: Request, project: str, collection: str, page_
         last_page=last_page,
         automl=automl,
         clustering=clustering,
+        analyses=analyses,
+        analysis_models=[m["model_name"] for m in automl if m.get("status") == "finished"],
         jobs=jobs,
         terminal=TERMINAL,
     )
