@@ -114,6 +114,13 @@ def test_analysis_panel_page_and_samples_show_the_apis_answer(client: TestClient
     assert re.findall(r'data-field="string_id">([^<]*)<', samples) == worst["sample_ids"]
     assert XSS not in samples and html.escape(XSS, quote=False) in samples
 
+    # a failed analysis shows the job's error, escaped (a hostile "prediction" is not a number)
+    failing = {**form, "analysis_name": "a2", "prediction_attribute": "note", "task_type": "regression"}
+    assert client.post(BASE + "/analyses", data=failing, follow_redirects=False).status_code == 303
+    assert _wait(lambda: _analysis_status(client, key, "a2")) == "failed"
+    failed = client.get(BASE + "/analysis/a2").text
+    assert "is not a number" in failed and XSS not in failed and 'data-chart="analysis"' not in failed
+
 
 def test_unknown_analysis_is_not_found_and_deleting_asks_first(client: TestClient) -> None:
     key = new_key()

@@ -26,6 +26,7 @@ ANALYSIS_FIELDS = [
     "label_attribute",
     "prediction_attribute",
     "split_attribute",
+    "task_type",
     "reduction",
 ]
 TERMINAL = ("finished", "failed")
