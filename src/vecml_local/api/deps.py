@@ -145,7 +145,9 @@ async def parse_call(request: Request, model: type[M], *, file_payload: bool = F
     if isinstance(key, str) and text_problem(key):  # refused before it is hashed
         raise BadRequest(f"user_api_key: {text_problem(key)}")
     # A key seen recently costs a dict lookup; a thread hop only when the database is asked.
-    tenant = services.keys.remembered(key) or await run_in_threadpool(services.keys.authenticate, key)
+    tenant = services.keys.remembered(key)
+    if tenant is None:
+        tenant = await run_in_threadpool(services.keys.authenticate, key)
     request.scope.setdefault("state", {})[KEY_FINGERPRINT] = tenant.fingerprint  # for the request log line
     services.rate_limiter.check(tenant)
     return tenant, validated(model, raw)
