@@ -156,3 +156,17 @@ def test_list_and_delete_collection(api: Api, collection) -> None:  # type: igno
     assert api.ok("list_collections", project_name="P")["collections"] == []
     status, body = api.call("delete_collection", project_name="P", collection_name="c")
     assert status == 404 and "does not exist" in body["error_message"]
+
+
+def test_add_data_names_its_single_fields(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
+    where = {"project_name": "P", "collection_name": "c"}
+    refused = [
+        ({"data": [1, "x", 3, 4]}, "data[1] must be a number; got 'x'"),
+        ({"data": [1, 2, 3, 4], "string_id": ""}, "string_id must be a non-empty string"),
+        ({"data": [1, 2, 3, 4], "attributes": "label"}, "attributes must be an object"),
+    ]
+    for fields, message in refused:
+        assert api.call("add_data", **where, **fields) == (400, {"success": False, "error_message": message})
+    api.wait(api.ok("add_data", **where, data=[1, 2, 3, 4], string_id="one")["job_id"])
+    status, body = api.call("add_data", **where, data=[1, 2, 3, 4], string_id="one")
+    assert status == 400 and body["error_message"].startswith("string_id 'one' already exists")

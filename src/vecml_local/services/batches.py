@@ -5,6 +5,7 @@ publishes it and records it in the same transaction that marks the job finished.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..storage import Collection, Segment
 from ..timefmt import now
 from .context import ServiceContext, Tenant
 
-__all__ = ["Batch", "UPLOAD_KIND", "check_new_ids", "submit_batch", "publish_batch", "generated_ids"]
+__all__ = ["Batch", "UPLOAD_KIND", "check_new_ids", "indexed", "submit_batch", "publish_batch", "generated_ids"]
 
 UPLOAD_KIND = "upload"
 
@@ -38,18 +39,25 @@ def generated_ids(count: int) -> list[str]:
     return [f"{prefix}-{i}" for i in range(count)]
 
 
-def check_new_ids(ids: list[str], stored: frozenset[str] | None, field_name: str = "string_ids") -> None:
+def indexed(field: str, i: int) -> str:
+    """How a batch names the `i`-th entry of a list field: `string_ids[3]`."""
+    return f"{field}[{i}]"
+
+
+def check_new_ids(ids: list[str], stored: frozenset[str] | None, name: Callable[[str, int], str] = indexed) -> None:
     """Refuse ids repeated in the batch or already stored; nothing is inserted then."""
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         for i, sid in enumerate(ids):
             if sid in seen:
-                raise BadRequest(f"{field_name}[{i}] {sid!r} appears more than once in this batch")
+                raise BadRequest(f"{name('string_ids', i)} {sid!r} appears more than once in this batch")
             seen.add(sid)
     if stored:
         for i, sid in enumerate(ids):
             if sid in stored:
-                raise BadRequest(f"{field_name}[{i}] {sid!r} already exists in the collection; nothing was inserted")
+                raise BadRequest(
+                    f"{name('string_ids', i)} {sid!r} already exists in the collection; nothing was inserted"
+                )
 
 
 def submit_batch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,10 @@ import scipy.sparse as sp
 from sqlalchemy import func, select
 
 from ..errors import BadRequest, NotFound
+from ..ingest.errors import RowError
 from ..ingest.json_format import attribute_text
 from ..ingest.vectors import vectors_from_json
+from ..schemas.common import CollectionRequest
 from ..schemas.data import (
     AddDataBatchRequest,
     AddDataBatchResponse,
@@ -24,14 +27,21 @@ from ..schemas.data import (
 )
 from ..storage import DeletedId, Segment
 from ..storage.repository import get_collection
-from .batches import Batch, check_new_ids, generated_ids, submit_batch
+from .batches import Batch, check_new_ids, generated_ids, indexed, submit_batch
 from .context import ServiceContext, Tenant
-from .input_errors import client_input
 
 __all__ = ["DataService", "attributes_from_json", "ids_from_json"]
 
 
-def attributes_from_json(attributes: Any, count: int) -> dict[str, list[str | None]]:
+Names = Callable[[str, int], str]  # (list field, entry) -> how a message names that entry
+
+
+def _alone(field: str, _: int) -> str:
+    """`add_data` sends one vector: its fields are named without an index (`string_id`, `data`)."""
+    return "string_id" if field == "string_ids" else field
+
+
+def attributes_from_json(attributes: Any, count: int, name: Names = indexed) -> dict[str, list[str | None]]:
     """Rows of `{name: value}` into columns of strings (None = missing; objects as JSON text)."""
     if attributes is None:
         return {}
@@ -42,7 +52,7 @@ def attributes_from_json(attributes: Any, count: int) -> dict[str, list[str | No
         if row is None:
             continue
         if not isinstance(row, dict):
-            raise BadRequest(f"attributes[{i}] must be an object")
+            raise BadRequest(f"{name('attributes', i)} must be an object")
         for name, value in row.items():
             column = columns.get(name)
             if column is None:
@@ -51,14 +61,14 @@ def attributes_from_json(attributes: Any, count: int) -> dict[str, list[str | No
     return columns
 
 
-def ids_from_json(string_ids: Any, count: int) -> list[str]:
+def ids_from_json(string_ids: Any, count: int, name: Names = indexed) -> list[str]:
     if string_ids is None:
         return generated_ids(count)
     if not isinstance(string_ids, list) or len(string_ids) != count:
         raise BadRequest(f"string_ids must be an array with one id per vector ({count})")
     for i, sid in enumerate(string_ids):
         if not isinstance(sid, str) or not sid:
-            raise BadRequest(f"string_ids[{i}] must be a non-empty string")
+            raise BadRequest(f"{name('string_ids', i)} must be a non-empty string")
     return string_ids
 
 
@@ -75,38 +85,38 @@ class DataService:
         self._delete_lock = threading.Lock()  # deletes check-then-write; two at once must not both count
 
     def add_data_batch(self, tenant: Tenant, request: AddDataBatchRequest) -> AddDataBatchResponse:
-        job_id = self._add(
-            tenant, request.project_name, request.collection_name, request.data, request.string_ids, request.attributes
+        return AddDataBatchResponse(
+            job_id=self._add(tenant, request, request.data, request.string_ids, request.attributes)
         )
-        return AddDataBatchResponse(job_id=job_id)
 
     def add_data(self, tenant: Tenant, request: AddDataRequest) -> AddDataResponse:
         ids = None if request.string_id is None else [request.string_id]
         rows = None if request.attributes is None else [request.attributes]
-        try:
-            job_id = self._add(tenant, request.project_name, request.collection_name, [request.data], ids, rows)
-        except BadRequest as error:
-            raise BadRequest(
-                error.message.replace("data[0]", "data")
-                .replace("string_ids[0]", "string_id")
-                .replace("attributes[0]", "attributes")
-            ) from None
-        return AddDataResponse(job_id=job_id)
+        return AddDataResponse(job_id=self._add(tenant, request, [request.data], ids, rows, name=_alone))
 
     def _add(
-        self, tenant: Tenant, project_name: str, collection_name: str, data: Any, string_ids: Any, attributes: Any
+        self,
+        tenant: Tenant,
+        where: CollectionRequest,
+        data: Any,
+        string_ids: Any,
+        attributes: Any,
+        name: Names = indexed,
     ) -> str:
         """Check a batch against its collection and queue it; the job id."""
         with self.context.db.session() as session:
-            collection = get_collection(session, tenant.id, project_name, collection_name)
+            collection = get_collection(session, tenant.id, where.project_name, where.collection_name)
             stored = self.context.snapshots.live_ids(session, collection)
-        with client_input("data"):
+        try:
             vectors = vectors_from_json(data, collection.vector_type, collection.vector_dim)
+        except RowError as error:
+            field = "data" if error.row is None else name("data", error.row)
+            raise BadRequest(f"{field}{error.sep}{error.detail}") from None
         count = vectors.shape[0]
-        ids = ids_from_json(string_ids, count)
-        check_new_ids(ids, stored)
-        batch = Batch(vectors=vectors, ids=ids, attributes=attributes_from_json(attributes, count))
-        return submit_batch(self.context, tenant, collection, project_name, batch)
+        ids = ids_from_json(string_ids, count, name)
+        check_new_ids(ids, stored, name)
+        batch = Batch(vectors=vectors, ids=ids, attributes=attributes_from_json(attributes, count, name))
+        return submit_batch(self.context, tenant, collection, where.project_name, batch)
 
     def _locate(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any):  # type: ignore[no-untyped-def]
         """The collection's snapshot and the rows of `string_ids` (404 naming the first unknown id)."""
