@@ -25,16 +25,18 @@ class LinearFit:
     strength: float  # C (classification) or alpha (regression)
 
 
-def choose_strength(x: np.ndarray, y: np.ndarray, task: str, seed: int, num_threads: int) -> float:
-    """C by 3-fold CV log-loss (on at most 20,000 rows), or alpha by ridge LOO."""
+def choose_strength(
+    x: np.ndarray, y: np.ndarray, task: str, seed: int, num_threads: int, max_rows: int = 20000
+) -> float:
+    """C by 3-fold CV log-loss (on at most `max_rows` rows), or alpha by ridge LOO."""
     from sklearn.linear_model import LogisticRegressionCV, RidgeCV
 
     if task == "regression":
         return float(RidgeCV(alphas=ALPHA_GRID).fit(x, y).alpha_)
     if len(np.unique(y)) < 2:
         return 1.0
-    if len(y) > 20000:
-        idx = np.random.default_rng(seed).choice(len(y), 20000, replace=False)
+    if len(y) > max_rows:
+        idx = np.random.default_rng(seed).choice(len(y), max_rows, replace=False)
         x, y = x[idx], y[idx]
     counts = np.bincount(y)
     folds = int(min(3, counts[counts > 0].min()))
@@ -67,7 +69,7 @@ def fit_linear(x: np.ndarray, y: np.ndarray, task: str, n_classes: int, strength
         return LinearFit(np.zeros((1, x.shape[1])), np.array([30.0 if present[0] == 1 else -30.0]), strength)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = LogisticRegression(C=strength, max_iter=500, random_state=seed).fit(x, y)
+        model = LogisticRegression(C=strength, max_iter=200, random_state=seed).fit(x, y)
     coef, intercept = np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
     present = model.classes_.astype(np.int64)
     if n_classes > 2:

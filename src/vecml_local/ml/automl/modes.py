@@ -118,7 +118,8 @@ def _single(c: Candidate) -> tuple[list[Candidate], list[float], np.ndarray]:
 
 def run_linear(problem: Problem, clock: Clock):
     clock.report(0.0, "linear model, 5 folds", force=True)
-    return _single(cv_linear(problem, plan_splits(problem, 5)))
+    # the strength on at most 2,000 rows: logistic regression fits are not interruptible
+    return _single(cv_linear(problem, plan_splits(problem, 5), clock=clock, strength_rows=2_000))
 
 
 HIGH_SPEED_HOLDOUT_ROWS = 20_000

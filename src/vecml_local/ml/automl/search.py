@@ -159,14 +159,23 @@ def empty_oof(problem: Problem) -> np.ndarray:
     return np.zeros(n)
 
 
-def cv_linear(problem: Problem, splits: list[Split], want: list[int] | None = None) -> Candidate:
-    """The linear model; its strength is chosen once on all rows, then scored on the
-    `want` splits (default all) as the LightGBM candidates are."""
+def cv_linear(
+    problem: Problem, splits: list[Split], want: list[int] | None = None, clock: Any = None, strength_rows: int = 20000
+) -> Candidate:
+    """The linear model; its strength is chosen once on all rows (at most `strength_rows`),
+    then scored on the `want` splits (default all) as the LightGBM candidates are. With
+    a `clock`, splits after the first are skipped once the search time is over."""
     want = list(range(len(splits))) if want is None else want
     encoder = LinearEncoder.fit(problem.table)
-    strength = choose_strength(encoder.transform(problem.table), problem.y, problem.task, problem.seed, problem.threads)
+    x_all = encoder.transform(problem.table)
+    strength = choose_strength(x_all, problem.y, problem.task, problem.seed, problem.threads, strength_rows)
     oof = empty_oof(problem)
+    done = []
     for f in want:
+        if done and clock is not None and clock.search_over():
+            clock.reached = True
+            break
+        done.append(f)
         tr, te = splits[f].train, splits[f].score
         part = subset_rows(problem.table, tr)
         enc = LinearEncoder.fit(part)
@@ -175,7 +184,7 @@ def cv_linear(problem: Problem, splits: list[Split], want: list[int] | None = No
         fit = fit_linear(xl, yl, problem.task, problem.n_classes, strength, problem.seed)
         xte = enc.transform(subset_rows(problem.table, te))
         oof[te] = predict_linear(fit.coef, fit.intercept, xte, problem.task, problem.n_classes)
-    rows = np.sort(np.concatenate([splits[f].score for f in want]))
+    rows = np.sort(np.concatenate([splits[f].score for f in done]))
     scored = None if len(rows) == len(problem.y) else rows
     c = Candidate("linear", "linear", {}, oof, loss(problem.task, problem.y[rows], oof[rows]), strength=strength)
     c.scored = scored
