@@ -19,8 +19,8 @@ __all__ = ["MODE_BUDGETS", "MIN_BUDGET_SECONDS", "MAX_BUDGET_SECONDS", "budget_s
 
 # mode: (base seconds, seconds per million units of work, cap seconds)
 MODE_BUDGETS: dict[str, tuple[float, float, float]] = {
-    "linear_model": (5.0, 20.0, 30.0),
-    "high_speed": (5.0, 2.5, 30.0),
+    "linear_model": (10.0, 20.0, 30.0),
+    "high_speed": (10.0, 2.5, 30.0),
     "balanced": (15.0, 12.0, 120.0),
     "high_accuracy": (30.0, 60.0, 600.0),
 }
