@@ -69,7 +69,9 @@ def list_models(session: Session, collection: Collection, family: str) -> list[M
 
 
 def get_job(session: Session, tenant: str, job_id: str) -> Job:
-    job = session.scalar(select(Job).where(Job.job_id == job_id, Job.tenant == tenant))
+    # No job id holds a NUL, and PostgreSQL refuses one in a query string: such an id simply
+    # does not exist (asking the database would be an error, not an answer).
+    job = None if "\x00" in job_id else session.scalar(select(Job).where(Job.job_id == job_id, Job.tenant == tenant))
     if job is None:
         raise NotFound(f"Job {job_id!r} does not exist")
     return job
