@@ -30,7 +30,7 @@ from ..storage.repository import get_collection
 from .batches import Batch, check_new_ids, generated_ids, indexed, submit_batch
 from .context import ServiceContext, Tenant
 
-__all__ = ["DataService", "attributes_from_json", "ids_from_json"]
+__all__ = ["DataService", "attributes_from_json", "ids_from_json", "vector_json"]
 
 
 Names = Callable[[str, int], str]  # (list field, entry) -> how a message names that entry
@@ -72,7 +72,7 @@ def ids_from_json(string_ids: Any, count: int, name: Names = indexed) -> list[st
     return string_ids
 
 
-def _vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
+def vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
     if isinstance(vectors, np.ndarray):
         return vectors[row].tolist()
     start, end = vectors.indptr[row], vectors.indptr[row + 1]
@@ -136,7 +136,7 @@ class DataService:
         snapshot, rows = self._locate(tenant, request.project_name, request.collection_name, string_ids)
         return GetDataResponse(
             string_ids=list(string_ids),
-            vectors=[_vector_json(snapshot.vectors, row) for row in rows],
+            vectors=[vector_json(snapshot.vectors, row) for row in rows],
             attributes=[
                 {name: column[row] for name, column in snapshot.attributes.items() if column[row] is not None}
                 for row in rows

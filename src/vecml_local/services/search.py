@@ -36,18 +36,12 @@ from ..schemas.search import (
 from ..storage.repository import get_collection
 from ..storage.snapshots import CollectionSnapshot
 from .context import ServiceContext, Tenant
+from .data import vector_json
 from .input_errors import client_input
 
 __all__ = ["SearchService"]
 
 _CACHE_SIZE = 4
-
-
-def _vector_json(vectors: np.ndarray | sp.csr_matrix, row: int) -> Any:
-    if sp.issparse(vectors):
-        start, end = vectors.indptr[row], vectors.indptr[row + 1]
-        return {str(int(i)): float(v) for i, v in zip(vectors.indices[start:end], vectors.data[start:end])}
-    return vectors[row].tolist()
 
 
 class SearchService:
@@ -97,7 +91,7 @@ class SearchService:
                 for row in result.rows
             ]
         if body.include_vectors:
-            out["vectors"] = [[_vector_json(snapshot.vectors, r) for r in row.tolist()] for row in result.rows]
+            out["vectors"] = [[vector_json(snapshot.vectors, r) for r in row.tolist()] for row in result.rows]
         return out
 
     # -- the approximate index ---------------------------------------------------
