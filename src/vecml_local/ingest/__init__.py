@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..limits import column_problem
 from .binary import parse_binary
 from .csv_format import parse_csv
 from .errors import FieldError, ParseError
@@ -104,6 +105,10 @@ def parse_file(data: bytes, options: FileOptions) -> ParsedTable:
         )
     if table.num_rows == 0:
         raise ParseError(None, None, f"the {file_format} file holds no data rows")
+    too_long = column_problem(table.attributes, table.column_names or ())
+    if too_long is not None:
+        row, column, problem = too_long
+        raise ParseError(None if row is None else f"row {row + 1}", column, problem)
     return table
 
 

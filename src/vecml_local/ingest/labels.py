@@ -17,6 +17,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from ..limits import attribute_name_problem, first_long_value, value_problem
 from .errors import ParseError
 
 __all__ = ["ParsedLabels", "parse_labels"]
@@ -57,6 +58,11 @@ def parse_labels(data: bytes, *, has_field_names: bool = False, label_name: str 
         values = _csv_column(body, column, body_start)
     else:
         values = [line.strip() or None for line in body]
+    if name and attribute_name_problem(name, "label name"):
+        raise ParseError(1, None, attribute_name_problem(name, "label name") or "")
+    row = first_long_value(values)
+    if row is not None:
+        raise ParseError(body_start + row + 1, None, value_problem(values[row] or "") or "")
     return ParsedLabels(name_from_header=name or None, values=values)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, JsonValue
 
 from .common import AcceptedJobResponse, BodyModel, CollectionRequest, VecmlResponse
-from .types import LenientBool, LenientFloat, LenientInt, Name, Text
+from .types import AttributeName, LenientBool, LenientFloat, LenientInt, Name
 
 __all__ = [
     "ComputeVectorAnalysisRequest",
@@ -66,14 +66,14 @@ class ComputeVectorAnalysisRequest(CollectionRequest):
     model_name: Name | None = Field(
         None, description="An AutoML model whose predictions on this collection are evaluated."
     )
-    label_attribute: Text = Field(description="The attribute holding the true value of every vector.")
-    prediction_attribute: Text | None = Field(
+    label_attribute: AttributeName = Field(description="The attribute holding the true value of every vector.")
+    prediction_attribute: AttributeName | None = Field(
         None, description="Instead of model_name: an attribute already holding a prediction for every vector."
     )
     task_type: Literal["classification", "regression"] | None = Field(
         None, description="With prediction_attribute: how to compare (default classification); a model's own otherwise."
     )
-    split_attribute: Text | None = Field(
+    split_attribute: AttributeName | None = Field(
         None, description="An attribute (e.g. train/valid/test) counted per cluster as its split distribution."
     )
     reduction: Literal["umap", "pca"] | None = Field(

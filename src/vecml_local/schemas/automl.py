@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from .common import CollectionRequest, VecmlResponse
 from .files import FileFields, Payload
 from .models import OptionalName
-from .types import INT64_MAX, LenientBool, LenientFloat, LenientInt, Name, NameList, Text, choice
+from .types import INT64_MAX, AttributeName, LenientBool, LenientFloat, LenientInt, Name, NameList, choice
 
 __all__ = [
     "TrainAutomlModelRequest",
@@ -95,7 +95,7 @@ class TrainAutomlModelRequest(CollectionRequest):
             choice(("classification", "regression"), "must be 'classification' or 'regression', not {value}")
         ),
     ] = Field(description="classification (predict a class) or regression (predict a number).")
-    label_attribute: Text = Field(min_length=1, description="The attribute holding the target to learn.")
+    label_attribute: AttributeName = Field(min_length=1, description="The attribute holding the target to learn.")
     train_categorical_features: NameList | None = Field(
         None,
         description="Attributes to use as categorical features; absent: those declared when the data was uploaded.",

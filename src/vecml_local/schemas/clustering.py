@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from ..ml.distances import canonical_dist_type
 from .common import CollectionRequest, SuccessCode, VecmlResponse
 from .models import OptionalName
-from .types import INT64_MAX, NAMED_ERROR, LenientFloat, LenientInt, OptionalText, choice
+from .types import INT64_MAX, NAMED_ERROR, LenientFloat, LenientInt, OptionalAttributeName, choice
 
 __all__ = [
     "DistType",
@@ -242,7 +242,9 @@ class ComputeClusteringMetricsRequest(ClusteringModelRequest):
             "examples": [{**_WHERE, "model_name": "topic_clusters_v1", "ground_truth_attribute": "category"}]
         }
     )
-    ground_truth_attribute: OptionalText = Field(None, description="An attribute holding each vector's true class.")
+    ground_truth_attribute: OptionalAttributeName = Field(
+        None, description="An attribute holding each vector's true class."
+    )
     ground_truth_labels: Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string"}})] = Field(
         None, description="Or the true classes themselves, one per vector in the dataset's order."
     )

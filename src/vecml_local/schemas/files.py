@@ -12,7 +12,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
 
 from .common import AcceptedJobResponse, CollectionRequest
-from .types import BinaryDtype, CompressionType, FileFormat, LenientBool, LenientInt, NameList, OptionalText, VectorType
+from .types import (
+    BinaryDtype,
+    CompressionType,
+    FileFormat,
+    LenientBool,
+    LenientInt,
+    NameList,
+    OptionalAttributeName,
+    OptionalText,
+    VectorType,
+)
 
 __all__ = [
     "FileFields",
@@ -48,7 +58,7 @@ class FileFields(BaseModel):
         description="The vectors' element type (dense, dense8Bit, dense4Bit, dense2Bit, dense1Bit, sparse); "
         "sparse suits libsvm files.",
     )
-    vector_data_field_name: OptionalText = Field(
+    vector_data_field_name: OptionalAttributeName = Field(
         None, description="json with field names: the field holding each record's vector."
     )
     binary_dtype: BinaryDtype = Field(
@@ -155,9 +165,9 @@ class AttachAutomlLabelRequest(CollectionRequest):
     )
     Y: Payload = Field(None, description="The label file (one label per line), Base64-encoded.")
     file_data: Payload = Field(None, description="Accepted in place of Y.")
-    label_name: OptionalText = Field(None, description="The name of the attribute the labels become.")
-    attribute_name: OptionalText = Field(None, description="Accepted in place of label_name.")
-    label_attribute: OptionalText = Field(None, description="Accepted in place of label_name.")
+    label_name: OptionalAttributeName = Field(None, description="The name of the attribute the labels become.")
+    attribute_name: OptionalAttributeName = Field(None, description="Accepted in place of label_name.")
+    label_attribute: OptionalAttributeName = Field(None, description="Accepted in place of label_name.")
     file_format: OptionalText = Field(None, description='Accepted and ignored: the file is read as lines ("csv").')
     has_field_names: LenientBool | None = Field(
         None, description="true: the first line is a header (its text names the label when label_name is absent)."

@@ -21,13 +21,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ..limits import MAX_ATTRIBUTE_NAME_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH
+
 __all__ = [
     "LenientInt",
     "LenientFloat",
     "LenientBool",
     "Text",
     "Name",
+    "AttributeName",
     "OptionalText",
+    "OptionalAttributeName",
     "NameList",
     "BinaryDtype",
     "NAMED_ERROR",
@@ -49,9 +53,8 @@ __all__ = [
 ]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-MAX_NAME_LENGTH = 128
 NAMED_ERROR = "vecml_named"  # the error type whose message already names the field
-_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+_NAME = re.compile(rf"[A-Za-z0-9_.\-]{{1,{MAX_NAME_LENGTH}}}")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -133,13 +136,23 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def safe_text(value: Any) -> Any:
-    """A string without NUL or lone surrogates; anything else is left to pydantic's `str`."""
-    if isinstance(value, str):
-        problem = text_problem(value)
-        if problem:
-            raise _refuse(problem, value)
-    return value
+def _bounded_text(limit: int) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        """A string without NUL or lone surrogates, at most `limit` characters; anything else
+        is left to pydantic's `str`."""
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                raise _refuse(problem, value)
+            if len(value) > limit:
+                raise _refuse(f"is longer than {limit} characters ({len(value)})", value)
+        return value
+
+    return check
+
+
+safe_text = _bounded_text(MAX_TEXT_LENGTH)
+_attribute_name = _bounded_text(MAX_ATTRIBUTE_NAME_LENGTH)
 
 
 def name_problem(value: object, field: str) -> str | None:
@@ -167,10 +180,23 @@ def _name(value: Any, info: ValidationInfo) -> str:
 LenientInt = Annotated[int, BeforeValidator(lenient_int)]
 LenientFloat = Annotated[float, BeforeValidator(lenient_float)]
 LenientBool = Annotated[bool, BeforeValidator(lenient_bool)]
-# Free text (an application, an attribute name): no NUL, no lone surrogate.
-Text = Annotated[str, BeforeValidator(safe_text)]
-# Optional free text where "" means absent (a checksum, a JSON field name, a label name).
-OptionalText = Annotated[str | None, BeforeValidator(lambda value: None if value == "" else safe_text(value))]
+# Free text (an application, a checksum): no NUL, no lone surrogate, at most 1,024 characters.
+Text = Annotated[str, BeforeValidator(safe_text), WithJsonSchema({"type": "string", "maxLength": MAX_TEXT_LENGTH})]
+# The name of an attribute, a label or a column: the same, at most 255 characters.
+AttributeName = Annotated[
+    str, BeforeValidator(_attribute_name), WithJsonSchema({"type": "string", "maxLength": MAX_ATTRIBUTE_NAME_LENGTH})
+]
+# Optional forms where "" means absent.
+OptionalText = Annotated[
+    str | None,
+    BeforeValidator(lambda value: None if value == "" else safe_text(value)),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_TEXT_LENGTH}, {"type": "null"}]}),
+]
+OptionalAttributeName = Annotated[
+    str | None,
+    BeforeValidator(lambda value: None if value == "" else _attribute_name(value)),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_ATTRIBUTE_NAME_LENGTH}, {"type": "null"}]}),
+]
 
 
 def _name_list(value: Any) -> Any:
@@ -182,7 +208,7 @@ def _name_list(value: Any) -> Any:
     return value
 
 
-NameList = Annotated[list[Text], BeforeValidator(_name_list)]
+NameList = Annotated[list[AttributeName], BeforeValidator(_name_list)]
 
 # Project, collection and model names: 1-128 letters, digits, '_', '-', '.'.
 Name = Annotated[

@@ -14,6 +14,7 @@ from ..errors import BadRequest, NotFound
 from ..ingest.errors import RowError
 from ..ingest.json_format import attribute_text
 from ..ingest.vectors import vectors_from_json
+from ..limits import attribute_name_problem, string_id_problem, value_problem
 from ..schemas.common import CollectionRequest
 from ..schemas.data import (
     AddDataBatchRequest,
@@ -53,11 +54,16 @@ def attributes_from_json(attributes: Any, count: int, name: Names = indexed) -> 
             continue
         if not isinstance(row, dict):
             raise BadRequest(f"{name('attributes', i)} must be an object")
-        for name, value in row.items():
-            column = columns.get(name)
+        for key, value in row.items():
+            column = columns.get(key)
             if column is None:
-                column = columns[name] = [None] * count
-            column[i] = attribute_text(value)
+                problem = attribute_name_problem(key)
+                if problem:
+                    raise BadRequest(f"{name('attributes', i)}: {problem}")
+                column = columns[key] = [None] * count
+            text = column[i] = attribute_text(value)
+            if text is not None and value_problem(text):
+                raise BadRequest(f"{name('attributes', i)}[{key!r}]: {value_problem(text)}")
     return columns
 
 
@@ -69,6 +75,9 @@ def ids_from_json(string_ids: Any, count: int, name: Names = indexed) -> list[st
     for i, sid in enumerate(string_ids):
         if not isinstance(sid, str) or not sid:
             raise BadRequest(f"{name('string_ids', i)} must be a non-empty string")
+        problem = string_id_problem(sid)
+        if problem:
+            raise BadRequest(f"{name('string_ids', i)} {problem}")
     return string_ids
 
 
