@@ -1,5 +1,6 @@
 """Asynchronous jobs (uploads, labels, training) with per-collection ordering."""
 
+from .context import job_id_prefix
 from .runner import (
     TERMINAL,
     JobCancelled,
@@ -20,4 +21,5 @@ __all__ = [
     "Progress",
     "TerminalAnswers",
     "make_job_id",
+    "job_id_prefix",
 ]

@@ -3,6 +3,8 @@ small pieces the runner and the status endpoints share about jobs."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import threading
 import time
@@ -27,6 +29,7 @@ __all__ = [
     "RESTART_MESSAGE",
     "PERSIST_EVERY",
     "make_job_id",
+    "job_id_prefix",
 ]
 
 TERMINAL = ("finished", "failed")
@@ -38,9 +41,17 @@ class JobCancelled(Exception):
     """Raised inside a handler's final transaction when the job was cancelled meanwhile."""
 
 
-def make_job_id(fingerprint: str, project: str, collection: str, label: str) -> str:
-    """`<key fingerprint>||<project>||<collection>||<Kind>||<uuid>` (DESIGN §4)."""
-    return "||".join((fingerprint, project, collection, label, uuid.uuid4().hex[:12]))
+def job_id_prefix(secret: bytes, tenant: str) -> str:
+    """The first part of a tenant's job ids: 12 hex digits of an HMAC of its id under the
+    install's secret, so a job id tells nothing about the key that made it (an unsalted hash
+    of the key could be matched against a guessed key)."""
+    return hmac.new(secret, tenant.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def make_job_id(prefix: str, project: str, collection: str, label: str) -> str:
+    """`<job_id_prefix>||<project>||<collection>||<Kind>||<uuid>` (DESIGN §4). Job ids are
+    looked up as stored, never recomputed: ids made under another prefix keep working."""
+    return "||".join((prefix, project, collection, label, uuid.uuid4().hex[:12]))
 
 
 @dataclass(frozen=True)

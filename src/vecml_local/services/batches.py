@@ -75,7 +75,7 @@ def submit_batch(
 def _queue(
     context: ServiceContext, tenant: Tenant, collection: Collection, project_name: str, batch: Batch, token: str
 ) -> str:
-    job_id = make_job_id(tenant.fingerprint, project_name, collection.name, "UploadDataJob")
+    job_id = make_job_id(context.job_id_prefix(tenant), project_name, collection.name, "UploadDataJob")
     payload = {
         "token": token,
         "collection_id": collection.id,

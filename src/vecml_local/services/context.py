@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Settings
-from ..jobs import JobRunner
+from ..jobs import JobRunner, job_id_prefix
 from ..storage import Database, DataFiles, SnapshotReader
 from .readcache import ReadCache
 
@@ -31,6 +31,10 @@ class ServiceContext:
     snapshots: SnapshotReader
     runner: JobRunner
     read_cache: ReadCache
+    job_id_secret: bytes = b""
+
+    def job_id_prefix(self, tenant: Tenant) -> str:
+        return job_id_prefix(self.job_id_secret, tenant.id)
 
     @classmethod
     def build(cls, settings: Settings) -> ServiceContext:
@@ -45,4 +49,5 @@ class ServiceContext:
             runner=JobRunner(db, settings.workers),
             # Only the default SQLite file is guarded by the data-dir lock (one writer: us).
             read_cache=ReadCache(db, enabled=not settings.database_url),
+            job_id_secret=db.install_secret("job_ids"),
         )

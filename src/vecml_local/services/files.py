@@ -296,7 +296,9 @@ class FileService:
                 "line with has_field_names: true)"
             )
         token = self.context.files.stage(ids=[], attributes={name: labels.values})
-        job_id = make_job_id(tenant.fingerprint, project_name, collection_name, "AddAttributesFromFileJob")
+        job_id = make_job_id(
+            self.context.job_id_prefix(tenant), project_name, collection_name, "AddAttributesFromFileJob"
+        )
         job_payload = {"token": token, "collection_id": collection.id, "label_name": name, "num_labels": labels.count}
         try:
             with self.context.db.session() as session:

@@ -126,7 +126,9 @@ class TrainingLifecycle:
             collection = get_collection(session, tenant.id, project_name, collection_name)
             validation = check(session, collection) if check is not None else None
             self._reserve(session, collection, name)
-            job_id = make_job_id(tenant.fingerprint, project_name, collection.name, f"{name}||{job_label}")
+            job_id = make_job_id(
+                self.context.job_id_prefix(tenant), project_name, collection.name, f"{name}||{job_label}"
+            )
             model = Model(
                 collection_id=collection.id,
                 family=self.family,

@@ -3,7 +3,7 @@
 from .db import Database
 from .files import DataFiles, SegmentData
 from .snapshots import CollectionSnapshot, SnapshotReader, component_names
-from .tables import ApiKey, Collection, DeletedId, Job, Model, Project, Segment
+from .tables import ApiKey, Collection, DeletedId, InstallSecret, Job, Model, Project, Segment
 
 __all__ = [
     "Database",
@@ -15,6 +15,7 @@ __all__ = [
     "ApiKey",
     "Collection",
     "DeletedId",
+    "InstallSecret",
     "Job",
     "Model",
     "Project",

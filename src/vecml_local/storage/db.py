@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from .tables import Base
+from .tables import Base, InstallSecret
 
 __all__ = ["Database"]
 
@@ -53,6 +55,21 @@ class Database:
                     if column.name not in present and column.nullable:
                         kind = column.type.compile(dialect=self.engine.dialect)
                         connection.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+
+    def install_secret(self, name: str) -> bytes:
+        """The install's secret `name` (32 random bytes), made at first use. Two processes
+        racing to make it both end up with the one that was committed first."""
+        for _ in range(3):
+            with self.session() as session:
+                value = session.scalar(select(InstallSecret.value).where(InstallSecret.name == name))
+            if value is not None:
+                return bytes.fromhex(value)
+            try:
+                with self.session() as session:
+                    session.add(InstallSecret(name=name, value=secrets.token_hex(32)))
+            except IntegrityError:
+                continue  # another process made it first: read theirs
+        raise RuntimeError(f"could not create the install secret {name!r}")
 
     @contextmanager
     def session(self) -> Iterator[Session]:

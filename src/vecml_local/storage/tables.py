@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "ApiKey", "Project", "Collection", "Segment", "DeletedId", "Model", "Job"]
+__all__ = ["Base", "ApiKey", "Project", "Collection", "Segment", "DeletedId", "Model", "Job", "InstallSecret"]
 
 
 class Base(DeclarativeBase):
@@ -116,3 +116,12 @@ class Job(Base):
     progress: Mapped[float | None] = mapped_column(Float, nullable=True)
     progress_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     eta_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class InstallSecret(Base):
+    """Random secrets made once per install (one metadata database), shared by every replica
+    and worker using it: `job_ids` keys the job-id prefix (`jobs.context.job_id_prefix`)."""
+
+    __tablename__ = "install_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
