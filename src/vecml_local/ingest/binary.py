@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import FieldError, ParseError
-from .table import ParsedTable, canonical_vector_type, finalize_vectors
+from .table import ParsedTable, canonical_vector_type, finalize_vectors, non_finite_name
 
 __all__ = ["parse_binary", "BINARY_DTYPES"]
 
@@ -44,9 +44,14 @@ def parse_binary(
     matrix = np.frombuffer(data, dtype=dtype).reshape(rows, dim)
     if vector_type == "dense":
         vectors = matrix.astype(np.float32)  # a writable, native-endian copy
-        if dtype.kind == "f" and np.isinf(vectors).any():
-            row = int(np.argwhere(np.isinf(vectors))[0][0])
-            raise ParseError(f"row {row + 1}", None, "infinite values are not allowed")
+        if dtype.kind == "f" and not np.isfinite(vectors).all():
+            row, col = (int(v) for v in np.argwhere(~np.isfinite(vectors))[0])
+            raise ParseError(
+                f"row {row + 1}",
+                None,
+                f"component {col} is {non_finite_name(float(vectors[row, col]))}: NaN and Infinity are refused in "
+                "vectors (a binary file has no missing value)",
+            )
         return ParsedTable(vectors)
     if dtype == np.uint8 and vector_type != "sparse":
         return ParsedTable(finalize_vectors(matrix.copy(), vector_type))

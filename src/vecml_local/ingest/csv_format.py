@@ -40,7 +40,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import FieldError, ParseError
-from .table import ParsedTable, canonical_vector_type, finalize_vectors, unnamed_column
+from .table import (
+    NON_FINITE_RULE,
+    ParsedTable,
+    canonical_vector_type,
+    finalize_vectors,
+    non_finite_name,
+    unnamed_column,
+)
 from .text_encoding import to_utf8
 
 __all__ = ["parse_csv", "line_of_row"]
@@ -101,7 +108,11 @@ def parse_csv(
 
     if vector_type == "dense" and np.isinf(matrix).any():
         row, col = (int(v) for v in np.argwhere(np.isinf(matrix))[0])
-        raise ParseError(row_label(row), vector_cols[col], "infinite values are not allowed")
+        raise ParseError(
+            row_label(row),
+            vector_cols[col],
+            f"the value is {non_finite_name(float(matrix[row, col]))}: {NON_FINITE_RULE}",
+        )
     vectors = finalize_vectors(matrix, vector_type, column_names=vector_cols, row_label=row_label)
     return ParsedTable(vectors, column_names, attributes, categorical, warnings)
 

@@ -29,7 +29,7 @@ import orjson
 import scipy.sparse as sp
 
 from .errors import IngestError, ParseError
-from .table import ParsedTable, canonical_vector_type, finalize_vectors, unnamed_column
+from .table import ParsedTable, canonical_vector_type, finalize_vectors, first_non_finite, unnamed_column
 
 __all__ = ["parse_json", "attribute_text"]
 
@@ -189,12 +189,14 @@ def _columns_to_table(columns, n, vector_type, cats, attrs, label, offset) -> Pa
     matrix = np.empty((n, len(vector_cols)), dtype=np.float64)
     for j, name in enumerate(vector_cols):
         matrix[:, j] = np.array([np.nan if v is None else v for v in columns[name]], dtype=np.float64)
-    if vector_type == "dense" and np.isinf(matrix).any():
-        row, col = (int(v) for v in np.argwhere(np.isinf(matrix))[0])
-        raise ParseError(label(row + offset), None, f"{vector_cols[col]!r} is too large for float32")
-    vectors = finalize_vectors(
-        matrix.astype(np.float32), vector_type, column_names=vector_cols, row_label=lambda r: label(r + offset)
-    )
+    with np.errstate(over="ignore"):  # orjson gives finite numbers only; float32 may overflow
+        narrow = matrix.astype(np.float32)
+    if vector_type == "dense" and np.isinf(narrow).any():
+        row, col = (int(v) for v in np.argwhere(np.isinf(narrow))[0])
+        raise ParseError(
+            label(row + offset), None, f"{vector_cols[col]!r} is {matrix[row, col]!r}, too large for float32"
+        )
+    vectors = finalize_vectors(narrow, vector_type, column_names=vector_cols, row_label=lambda r: label(r + offset))
     return ParsedTable(vectors, vector_cols, attributes, categorical, warnings)
 
 
@@ -233,9 +235,11 @@ def _dense_rows(raw, vector_type, label, field_name) -> np.ndarray:
                 if v is not None and not _is_number(v):
                     raise ParseError(label(i), None, f"{field_name}[{j}] must be a number; got {v!r}") from None
         raise
-    if vector_type == "dense" and np.isinf(matrix).any():
-        row = int(np.argwhere(np.isinf(matrix))[0][0])
-        raise ParseError(label(row), None, f"{field_name!r} holds a value too large for float32")
+    if vector_type == "dense":
+        bad = first_non_finite(matrix.astype(np.float32), raw)
+        if bad is not None:
+            row, col, problem = bad
+            raise ParseError(label(row), None, f"{field_name}[{col}] {problem}")
     return finalize_vectors(matrix.astype(np.float32), vector_type, row_label=label)
 
 

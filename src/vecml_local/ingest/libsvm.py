@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import scipy.sparse as sp
 
 from .errors import ParseError
-from .table import ParsedTable
+from .table import NON_FINITE_RULE, ParsedTable
 
 __all__ = ["parse_libsvm"]
 
@@ -109,6 +109,14 @@ def _parse_chunk(
     pair_offset = offset[pair_tokens]
     idx_raw = numbers[pair_offset]
     values = numbers[pair_offset + 1].astype(np.float32)
+    if not np.isfinite(values).all():  # NaN, Infinity, or beyond float32: the one rule of every format
+        where = int(np.argmax(~np.isfinite(values)))
+        line = int(token_line[pair_tokens][where]) + 1 + line_offset
+        raise ParseError(
+            line,
+            None,
+            f"value {float(numbers[pair_offset[where] + 1])!r} is not a finite float32 number: {NON_FINITE_RULE}",
+        )
     del pair_offset
     indices = idx_raw.astype(np.int64)
     bad_index = (idx_raw != indices) | (indices < 0)

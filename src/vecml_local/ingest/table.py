@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +28,10 @@ __all__ = [
     "canonical_vector_type",
     "finalize_vectors",
     "unnamed_column",
+    "first_non_finite",
+    "non_finite_problem",
+    "non_finite_name",
+    "NON_FINITE_RULE",
 ]
 
 #: Largest value of each quantized vector type (smallest is 0).
@@ -52,6 +57,38 @@ class ParsedTable:
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
+
+
+def first_non_finite(matrix: np.ndarray, rows: list[Any]) -> tuple[int, int, str] | None:
+    """The first component of `matrix` (row-major) that is NaN or infinite although its source
+    value in `rows` (the client's lists) is not `None` (JSON null = a missing value, kept as NaN):
+    (row, column, what is wrong), or None. Cheap when every value is finite."""
+    bad = ~np.isfinite(matrix)
+    if not bad.any():
+        return None
+    for row in np.flatnonzero(bad.any(axis=1)):
+        for col in np.flatnonzero(bad[row]):
+            value = rows[row][col]
+            if value is not None:
+                return int(row), int(col), non_finite_problem(value)
+    return None
+
+
+def non_finite_problem(value: Any) -> str:
+    """Why a vector component that became NaN or infinite is refused (one rule, every format)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if np.isfinite(value):
+            return f"is {value!r}, too large for float32"
+        return f"is {non_finite_name(value)}: {NON_FINITE_RULE}"
+    return f"is {value!r}, not a finite number: {NON_FINITE_RULE}"
+
+
+def non_finite_name(value: float) -> str:
+    return "NaN" if np.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+#: The rule for NaN and Infinity in vectors (docs/reliability.md), said in every such 400.
+NON_FINITE_RULE = "NaN and Infinity are refused in vectors; send null (an empty CSV cell) for a missing value"
 
 
 def unnamed_column(position: int) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import FieldError, RowError
+from .table import NON_FINITE_RULE, first_non_finite
 
 __all__ = [
     "VECTOR_TYPES",
@@ -78,16 +79,18 @@ def _first_bad_row(data: list[Any], dim: int) -> RowError:
 def dense_from_json(data: list[Any], vector_type: str, dim: int) -> np.ndarray:
     """Convert rows of numbers to an (n, dim) array; `null` becomes NaN (a missing value)."""
     try:
-        array = np.asarray(data, dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf: refused below, naming the value
+            array = np.asarray(data, dtype=np.float32)
     except (ValueError, TypeError):
         raise _first_bad_row(data, dim) from None
     if array.ndim != 2 or array.shape[1] != dim:
         raise _first_bad_row(data, dim)
     if vector_type in QUANTIZED_MAX:
         return check_quantized(array, vector_type)
-    if np.isinf(array).any():
-        row = int(np.argwhere(np.isinf(array))[0][0])
-        raise RowError(row, "contains an infinite value", sep=" ")
+    bad = first_non_finite(array, data)
+    if bad is not None:
+        row, col, problem = bad
+        raise RowError(row, f"[{col}] {problem}", sep="")
     return array
 
 
@@ -112,8 +115,8 @@ def _parse_sparse_row(row: Any, i: int, dim: int) -> tuple[list[int], list[float
             raise RowError(i, f"{key!r}:{value!r} is not an integer index and a number") from None
         if not 0 <= index < dim:
             raise RowError(i, f"index {index} is outside [0, {dim - 1}] (vector_dim {dim})")
-        if not np.isfinite(number):
-            raise RowError(i, f"value at index {index} is not finite")
+        if not np.isfinite(number) or not np.isfinite(np.float32(number)):
+            raise RowError(i, f"value {value!r} at index {index} is not a finite float32 number: {NON_FINITE_RULE}")
         indices.append(index)
         values.append(number)
     if len(set(indices)) != len(indices):

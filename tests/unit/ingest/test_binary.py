@@ -52,6 +52,10 @@ def test_options_are_checked(dtype, dim, message) -> None:  # type: ignore[no-un
     assert error.value.message == message
 
 
-def test_infinite_float_refused() -> None:
-    with pytest.raises(IngestError, match="^row 2: infinite values are not allowed$"):
-        parse_binary(np.array([1, 2, np.inf, 0], dtype="<f4").tobytes(), binary_dtype="float32", binary_dim=2)
+@pytest.mark.parametrize(("value", "name"), [(np.inf, "Infinity"), (-np.inf, "-Infinity"), (np.nan, "NaN")])
+def test_non_finite_float_refused(value: float, name: str) -> None:
+    with pytest.raises(IngestError) as error:
+        parse_binary(np.array([1, 2, 0, value], dtype="<f4").tobytes(), binary_dtype="float32", binary_dim=2)
+    assert error.value.message == (
+        f"row 2: component 1 is {name}: NaN and Infinity are refused in vectors (a binary file has no missing value)"
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from vecml_local.ingest.csv_format import line_of_row, parse_csv
 from vecml_local.ingest.errors import IngestError
+from vecml_local.ingest.table import NON_FINITE_RULE
 
 
 def test_header_bom_crlf_quotes_and_spaces() -> None:
@@ -117,7 +118,7 @@ def test_sparse_from_csv() -> None:
 def test_infinite_values_refused() -> None:
     with pytest.raises(IngestError) as error:
         parse_csv(b"a,b\n1,2\n3,inf\n")
-    assert error.value.message == "line 3, column 'b': infinite values are not allowed"
+    assert error.value.message == "line 3, column 'b': the value is Infinity: " + NON_FINITE_RULE
 
 
 def test_duplicate_header_and_empty_file() -> None:
@@ -172,4 +173,4 @@ def test_header_with_a_line_break_and_leading_blank_lines() -> None:
     assert error.value.message == "line 5: 3 fields, but the header has 2 columns"
     with pytest.raises(IngestError) as error:
         parse_csv(b'\n"a\nx",b\n1,2\n3,inf\n')
-    assert error.value.message == "line 5, column 'b': infinite values are not allowed"
+    assert error.value.message == "line 5, column 'b': the value is Infinity: " + NON_FINITE_RULE
