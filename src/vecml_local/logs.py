@@ -85,7 +85,7 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     global _listener
     # What no line of ours shows is not collected per record (the logging HOWTO's "Optimization").
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    logging._srcfile = None  # type: ignore[attr-defined]  # no caller lookup (file/line are not shown)
+    logging._srcfile = None  # no caller lookup (file/line are not shown)
     if fmt not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler(sys.stderr)

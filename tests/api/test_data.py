@@ -170,3 +170,11 @@ def test_add_data_names_its_single_fields(api: Api, collection) -> None:  # type
     api.wait(api.ok("add_data", **where, data=[1, 2, 3, 4], string_id="one")["job_id"])
     status, body = api.call("add_data", **where, data=[1, 2, 3, 4], string_id="one")
     assert status == 400 and body["error_message"].startswith("string_id 'one' already exists")
+
+
+def test_batch_attribute_row_that_is_not_an_object(api: Api, collection) -> None:  # type: ignore[no-untyped-def]
+    # A non-object row after an object row: the message names the row (was a 500 when a key shadowed the namer).
+    status, body = api.call(
+        "add_data_batch", project_name="P", collection_name="c", data=[[1, 2, 3, 4]] * 2, attributes=[{"k": "v"}, 5]
+    )
+    assert (status, body["error_message"]) == (400, "attributes[1] must be an object")

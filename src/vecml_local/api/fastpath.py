@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
+from starlette.types import Message, Receive
 
 from ..middleware import KEY_FINGERPRINT
 from ..schemas.automl import ListAutomlModelInfosRequest
@@ -119,11 +120,11 @@ def _bearer(scope: dict[str, Any]) -> str | None:
     return None
 
 
-def _replay(messages: list[dict[str, Any]], receive: Any) -> Any:
+def _replay(messages: list[Message], receive: Receive) -> Receive:
     """`receive` for the app behind: the messages already read, then the rest of the stream."""
     pending = list(messages)
 
-    async def replayed() -> dict[str, Any]:
+    async def replayed() -> Message:
         if pending:
             return pending.pop(0)
         return await receive()

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import scipy.sparse as sp
 
 from ..limits import column_problem
 from .binary import parse_binary
@@ -115,7 +119,7 @@ def parse_file(data: bytes, options: FileOptions) -> ParsedTable:
 _MAX_DENSIFIED = 200_000_000
 
 
-def _densify(table: ParsedTable, vector_type: str):
+def _densify(table: ParsedTable, vector_type: str) -> np.ndarray | sp.csr_matrix:
     """A libsvm file uploaded into a dense collection."""
     rows, dim = table.vectors.shape
     if rows * dim > _MAX_DENSIFIED:
@@ -124,4 +128,5 @@ def _densify(table: ParsedTable, vector_type: str):
             f"a libsvm file of {rows} rows x {dim} dimensions is too large for a "
             f"{vector_type} collection; use vector_type sparse",
         )
-    return finalize_vectors(table.vectors.toarray(), vector_type)
+    sparse = cast(sp.csr_matrix, table.vectors)  # parse_libsvm always answers CSR
+    return finalize_vectors(sparse.toarray(), vector_type)

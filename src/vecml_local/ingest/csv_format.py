@@ -351,7 +351,8 @@ def _strings(column: pa.ChunkedArray) -> list[str | None]:
     encoded = pc.dictionary_encode(column).combine_chunks()
     words = np.array([word or None for word in encoded.dictionary.to_pylist()] + [None], dtype=object)
     indices = encoded.indices.fill_null(len(words) - 1).to_numpy(zero_copy_only=False)
-    return words[indices].tolist()
+    texts: list[str | None] = words[indices].tolist()
+    return texts
 
 
 def _arrow_message(exc: Exception) -> str:

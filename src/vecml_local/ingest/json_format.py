@@ -21,7 +21,7 @@ Errors name ``line N`` for JSON Lines and for syntax errors, ``row N``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,8 @@ from .errors import IngestError, ParseError
 from .table import ParsedTable, canonical_vector_type, finalize_vectors, first_non_finite, unnamed_column
 
 __all__ = ["parse_json", "attribute_text"]
+
+RowLabel = Callable[[int], str]  # names a record in an error: "line N" (JSON Lines) or "row N"
 
 
 def parse_json(
@@ -48,7 +50,7 @@ def parse_json(
     records, lines = _load(data)
     if not records:
         raise ParseError(None, None, "the JSON file holds no records")
-    label = (lambda i: f"line {lines[i]}") if lines is not None else (lambda i: f"row {i + 1}")
+    label: RowLabel = (lambda i: f"line {lines[i]}") if lines is not None else (lambda i: f"row {i + 1}")
     cats = [c.strip() for c in (categorical_features or [])]
     attrs = [a.strip() for a in (vector_attributes or [])]
     first = records[0]
@@ -131,7 +133,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _arrays(records, header, vector_type, cats, label) -> ParsedTable:
+def _arrays(records: list[Any], header: bool, vector_type: str, cats: list[str], label: RowLabel) -> ParsedTable:
     names: list[str] | None = None
     if header and any(isinstance(v, str) for v in records[0]):
         names = [str(v).strip() for v in records[0]]
@@ -155,7 +157,7 @@ def _arrays(records, header, vector_type, cats, label) -> ParsedTable:
     return table
 
 
-def _objects(records, vector_type, cats, attrs, label) -> ParsedTable:
+def _objects(records: list[Any], vector_type: str, cats: list[str], attrs: list[str], label: RowLabel) -> ParsedTable:
     names: dict[str, None] = {}
     for i, row in enumerate(records):
         if not isinstance(row, dict):
@@ -165,7 +167,15 @@ def _objects(records, vector_type, cats, attrs, label) -> ParsedTable:
     return _columns_to_table(columns, len(records), vector_type, cats, attrs, label, 0)
 
 
-def _columns_to_table(columns, n, vector_type, cats, attrs, label, offset) -> ParsedTable:
+def _columns_to_table(
+    columns: dict[str, Any],
+    n: int,
+    vector_type: str,
+    cats: list[str],
+    attrs: list[str],
+    label: RowLabel,
+    offset: int,
+) -> ParsedTable:
     warnings: list[str] = []
     for field, wanted in (("categorical_features", cats), ("vector_attributes", attrs)):
         for name in wanted:
@@ -200,7 +210,9 @@ def _columns_to_table(columns, n, vector_type, cats, attrs, label, offset) -> Pa
     return ParsedTable(vectors, vector_cols, attributes, categorical, warnings)
 
 
-def _with_vector_field(records, field_name, vector_type, cats, label, expected_dim) -> ParsedTable:
+def _with_vector_field(
+    records: list[Any], field_name: str, vector_type: str, cats: list[str], label: RowLabel, expected_dim: int | None
+) -> ParsedTable:
     raw = []
     attr_names: dict[str, None] = {}
     for i, row in enumerate(records):
@@ -220,7 +232,7 @@ def _with_vector_field(records, field_name, vector_type, cats, label, expected_d
     return ParsedTable(vectors, None, attributes, categorical, warnings)
 
 
-def _dense_rows(raw, vector_type, label, field_name) -> np.ndarray:
+def _dense_rows(raw: list[Any], vector_type: str, label: RowLabel, field_name: str) -> np.ndarray:
     width = len(raw[0]) if isinstance(raw[0], list) else -1
     for i, vec in enumerate(raw):
         if not isinstance(vec, list):
@@ -243,9 +255,10 @@ def _dense_rows(raw, vector_type, label, field_name) -> np.ndarray:
     return finalize_vectors(matrix.astype(np.float32), vector_type, row_label=label)
 
 
-def _sparse_rows(raw, label, expected_dim) -> sp.csr_matrix:
+def _sparse_rows(raw: list[Any], label: RowLabel, expected_dim: int | None) -> sp.csr_matrix:
     indptr, indices, values = [0], [], []
     for i, vec in enumerate(raw):
+        pairs: list[tuple[Any, ...]]  # JSON keys/values, or text tokens: int()/float() below decide
         if isinstance(vec, dict):
             pairs = list(vec.items())
         elif isinstance(vec, str):
@@ -256,7 +269,7 @@ def _sparse_rows(raw, label, expected_dim) -> sp.csr_matrix:
             raise ParseError(label(i), None, 'a sparse vector must be an object {"index": value} or "i:v i:v"')
         for key, value in pairs:
             try:
-                index, number = int(key), float(value)  # type: ignore[arg-type]
+                index, number = int(key), float(value)
             except (TypeError, ValueError):
                 raise ParseError(label(i), None, f"{key!r}:{value!r} is not an integer index and a number") from None
             if index < 0:

@@ -155,7 +155,8 @@ def _numbers(data: bytes, expected: int, line_offset: int = 0) -> np.ndarray:
     column = table.column("v")
     if len(column) != expected:
         _find_bad_token(data, line_offset)
-    return column.to_numpy()
+    numbers: np.ndarray = column.to_numpy()
+    return numbers
 
 
 def _labels(values: np.ndarray, rows: np.ndarray, n_rows: int) -> list[str | None]:
@@ -166,7 +167,8 @@ def _labels(values: np.ndarray, rows: np.ndarray, n_rows: int) -> list[str | Non
     names = np.array([_label_text(float(v)) for v in unique], dtype=object)
     texts = names[inverse]
     if values.size == n_rows:
-        return texts.tolist()
+        every: list[str | None] = texts.tolist()
+        return every
     for row, text in zip(rows.tolist(), texts.tolist()):
         out[row] = text
     return out

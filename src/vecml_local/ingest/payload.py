@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vecml_local.errors import PayloadTooLarge
 
 from .errors import FieldError
 
-try:  # zlib-ng inflates 3-5x faster than zlib: a decompression bomb is measured sooner
-    from zlib_ng import zlib_ng as _zlib
-except ImportError:  # pragma: no cover - zlib-ng is a dependency; zlib is the fallback
+if TYPE_CHECKING:
+    # zlib-ng mirrors zlib's API; its stub declares `error` as an instance, not an exception class.
     import zlib as _zlib
+else:
+    try:  # zlib-ng inflates 3-5x faster than zlib: a decompression bomb is measured sooner
+        from zlib_ng import zlib_ng as _zlib
+    except ImportError:  # pragma: no cover - zlib-ng is a dependency; zlib is the fallback
+        import zlib as _zlib
 
+_fast_b64decode: Callable[..., bytes] | None
 try:
     from pybase64 import b64decode as _fast_b64decode
 except ImportError:  # pragma: no cover - pybase64 is a dependency; binascii is the fallback
@@ -124,7 +132,9 @@ def _b64decode(text: str | bytes | memoryview, field: str) -> bytes:
     try:
         if _fast_b64decode is not None:
             return _fast_b64decode(encoded, validate=True)
-        return binascii.a2b_base64(encoded, strict_mode=True)
+        if sys.version_info >= (3, 11):  # strict_mode is new in 3.11
+            return binascii.a2b_base64(encoded, strict_mode=True)
+        return binascii.a2b_base64(encoded)
     except (binascii.Error, ValueError) as exc:
         raise FieldError(field, f"not valid base64 ({exc})") from None
 

@@ -100,10 +100,10 @@ def _parse_sparse_row(row: Any, i: int, dim: int) -> tuple[list[int], list[float
     elif isinstance(row, str):
         pairs = []
         for token in row.split():
-            index, sep, value = token.partition(":")
+            key, sep, value = token.partition(":")
             if not sep:
                 raise RowError(i, f"token {token!r} is not index:value")
-            pairs.append((index, value))
+            pairs.append((key, value))
     else:
         raise RowError(i, 'must be an object {"index": value} or a string "i:v i:v" for sparse', sep=" ")
     indices, values = [], []

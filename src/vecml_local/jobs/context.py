@@ -132,12 +132,6 @@ class TerminalAnswers:
             while len(self._answers) > self.capacity:
                 self._answers.popitem(last=False)
 
-    def queue_depth(self) -> tuple[int, int]:
-        """(jobs queued in this process, jobs running) right now."""
-        with self._lock:
-            running = sum(entry.running for entry in self._entries.values())
-            return len(self._entries) - running, running
-
     def forget(self, job_ids: Iterable[str]) -> None:
         doomed = set(job_ids)
         with self._lock:

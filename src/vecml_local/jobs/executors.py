@@ -86,7 +86,9 @@ class DaskExecutor:
                 from distributed import Client
 
                 try:
-                    self._client = Client(self.scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False)
+                    self._client = Client(  # type: ignore[no-untyped-call]  # distributed leaves __init__ unannotated
+                        self.scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False
+                    )
                 except OSError as error:
                     raise ExecutorUnavailable(
                         f"The Dask scheduler at {self.scheduler} cannot be reached ({error}); "
@@ -110,6 +112,7 @@ class DaskExecutor:
         future = client.submit(
             self.remote, self.settings_json, context.seq, key=f"vecml-job-{context.seq}", pure=False, retries=1
         )
+        answer: dict[str, Any]  # what the remote function returns (a dict of JSON values)
         while True:
             try:
                 answer = future.result(timeout=_POLL)

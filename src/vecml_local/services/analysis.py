@@ -34,7 +34,7 @@ from ..schemas.analysis import (
     ListVectorAnalysesResponse,
     VectorAnalysisRequest,
 )
-from ..schemas.automl import AutomlPredictRequest
+from ..schemas.automl import AutomlPredictRequest, AutomlPredictResponse
 from ..storage import Collection, Job
 from ..storage.repository import check_model_ready, get_model
 from ..timefmt import format_duration, format_minute, format_time, now
@@ -48,7 +48,7 @@ _RESULT = "analysis.json"
 _MAX_DENSE = 400_000_000
 _REQUEST_ONLY = {"user_api_key", "project_name", "collection_name", "analysis_name"}
 
-Predict = Callable[[Tenant, AutomlPredictRequest], dict[str, Any]]
+Predict = Callable[[Tenant, AutomlPredictRequest], AutomlPredictResponse]
 
 
 class AnalysisService:
@@ -120,7 +120,7 @@ class AnalysisService:
         vectors = snapshot.vectors
         if sp.issparse(vectors) and vectors.shape[0] * vectors.shape[1] > _MAX_DENSE:
             raise BadRequest("the sparse collection is too large to analyse densely")
-        X = vectors[rows].toarray() if sp.issparse(vectors) else np.asarray(vectors)[rows]
+        X = np.asarray(vectors)[rows] if isinstance(vectors, np.ndarray) else vectors[rows].toarray()
         split = snapshot.attributes.get(params["split_attribute"]) if params.get("split_attribute") else None
         answer = analyse_vectors(
             X,
@@ -149,7 +149,7 @@ class AnalysisService:
             model_name=params["model_name"],
             prediction_dataset=given.collection_name,
         )
-        predictions = list(self._predict(Tenant(payload["tenant"]), request)["predictions"])
+        predictions = list(self._predict(Tenant(payload["tenant"]), request).predictions)
         if len(predictions) != snapshot.num_rows:
             raise BadRequest("the collection changed while the model predicted; run the analysis again")
         return predictions

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
 from ..jobs import JobContext, make_job_id
@@ -108,7 +109,7 @@ def _merge(existing: list[Any] | None, new: list[str]) -> list[str]:
 
 
 def collection_of_job(
-    context: ServiceContext, session: Any, collection_id: int, what: str, discard: str | None = None
+    context: ServiceContext, session: Session, collection_id: int, what: str, discard: str | None = None
 ) -> Collection:
     """The job's collection; if it was deleted meanwhile, drop the staged files
     (`discard` token) and fail the job saying what could not be done."""

@@ -158,10 +158,12 @@ class DataFiles:
         return self._read(self.collections / str(int(collection_id)) / directory)
 
     def read_ids(self, collection_id: int, directory: str) -> list[str]:
-        return orjson.loads((self.collections / str(int(collection_id)) / directory / IDS).read_bytes())
+        ids: list[str] = orjson.loads((self.collections / str(int(collection_id)) / directory / IDS).read_bytes())
+        return ids
 
     def read_staged_ids(self, token: str) -> list[str]:
-        return orjson.loads((self.staging / token / IDS).read_bytes())
+        ids: list[str] = orjson.loads((self.staging / token / IDS).read_bytes())
+        return ids
 
     def _read(self, directory: Path) -> SegmentData:
         vectors: np.ndarray | sp.csr_matrix | None = None

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -221,7 +222,7 @@ class SnapshotReader:
         )
 
 
-def _objects(values: list[Any]) -> np.ndarray:
+def _objects(values: list[Any]) -> NDArray[np.object_]:
     """A 1-d object array of `values` (np.array would turn strings into a fixed-width
     string dtype and lists into extra dimensions)."""
     out = np.empty(len(values), dtype=object)
@@ -229,6 +230,6 @@ def _objects(values: list[Any]) -> np.ndarray:
     return out
 
 
-def _live_rows(ids: np.ndarray, row_segments: np.ndarray, deleted: dict[str, int]) -> np.ndarray:
+def _live_rows(ids: np.ndarray, row_segments: np.ndarray, deleted: dict[str, int]) -> NDArray[np.bool_]:
     """Mask of the rows no deletion hides (a deletion hides its id in segments up to its mark)."""
     return np.fromiter((deleted.get(sid, 0) < seg for sid, seg in zip(ids, row_segments)), dtype=bool, count=len(ids))
