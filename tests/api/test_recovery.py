@@ -100,3 +100,53 @@ def test_an_upload_whose_job_cannot_be_recorded_leaves_no_staged_file(tmp_path: 
         assert staged(services) == []
     finally:
         services.stop()
+
+
+def test_a_label_job_failing_after_publishing_leaves_no_segment(tmp_path: Path) -> None:
+    """The final transaction fails after the label segment moved into the collection (here the
+    job was cancelled meanwhile, so `finish` refuses): the segment goes at once, not at the next
+    start; nothing staged is left, and the collection reads as before."""
+    import base64
+    import threading
+
+    from vecml_local.jobs import JobCancelled, JobContext
+    from vecml_local.schemas.files import AttachAutomlLabelRequest
+    from vecml_local.services.files import attach_labels
+    from vecml_local.storage import Segment
+
+    settings = Settings(data_dir=tmp_path)
+    first = Services(settings)
+    first.start()
+    try:
+        setup_collection(first)
+        batch = AddDataBatchRequest(project_name="P", collection_name="c", data=[[1, 2, 3, 4]] * 5)
+        first.data.add_data_batch(TENANT, batch)
+        assert first.context.runner.wait_idle(60)
+    finally:
+        first.stop()
+    services = Services(settings)  # not started: the label job is run by hand below
+    try:
+        request = AttachAutomlLabelRequest(
+            project_name="P", collection_name="c", Y=base64.b64encode(b"a\nb\n").decode(), label_name="y"
+        )
+        job_id = services.files.attach_automl_label(TENANT, request)["job_id"]
+        with services.context.db.session() as session:
+            row = session.scalars(select(Job).where(Job.job_id == job_id)).one()
+            row.status = "failed"  # cancelled while it ran
+            job = JobContext(
+                row.seq, row.job_id, row.tenant, row.kind, dict(row.payload), services.context.db, threading.Event()
+            )
+            collection_id = row.collection_ids[0]
+        try:
+            attach_labels(services.context, job)
+        except JobCancelled:
+            pass
+        else:
+            raise AssertionError("a cancelled label job finished")
+        with services.context.db.session() as session:
+            recorded = set(session.scalars(select(Segment.directory).where(Segment.collection_id == collection_id)))
+        on_disk = {path.name for path in (services.context.files.collections / str(collection_id)).iterdir()}
+        assert on_disk == recorded and len(recorded) == 1  # the vectors' segment only
+        assert staged(services) == []
+    finally:
+        services.stop()

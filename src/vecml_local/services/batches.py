@@ -20,7 +20,16 @@ from ..storage import Collection, Segment
 from ..timefmt import now
 from .context import ServiceContext, Tenant
 
-__all__ = ["Batch", "UPLOAD_KIND", "check_new_ids", "indexed", "submit_batch", "publish_batch", "generated_ids"]
+__all__ = [
+    "Batch",
+    "UPLOAD_KIND",
+    "check_new_ids",
+    "indexed",
+    "submit_batch",
+    "publish_batch",
+    "generated_ids",
+    "segment_recorded",
+]
 
 UPLOAD_KIND = "upload"
 
@@ -129,11 +138,12 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
         return _publish(context, job, token, collection_id)
     except BaseException:
         context.files.discard(token)
-        context.files.remove_unrecorded_segment(collection_id, token, recorded=lambda: _recorded(context, token))
+        context.files.remove_unrecorded_segment(collection_id, token, recorded=lambda: segment_recorded(context, token))
         raise
 
 
-def _recorded(context: ServiceContext, token: str) -> bool:
+def segment_recorded(context: ServiceContext, token: str) -> bool:
+    """Whether a segment directory is recorded in the metadata (published for good)."""
     with context.db.session() as session:
         return session.scalar(select(Segment.id).where(Segment.directory == token)) is not None
 

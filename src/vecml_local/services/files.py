@@ -42,7 +42,7 @@ from ..schemas.files import (
 from ..storage import Collection, Project, Segment
 from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import now
-from .batches import Batch, collection_of_job, submit_batch
+from .batches import Batch, collection_of_job, segment_recorded, submit_batch
 from .context import ServiceContext, Tenant
 from .input_errors import client_input
 
@@ -150,7 +150,26 @@ def _check_schema(collection: Collection, table: ParsedTable) -> None:
 
 
 def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
-    """Job handler for LABEL_KIND: label the first vectors of the collection, in order."""
+    """Job handler for LABEL_KIND: label the first vectors of the collection, in order. Whatever
+    ends it early removes its files at once (as an upload's job does): the staged labels, and
+    the label segment if it was staged or moved into the collection but never recorded (the
+    collection was deleted, or the job cancelled, before the final transaction)."""
+    token, collection_id = job.payload["token"], job.payload["collection_id"]
+    made: list[str] = []  # the label segment's token, once there is one
+    try:
+        return _attach_labels(context, job, made)
+    except BaseException:
+        context.files.discard(token)
+        if made:
+            segment = made[0]
+            context.files.discard(segment)
+            context.files.remove_unrecorded_segment(
+                collection_id, segment, recorded=lambda: segment_recorded(context, segment)
+            )
+        raise
+
+
+def _attach_labels(context: ServiceContext, job: JobContext, made: list[str]) -> dict[str, Any]:
     payload = job.payload
     token, collection_id, name = payload["token"], payload["collection_id"], payload["label_name"]
     job.report(0.05, "reading the staged labels")
@@ -168,6 +187,7 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     ids = stored[: len(values)].tolist()
     job.report(0.5, f"attaching {len(values)} labels")
     segment = context.files.stage(ids=ids, attributes={name: values})
+    made.append(segment)
     context.files.discard(token)
     context.files.publish(segment, collection_id)
     result = {"num_vectors_parsed": len(values), "num_vectors_labelled": len(values), "label_name": name}
