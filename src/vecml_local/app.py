@@ -16,7 +16,7 @@ from .api import API_PREFIX, API_ROUTERS, LOCAL_PREFIX, LOCAL_ROUTERS, ROOT_ROUT
 from .api.controls import LocalControlsGuard, warn_if_exposed
 from .api.deps import JSONBody
 from .api.docs import install_docs
-from .api.fastpath import MemoryAnswers
+from .api.fastpath import FastPathApp, MemoryAnswers
 from .api.storage_errors import add_storage_error_handlers
 from .config import Settings
 from .errors import RateLimited, VecmlError, client_error, error_body, internal_error
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             services.stop()
 
-    app = FastAPI(
+    app = FastPathApp(
         title="vecml-local",
         version=__version__,
         description=DESCRIPTION,
@@ -85,11 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     _add_error_handlers(app)
     add_storage_error_handlers(app)
-    app.add_middleware(MemoryAnswers)  # innermost of ours: polls answered from memory (api/fastpath.py)
     app.add_middleware(LocalControlsGuard, settings=settings)
     warn_if_exposed(settings)
     app.add_middleware(PathAndSizeMiddleware, max_request_bytes=settings.max_request_bytes)
     app.state.metrics = Metrics(app)
+    app.memory_answers = MemoryAnswers(app)  # polls answered from memory before the stack (api/fastpath.py)
     app.add_middleware(
         RequestObserver, observers=[app.state.metrics.request_done]
     )  # outermost: sees every answer, the early 413 included

@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import queue
 import sys
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -75,7 +76,51 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
-_listener: logging.handlers.QueueListener | None = None
+class _Writer:
+    """Formats the queued records and writes them from one thread, all that are waiting in one
+    write and one flush: under load a write carries many lines, not one each."""
+
+    def __init__(self, records: queue.SimpleQueue[logging.LogRecord | None], formatter: logging.Formatter) -> None:
+        self.records = records
+        self.formatter = formatter
+        self.stream = sys.stderr
+        self._thread = threading.Thread(target=self._run, name="vecml-log-writer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread."""
+        if self._thread.is_alive():
+            self.records.put(None)
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.records.get()]
+            while True:
+                try:
+                    batch.append(self.records.get_nowait())
+                except queue.Empty:
+                    break
+            lines = [self._format(record) for record in batch if record is not None]
+            if lines:
+                try:
+                    self.stream.write("\n".join(lines) + "\n")
+                    self.stream.flush()
+                except (OSError, ValueError):  # stderr closed or gone: nothing to write to
+                    pass
+            if any(record is None for record in batch):
+                return
+
+    def _format(self, record: logging.LogRecord) -> str:
+        try:
+            return self.formatter.format(record)
+        except Exception as error:  # a record that cannot be formatted must not end the writer
+            return f"(log record could not be formatted: {type(error).__name__}: {error}) {record.msg!r}"
+
+
+_listener: _Writer | None = None
 
 
 def configure_logging(level: str = "info", fmt: str = "text") -> None:
@@ -88,12 +133,10 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     logging._srcfile = None  # no caller lookup (file/line are not shown)
     if fmt not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     if _listener is not None:
         _listener.stop()
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    _listener = logging.handlers.QueueListener(records, handler)
+    records: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
+    _listener = _Writer(records, JsonFormatter() if fmt == "json" else TextFormatter())
     _listener.start()
     atexit.register(_listener.stop)  # the last lines are written before the process exits
     root = logging.getLogger()

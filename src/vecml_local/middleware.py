@@ -13,7 +13,7 @@ import orjson
 from .errors import error_body
 from .logs import log_event
 
-__all__ = ["PathAndSizeMiddleware", "RequestObserver", "KEY_FINGERPRINT"]
+__all__ = ["PathAndSizeMiddleware", "RequestObserver", "KEY_FINGERPRINT", "record_request"]
 
 access_log = logging.getLogger("vecml_local.access")
 KEY_FINGERPRINT = "vecml_key_fingerprint"  # set in scope["state"] by api.deps.parse_call
@@ -80,19 +80,28 @@ class RequestObserver:
         try:
             await self.app(scope, receive, observe)
         finally:
-            seconds = time.perf_counter() - started
             path = scope.get("path", "")
             state = scope.get("state") or {}
-            log_event(
-                access_log,
-                logging.INFO,
-                "request",
-                method=scope.get("method", ""),
-                path=path,
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
-                key=state.get(KEY_FINGERPRINT),
-            )
             endpoint = path if scope.get("route") is not None else "other"  # bounded label values
-            for observer in self.observers:
-                observer(scope.get("method", ""), endpoint, status, seconds)
+            seconds = time.perf_counter() - started
+            record_request(
+                self.observers, scope.get("method", ""), path, endpoint, status, seconds, state.get(KEY_FINGERPRINT)
+            )
+
+
+def record_request(
+    observers: list[Any], method: str, path: str, endpoint: str, status: int, seconds: float, key: str | None
+) -> None:
+    """The request's log line, and its figures for the observers (metrics)."""
+    log_event(
+        access_log,
+        logging.INFO,
+        "request",
+        method=method,
+        path=path,
+        status=status,
+        duration_ms=round(seconds * 1000, 2),
+        key=key,
+    )
+    for observer in observers:
+        observer(method, endpoint, status, seconds)

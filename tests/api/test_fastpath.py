@@ -3,6 +3,8 @@ writes, and anything unusual still reaches the real route (its errors, its 401).
 
 from __future__ import annotations
 
+import orjson
+
 from tests.api.conftest import Api
 
 
@@ -36,3 +38,26 @@ def test_unusual_requests_reach_the_real_route(api: Api, collection: tuple[str, 
         headers={"Authorization": f"Bearer {api.key}"},
     )
     assert response.status_code == 200 and response.json()["num_vectors"] == 0
+
+
+def test_memory_answers_are_byte_for_byte_the_routes(api: Api, collection: tuple[str, str]) -> None:
+    job = api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2, 3, 4]], string_ids=["a"])
+    api.wait(job["job_id"])
+    memory = api.client.app.memory_answers  # type: ignore[attr-defined]
+    calls = [
+        ("get_upload_data_status", {"job_id": job["job_id"]}),
+        ("get_collection_info", {"project_name": "P", "collection_name": "c"}),
+        ("list_collections", {"project_name": "P"}),
+    ]
+    for endpoint, fields in calls:
+        raw = orjson.dumps({"user_api_key": api.key, **fields})
+        memory._rendered.clear()
+        # A body without a declared length (streamed) is never the plain case: the full stack answers.
+        by_route = api.client.post(
+            f"/api/{endpoint}", content=iter([raw]), headers={"content-type": "application/json"}
+        )
+        assert not memory._rendered
+        from_memory = api.client.post(f"/api/{endpoint}", content=raw, headers={"content-type": "application/json"})
+        assert memory._rendered, f"{endpoint} was not answered from memory"
+        assert from_memory.content == by_route.content
+        assert from_memory.headers.items() == by_route.headers.items()

@@ -1,26 +1,35 @@
 """Answers already in memory, without the framework: status polls of finished jobs, and the
 read-only info/list calls while the database has not changed (services/readcache.py).
 
-Clients poll these in tight loops; FastAPI's routing, dependency solving and request objects
-cost more than the rest of such a request. This ASGI layer handles exactly the routes below,
-doing what their handlers do (`parse_call` then `respond`: key, schema, service call) only
-when every step is the plain case: a small JSON body, a key checked recently, a valid
-request, no rate limit, an answer the service can `peek` from memory. Anything else (a new
-key, a bad body, a cache miss) passes through untouched to the real route, which answers it
-as always. The routes stay the contract: this table only names the same request models and
-service methods they use.
+Clients poll these in tight loops; FastAPI's middleware, routing, dependency solving and
+request objects cost more than the rest of such a request. `FastPathApp` (the app class)
+hands exactly the routes below to `MemoryAnswers` before all of that, which does what
+their handlers do (`parse_call` then `respond`: key, schema, service call) only when every
+step is the plain case: a small JSON body with its length declared, a key checked
+recently, a valid request, no rate limit, an answer the service can `peek` from memory.
+Anything else (a new key, a bad body, a cache miss) passes through untouched to the full
+stack and the real route, which answers it as always. The routes stay the contract: this
+table only names the same request models and service methods they use, and the answer is
+rendered by the same `JSONBody`, with the same headers. Such a request still gets its log
+line and its metrics (`middleware.record_request`).
+
+What a repeated poll would compute again is kept: the validated request of a body seen
+before (the same bytes validate the same way) and the rendered bytes of an answer object
+(cached answers are the same object until they change).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+from fastapi import FastAPI
 from pydantic import BaseModel
 from starlette.types import Message, Receive
 
-from ..middleware import KEY_FINGERPRINT
+from ..middleware import record_request
 from ..schemas.automl import ListAutomlModelInfosRequest
 from ..schemas.clustering import ListClusteringModelInfosRequest
 from ..schemas.collections import GetCollectionInfoRequest, ListCollectionsRequest
@@ -29,9 +38,10 @@ from ..schemas.projects import ListProjectsRequest
 from ..services import Services
 from .deps import JSONBody
 
-__all__ = ["MemoryAnswers", "ROUTES"]
+__all__ = ["FastPathApp", "MemoryAnswers", "ROUTES"]
 
 _MAX_BODY = 16 * 1024  # larger bodies are no poll: the normal path reads them
+_REMEMBERED = 4096  # bodies and rendered answers kept (cleared whole when full)
 
 # path -> (request model, the service method its route calls)
 ROUTES: dict[str, tuple[type[BaseModel], Callable[[Services], Callable[..., Any]]]] = {
@@ -49,75 +59,111 @@ ROUTES: dict[str, tuple[type[BaseModel], Callable[[Services], Callable[..., Any]
 }
 
 
-class _Matched:
-    """Stands for the matched route in `scope["route"]` (the request log and metrics read it)."""
+class FastPathApp(FastAPI):
+    """FastAPI, except that the routes of `ROUTES` go to `memory_answers` first."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    memory_answers: MemoryAnswers | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        fast = self.memory_answers
+        if fast is not None and scope["type"] == "http" and scope["path"] in ROUTES and scope["method"] == "POST":
+            receive = await fast(scope, receive, send)
+            if receive is None:
+                return  # answered
+        await super().__call__(scope, receive, send)
 
 
 class MemoryAnswers:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self.matched = {path: _Matched(path) for path in ROUTES}
+        self._requests: dict[tuple[str, bytes], tuple[Any, BaseModel]] = {}  # (path, body) -> (key, request)
+        self._rendered: dict[int, tuple[Any, bytes]] = {}  # id(answer) -> (answer, its JSON)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        route = ROUTES.get(scope.get("path", "")) if scope["type"] == "http" else None
-        if route is None or scope.get("method") != "POST":
-            await self.app(scope, receive, send)
-            return
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        """None once answered; else the `receive` to hand on (replaying what was read)."""
+        started = time.perf_counter()
+        services: Services | None = getattr(self.app.state, "services", None)
+        if services is None or services.rate_limiter.per_second > 0:
+            return receive
+        declared, bearer = b"", None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"authorization":
+                bearer = value
+        limit = min(_MAX_BODY, services.context.settings.max_request_bytes)
+        if not declared.isdigit() or int(declared) > limit:
+            return receive  # not the plain case (a stream, a big body): the full stack reads it
         body, more = b"", True
         messages = []
-        while more:  # a poll is one small message; stop reading at the limit and pass on
+        while more:
             message = await receive()
             messages.append(message)
-            if message["type"] != "http.request":
+            if message["type"] != "http.request" or len(body) > limit:
                 break
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > _MAX_BODY:
-                break
-        answer = None if more else self._answer(scope, route, body)
+        answer = None if more or len(body) > limit else self._answer(scope["path"], body, bearer, services)
         if answer is None:
-            await self.app(scope, _replay(messages, receive), send)
-            return
-        scope["route"] = self.matched[scope["path"]]
-        await JSONBody(answer)(scope, receive, send)
+            return _replay(messages, receive)
+        content, fingerprint = answer
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+        metrics = getattr(self.app.state, "metrics", None)
+        observers = [metrics.request_done] if metrics is not None else []
+        record_request(observers, "POST", scope["path"], scope["path"], 200, time.perf_counter() - started, fingerprint)
+        return None
 
-    def _answer(self, scope: dict[str, Any], route: tuple[type[BaseModel], Any], body: bytes) -> Any:
-        app = scope.get("app")
-        services: Services | None = getattr(getattr(app, "state", None), "services", None)
-        if services is None or services.rate_limiter.per_second > 0:
+    def _answer(self, path: str, body: bytes, bearer: bytes | None, services: Services) -> tuple[bytes, str] | None:
+        """(the answer's bytes, the key's fingerprint) when all of it is in memory; else None."""
+        seen = self._requests.get((path, body)) or self._validate(path, body)
+        if seen is None:
             return None
+        key, request = seen
+        key = key or _bearer(bearer)
+        tenant = services.keys.remembered(key)
+        if tenant is None:
+            return None
+        method = ROUTES[path][1](services)
+        peek = getattr(method, "peek", None)
+        answer = peek(getattr(method, "__self__", None), tenant, request) if peek is not None else None
+        if answer is None:
+            return None
+        rendered = self._rendered.get(id(answer))
+        if rendered is None or rendered[0] is not answer:
+            if len(self._rendered) >= _REMEMBERED:
+                self._rendered.clear()
+            rendered = self._rendered[id(answer)] = (answer, bytes(JSONBody(answer).body))
+        return rendered[1], tenant.fingerprint
+
+    def _validate(self, path: str, body: bytes) -> tuple[Any, BaseModel] | None:
         try:
             raw = orjson.loads(body)
         except orjson.JSONDecodeError:
             return None
         if not isinstance(raw, dict):
             return None
-        key = raw.get("user_api_key") or _bearer(scope)
-        tenant = services.keys.remembered(key)
-        if tenant is None:
-            return None
-        model, method_of = route
         try:
-            request = model.model_validate(raw)
+            request = ROUTES[path][0].model_validate(raw)
         except ValueError:  # pydantic's ValidationError: the route's own 400 names the field
             return None
-        method = method_of(services)
-        peek = getattr(method, "peek", None)
-        answer = peek(getattr(method, "__self__", None), tenant, request) if peek is not None else None
-        if answer is not None:
-            scope.setdefault("state", {})[KEY_FINGERPRINT] = tenant.fingerprint
-        return answer
+        if len(self._requests) >= _REMEMBERED:
+            self._requests.clear()
+        seen = self._requests[(path, body)] = (raw.get("user_api_key"), request)
+        return seen
 
 
-def _bearer(scope: dict[str, Any]) -> str | None:
-    for name, value in scope.get("headers") or ():
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return None
+def _bearer(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
