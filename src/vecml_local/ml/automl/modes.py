@@ -14,9 +14,22 @@ import numpy as np
 from .budget import Clock, budget_seconds, work_units
 from .lgbm import base_params
 from .race import race
-from .search import Candidate, Problem, Split, cv_linear, greedy_ensemble, plan_splits
+from .search import Candidate, Problem, Split, cv_linear, greedy_ensemble, loss, plan_splits
+from .select import gain, noise_z
 
-__all__ = ["TRAINING_MODES", "normalize_training_mode", "run_mode", "split_count", "HIGH_SPEED", "BALANCED_GRID"]
+__all__ = [
+    "TRAINING_MODES",
+    "normalize_training_mode",
+    "run_mode",
+    "split_count",
+    "choose_over",
+    "choose_balanced",
+    "ensemble_or_reference",
+    "HIGH_SPEED",
+    "BALANCED_GRID",
+    "LIGHTGBM_DEFAULTS",
+    "DEFAULTS_ROUNDS",
+]
 
 TRAINING_MODES = ("linear_model", "high_speed", "balanced", "high_accuracy")
 
@@ -30,12 +43,25 @@ HIGH_SPEED: dict[str, Any] = {
     "lambda_l2": 1.0,
 }
 
+# LightGBM's own defaults (LGBMClassifier() / LGBMRegressor()): what a user gets
+# without us, so `balanced` always scores them — at exactly 100 rounds and at the
+# cross-validated number of rounds — and leaves them only for a clear gain (select.py).
+LIGHTGBM_DEFAULTS: dict[str, Any] = {
+    "num_leaves": 31,
+    "min_data_in_leaf": 20,
+    "max_cat_to_onehot": 4,
+    "min_data_per_group": 100,
+    "cat_smooth": 10.0,
+}
+DEFAULTS_ROUNDS = 100
+DEFAULTS_NAME = "lightgbm_defaults"
+
 # balanced: these shapes at LightGBM's default learning rate (0.1); the first is
 # LightGBM's defaults. At 0.05 the search took 2-3x longer (130 s on 900 rows of
 # 5-class digits) and chose no better (scripts/bench/automl.py).
 BALANCED_LEARNING_RATE = 0.1
 BALANCED_GRID: list[dict[str, Any]] = [
-    {"num_leaves": 31, "min_data_in_leaf": 20},
+    LIGHTGBM_DEFAULTS,
     {
         "num_leaves": 31,
         "min_data_in_leaf": 20,
@@ -146,14 +172,51 @@ def run_high_speed(problem: Problem, clock: Clock):
 def _balanced_race(problem: Problem, clock: Clock, splits: list[Split], **kw):
     grid = BALANCED_GRID[:4] if _units(problem) > 20 else BALANCED_GRID
     configs = [
-        (f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE))) for i, g in enumerate(grid)
+        (DEFAULTS_NAME if i == 0 else f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE)))
+        for i, g in enumerate(grid)
     ]
-    return race(problem, configs, splits, clock, max_rounds=1000, patience=30, rung_rounds=150, survivors=3, **kw)
+    return race(
+        problem,
+        configs,
+        splits,
+        clock,
+        max_rounds=1000,
+        patience=30,
+        rung_rounds=150,
+        survivors=3,
+        fixed_rounds={DEFAULTS_NAME: DEFAULTS_ROUNDS},
+        **kw,
+    )
+
+
+def choose_over(
+    problem: Problem, reference: Candidate, challengers: list[tuple[Any, np.ndarray, float]], tried: int = 0
+):
+    """The challenger (item, OOF predictions, loss) with the lowest loss among those
+    clearly better than `reference` on the shared rows (select.py), else None. `tried`:
+    how many candidates the challengers were picked from (default: as many as given)."""
+    z = noise_z(max(tried, len(challengers)))
+    rows = reference.scored
+    y = problem.y if rows is None else problem.y[rows]
+    ref = reference.oof if rows is None else reference.oof[rows]
+    best = None
+    for item, oof, value in sorted(challengers, key=lambda t: t[2]):
+        if value < reference.loss and gain(problem.task, y, ref, oof if rows is None else oof[rows]).significant(z):
+            best = item
+            break
+    return best
+
+
+def choose_balanced(problem: Problem, candidates: list[Candidate]) -> Candidate:
+    """LightGBM's defaults at 100 rounds unless another candidate is clearly better."""
+    reference = next(c for c in candidates if c.name == f"{DEFAULTS_NAME}_{DEFAULTS_ROUNDS}_rounds")
+    others = [(c, c.oof, c.loss) for c in candidates if c is not reference]
+    return choose_over(problem, reference, others) or reference
 
 
 def run_balanced(problem: Problem, clock: Clock):
     found = _balanced_race(problem, clock, plan_splits(problem, split_count(problem)))
-    return _single(min(found.candidates, key=lambda c: c.loss))
+    return _single(choose_balanced(problem, found.candidates))
 
 
 def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
@@ -178,15 +241,16 @@ def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
 
 
 def run_high_accuracy(problem: Problem, clock: Clock):
-    """The balanced race first (its own share of the time: what `balanced` would get,
-    at most 40 % of this budget), then more configurations at a lower learning rate
-    on the same splits, the linear model, and a greedy ensemble of all of them. The
-    ensemble starts from the best single candidate, so its validation loss is never
-    above the balanced stage's choice."""
+    """The balanced race first (its own share of the time: about what `balanced` would
+    get, at most half of this budget) and balanced's choice, then more configurations at
+    a lower learning rate on the same splits, the linear model, and a greedy ensemble
+    of all of them. The ensemble replaces balanced's choice only when it is clearly
+    better on the same rows (select.py), so on its validation high_accuracy is never
+    worse than its balanced stage, and within the noise it is that stage's model."""
     units = _units(problem)
     splits = plan_splits(problem, split_count(problem))
     balanced_seconds = budget_seconds("balanced", len(problem.y), problem.x.shape[1], problem.n_classes)
-    stage1_end = clock.start + min(0.75 * balanced_seconds, 0.4 * clock.seconds)
+    stage1_end = clock.start + min(0.9 * balanced_seconds, 0.5 * clock.seconds)
     n_random = 8 if units <= 5 else (4 if units <= 50 else 2)
     extra = [dict(g, learning_rate=0.05) for g in BALANCED_GRID[1:]] + _random_configs(n_random, problem.seed)
     total = len(BALANCED_GRID) + len(extra)
@@ -194,6 +258,7 @@ def run_high_accuracy(problem: Problem, clock: Clock):
         problem, clock, splits, deadline=stage1_end, reserve_members=3, progress_span=(0.0, 0.35), numbering=(0, total)
     )
     pool = list(first.candidates)
+    reference = choose_balanced(problem, pool)
     clock.reached = clock.reached or clock.search_over()
     if not clock.search_over():
         configs = [(f"high_accuracy_{i}", _params(problem, g, salt=i)) for i, g in enumerate(extra)]
@@ -217,10 +282,22 @@ def run_high_accuracy(problem: Problem, clock: Clock):
         clock.report(0.85, "linear model")
         pool.append(cv_linear(problem, splits, first.splits_done))
     clock.report(0.88, "ensemble selection")
+    return ensemble_or_reference(problem, pool, reference)
+
+
+def ensemble_or_reference(problem: Problem, pool: list[Candidate], reference: Candidate):
+    """The greedy ensemble of `pool` when it is clearly better than `reference` (all
+    scored on the same rows; the bar counts every candidate it could pick), else
+    `reference` alone."""
     counts = greedy_ensemble(problem, pool)
     chosen = [pool[i] for i in counts]
     weights = [float(counts[i]) for i in counts]
     oof = sum(c.oof * w for c, w in zip(chosen, weights)) / sum(weights)
+    rows = reference.scored
+    blend_loss = loss(problem.task, problem.y, oof) if rows is None else loss(problem.task, problem.y[rows], oof[rows])
+    tried = sum(1 for c in pool if c is not reference)
+    if choose_over(problem, reference, [("ensemble", oof, blend_loss)], tried) is None:
+        return _single(reference)
     return chosen, weights, oof
 
 

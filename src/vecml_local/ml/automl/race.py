@@ -9,6 +9,10 @@ the remaining splits for the best few.
    at a time for all of them, each capped near the rounds split 0 needed (early
    stopping shared across splits).
 
+A configuration named in `fixed_rounds` is always among the finalists, never stops
+early before that many rounds, and also yields a second candidate: its predictions at
+exactly that many rounds (LightGBM's defaults are 100 rounds, with no early stopping).
+
 Every fit stops at the clock's search end, keeping the best iteration so far. A
 split some survivor could not finish is left out for all of them, so every
 candidate returned is scored on the same rows.
@@ -33,7 +37,7 @@ class BoostRun:
     """One booster trained round by round (early stopping on `stop` rows, the clock's
     deadline, warm restarts by calling `advance` again)."""
 
-    def __init__(self, problem: Problem, params: dict[str, Any], split: Split, salt: int) -> None:
+    def __init__(self, problem: Problem, params: dict[str, Any], split: Split, salt: int, min_rounds: int = 0) -> None:
         import lightgbm as lgb
 
         train_set, stop_set = problem.lgb_train_valid(split.train, split.stop, salt)
@@ -44,6 +48,7 @@ class BoostRun:
         self.rounds = 0
         self.best_iter = 0
         self.best = math.inf
+        self.min_rounds = min_rounds  # early stopping waits for this many rounds
         self.converged = False  # early stopping fired or no split is left
         self.truncated = False  # stopped by the clock
         self.seconds = 0.0
@@ -57,7 +62,7 @@ class BoostRun:
             value = float(self.booster.eval_valid()[0][2])
             if value < self.best:
                 self.best, self.best_iter = value, self.rounds
-            elif self.rounds - self.best_iter >= patience:
+            elif self.rounds - self.best_iter >= patience and self.rounds >= self.min_rounds:
                 self.converged = True
             if finished:
                 self.converged = True
@@ -76,10 +81,10 @@ class BoostRun:
     def seconds_per_round(self) -> float:
         return self.seconds / max(1, self.rounds)
 
-    def predict(self, problem: Problem, rows: np.ndarray) -> np.ndarray:
-        return predict_booster(
-            self.booster, problem.x[rows], problem.task, problem.n_classes, num_iteration=self.best_iter
-        )
+    def predict(self, problem: Problem, rows: np.ndarray, rounds: int | None = None) -> np.ndarray:
+        """Predictions at the best iteration, or at `rounds` (at most those trained)."""
+        it = self.best_iter if rounds is None else max(1, min(rounds, self.rounds))
+        return predict_booster(self.booster, problem.x[rows], problem.task, problem.n_classes, num_iteration=it)
 
 
 @dataclass
@@ -89,6 +94,8 @@ class _Entry:
     oof: np.ndarray
     run0: BoostRun | None = None
     done: dict[int, int] = field(default_factory=dict)  # split -> best iteration
+    fixed: int = 0  # > 0: also predict at exactly this many rounds
+    oof_fixed: np.ndarray | None = None
     row_seconds: float = 0.0  # seconds per round per training row, as measured
 
     def split0_loss(self) -> float:
@@ -130,12 +137,15 @@ def race(
     reserve_members: int = 1,
     progress_span: tuple[float, float] = (0.0, 0.9),
     numbering: tuple[int, int] | None = None,
+    fixed_rounds: dict[str, int] | None = None,
 ) -> Race:
     """Race `configs` (name, LightGBM params) on `splits`; see the module docstring.
 
     `want_splits`: the splits the survivors must finish (default all). `deadline`: an
     absolute clock time earlier than the clock's search end. `numbering`: (offset,
-    total) for the progress messages when several races make one search.
+    total) for the progress messages when several races make one search. `fixed_rounds`:
+    {configuration name: rounds}, see the module docstring; its extra candidate is named
+    `<name>_<rounds>_rounds`.
     """
     want = list(range(len(splits))) if want_splits is None else list(want_splits)
     offset, total = numbering or (0, len(configs))
@@ -154,15 +164,19 @@ def race(
             lo + (hi - lo) * fits / max(1, planned), f"candidate {offset + i + 1} of {total}, fold {f + 1} of {k}"
         )
 
-    entries = [_Entry(name, params, empty_oof(problem)) for name, params in configs]
+    fixed_rounds = fixed_rounds or {}
+    entries = [_Entry(name, params, empty_oof(problem), fixed=fixed_rounds.get(name, 0)) for name, params in configs]
+    for e in entries:
+        if e.fixed:
+            e.oof_fixed = empty_oof(problem)
     # rung 1: every configuration on split 0 (the first always runs, so there is a model)
     for i, e in enumerate(entries):
         if i > 0 and clock.now() >= end():
             clock.reached = True
             break
         tick(i, 0)
-        e.run0 = BoostRun(problem, e.params, splits[0], salt=0)
-        e.run0.advance(rung_rounds, patience, clock, end())
+        e.run0 = BoostRun(problem, e.params, splits[0], salt=0, min_rounds=e.fixed)
+        e.run0.advance(max(rung_rounds, e.fixed), patience, clock, end())
         e.row_seconds = e.run0.seconds_per_round() / max(1, e.run0.rows)
         fits += 1
         _update_reserve(clock, entries, n_rows, reserve_members)
@@ -180,8 +194,11 @@ def race(
     for e in started:
         e.oof[splits[0].score] = e.run0.predict(problem, splits[0].score)
         e.done[0] = e.run0.best_iter
-    # the remaining wanted splits for the best few, split by split
-    final = sorted(started, key=_Entry.split0_loss)[:n_keep]
+        if e.fixed:
+            e.oof_fixed[splits[0].score] = e.run0.predict(problem, splits[0].score, e.fixed)
+    # the remaining wanted splits for the best few (and the pinned ones), split by split
+    ranked = sorted(started, key=_Entry.split0_loss)
+    final = [e for e in ranked if e.fixed] + [e for e in ranked if not e.fixed][:n_keep]
     for f in (s for s in want if s != 0):
         if clock.now() >= end():
             clock.reached = True
@@ -191,13 +208,15 @@ def race(
                 clock.reached = True
                 break
             tick(entries.index(e), f)
-            run = BoostRun(problem, e.params, splits[f], salt=f)
-            run.advance(min(max_rounds, 2 * e.done[0] + patience), patience, clock, end())
+            run = BoostRun(problem, e.params, splits[f], salt=f, min_rounds=e.fixed)
+            run.advance(max(e.fixed, min(max_rounds, 2 * e.done[0] + patience)), patience, clock, end())
             fits += 1
             if run.truncated:
                 break
             e.oof[splits[f].score] = run.predict(problem, splits[f].score)
             e.done[f] = run.best_iter
+            if e.fixed:
+                e.oof_fixed[splits[f].score] = run.predict(problem, splits[f].score, e.fixed)
             e.row_seconds = max(e.row_seconds, run.seconds_per_round() / max(1, run.rows))
             _update_reserve(clock, final, n_rows, reserve_members)
     done = sorted(set.intersection(*(set(e.done) for e in final)))
@@ -219,6 +238,19 @@ def race(
         )
         c.row_seconds = e.row_seconds
         out.append(c)
+        if e.fixed:
+            d = Candidate(
+                f"{e.name}_{e.fixed}_rounds",
+                "lightgbm",
+                e.params,
+                e.oof_fixed,
+                loss(problem.task, problem.y[rows], e.oof_fixed[rows]),
+                rounds=e.fixed,
+                fold_iterations=[e.fixed] * len(done),
+                scored=scored,
+            )
+            d.row_seconds = e.row_seconds
+            out.append(d)
     clock.report(hi)
     return Race(out, done)
 
