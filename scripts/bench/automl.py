@@ -193,6 +193,7 @@ def large(modes: list[str], results: Path) -> None:
     for mode in modes:
         row = {"dataset": case.name, "task": case.task, "note": case.note, "rows": 100_000, "system": mode}
         row.update(run_ours(case, tr, te, mode))
+        row["load1"] = round(os.getloadavg()[0], 1)
         print(json.dumps(row), flush=True)
         with results.open("a") as fh:
             fh.write(json.dumps(row) + "\n")
@@ -204,6 +205,7 @@ def measure(name: str, systems: set[str], bench_python: Path, cache: Path, resul
 
     def keep(system: str, result: dict) -> None:
         row = {"dataset": name, "task": case.task, "note": case.note, "rows": len(case.y), "system": system, **result}
+        row["load1"] = round(os.getloadavg()[0], 1)  # the machine is shared: how loaded, as each result came in
         print(json.dumps(row), flush=True)
         with results.open("a") as fh:
             fh.write(json.dumps(row) + "\n")
@@ -339,7 +341,7 @@ def main() -> None:
         systems = set(args.systems.split(","))
         for name in filter(None, args.datasets.split(",")):
             measure(name, systems, Path(args.bench_python), Path(args.cache), results)
-        if args.large:
+        if args.large:  # optional: our modes on 100,000 x 100 (high_accuracy takes up to its 480 s budget)
             large(args.large.split(","), results)
         if args.latency:
             med, p90 = predict_latency()
@@ -351,7 +353,8 @@ def main() -> None:
         "",
         f"Command: `OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/bench/automl.py {' '.join(sys.argv[1:])}`",
         f"(host: {platform.machine()}, {THREADS} cores shared with other work, Python {platform.python_version()}; "
-        f"written {started}; 1-min load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end).",
+        f"run started {started}, report written {time.strftime('%H:%M UTC', time.gmtime())}; 1-min load average "
+        f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end).",
         "",
         "75/25 split (stratified, seed 0). `lgbm_default` = `LGBMClassifier()` / `LGBMRegressor()`; `flaml` ="
         " `flaml.AutoML(estimator_list=['lgbm'])`; `ag_medium` / `ag_good` = AutoGluon 1.6.3 `TabularPredictor`"
@@ -359,6 +362,12 @@ def main() -> None:
         " XGBoost, no neural networks; `dynamic_stacking=False`, no ray: folds fit one after another); FLAML and AutoGluon get `time_budget` / `time_limit` = our"
         " `high_accuracy` wall time on the same table.",
     ]
+    loads = sorted(r["load1"] for r in read(results) if "load1" in r)
+    if loads:
+        header[3] += (
+            f" 1-min load average sampled after each of the {len(loads)} results: min {loads[0]:.1f},"
+            f" median {statistics.median(loads):.1f}, max {loads[-1]:.1f}."
+        )
     text = report(results, header)
     print(text)
     if args.out:

@@ -287,16 +287,14 @@ def run_high_accuracy(problem: Problem, clock: Clock):
 
 def ensemble_or_reference(problem: Problem, pool: list[Candidate], reference: Candidate):
     """The greedy ensemble of `pool` when it is clearly better than `reference` (all
-    scored on the same rows; the bar counts every candidate it could pick), else
-    `reference` alone."""
+    scored on the same rows; the ensemble is one challenger), else `reference` alone."""
     counts = greedy_ensemble(problem, pool)
     chosen = [pool[i] for i in counts]
     weights = [float(counts[i]) for i in counts]
     oof = sum(c.oof * w for c, w in zip(chosen, weights)) / sum(weights)
     rows = reference.scored
     blend_loss = loss(problem.task, problem.y, oof) if rows is None else loss(problem.task, problem.y[rows], oof[rows])
-    tried = sum(1 for c in pool if c is not reference)
-    if choose_over(problem, reference, [("ensemble", oof, blend_loss)], tried) is None:
+    if choose_over(problem, reference, [("ensemble", oof, blend_loss)]) is None:
         return _single(reference)
     return chosen, weights, oof
 
