@@ -19,7 +19,8 @@ input, or dense input whose values are all 0/1; sparse input is refused.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,7 +42,10 @@ __all__ = [
     "pairwise_distances_block",
     "iter_blocks",
     "knn_blocked",
+    "Matrix",
 ]
+
+Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # a collection's vectors: dense rows or CSR
 
 EUCLIDEAN = "Euclidean"
 MANHATTAN = "Manhattan"
@@ -130,8 +134,9 @@ def dense_rows(X: np.ndarray | sp.csr_matrix, rows: Any = None, dtype: Any = np.
     """Rows of X (all, a slice or an index array) as a C-contiguous dense array."""
     part = X if rows is None else X[rows]
     if sp.issparse(part):
-        part = part.toarray()
-    return np.ascontiguousarray(part, dtype=dtype)
+        part = cast(sp.csr_matrix, part).toarray()
+    dense: np.ndarray = np.ascontiguousarray(part, dtype=dtype)
+    return dense
 
 
 def to_dense_float(X: np.ndarray | sp.csr_matrix, *, max_elements: int = 400_000_000, what: str = "X") -> np.ndarray:
@@ -149,10 +154,11 @@ def normalize_rows(A: np.ndarray) -> np.ndarray:
     A = np.asarray(A, dtype=np.float32)
     norms = np.sqrt(np.einsum("ij,ij->i", A, A, dtype=np.float64)).astype(np.float32)
     norms[norms == 0] = 1.0
-    return A / norms[:, None]
+    unit: np.ndarray = A / norms[:, None]
+    return unit
 
 
-def iter_blocks(n: int, d: int, max_elements: int = BLOCK_ELEMENTS, min_rows: int = 64):
+def iter_blocks(n: int, d: int, max_elements: int = BLOCK_ELEMENTS, min_rows: int = 64) -> Iterator[tuple[int, int]]:
     """Yield (start, stop) row ranges whose dense block stays under max_elements."""
     step = max(min_rows, max_elements // max(d, 1))
     for s in range(0, n, step):
@@ -164,6 +170,7 @@ def pairwise_distances_block(A: np.ndarray, B: np.ndarray, dist_type: str) -> np
 
     A and B are dense; cosine rows must not be pre-normalized (done here).
     """
+    D: np.ndarray  # float64 arithmetic of float32 inputs: numpy's stubs cannot follow the dtype
     if dist_type == EUCLIDEAN:
         A64 = A.astype(np.float32, copy=False)
         B64 = B.astype(np.float32, copy=False)
@@ -171,21 +178,25 @@ def pairwise_distances_block(A: np.ndarray, B: np.ndarray, dist_type: str) -> np
         bb = np.einsum("ij,ij->i", B64, B64, dtype=np.float64)
         D = aa[:, None] - 2.0 * (A64 @ B64.T).astype(np.float64) + bb[None, :]
         np.maximum(D, 0.0, out=D)
-        return np.sqrt(D).astype(np.float32)
+        D = np.sqrt(D).astype(np.float32)
+        return D
     if dist_type == COSINE:
         D = 1.0 - normalize_rows(A) @ normalize_rows(B).T
         np.clip(D, 0.0, 2.0, out=D)
         return D.astype(np.float32, copy=False)
     if dist_type == INNER_PRODUCT:
-        return -(A.astype(np.float32, copy=False) @ B.astype(np.float32, copy=False).T)
+        D = -(A.astype(np.float32, copy=False) @ B.astype(np.float32, copy=False).T)
+        return D
     if dist_type == MANHATTAN:
         from scipy.spatial.distance import cdist
 
-        return cdist(A.astype(np.float64), B.astype(np.float64), "cityblock").astype(np.float32)
+        D = cdist(A.astype(np.float64), B.astype(np.float64), "cityblock").astype(np.float32)
+        return D
     if dist_type == HAMMING:
         from scipy.spatial.distance import cdist
 
-        return (cdist(A, B, "hamming") * A.shape[1]).round().astype(np.float32)
+        D = (cdist(A, B, "hamming") * A.shape[1]).round().astype(np.float32)
+        return D
     raise InvalidInput(f"dist_type '{dist_type}' is not supported")
 
 

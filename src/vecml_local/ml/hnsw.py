@@ -31,7 +31,8 @@ def faiss_available() -> bool:
 
 def _unit(X: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+    unit: np.ndarray = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+    return unit
 
 
 class HnswIndex:
@@ -55,7 +56,7 @@ class HnswIndex:
         queries = np.ascontiguousarray(Q, dtype=np.float32)
         if self.dist_type == COSINE:
             queries = _unit(queries)
-        params = faiss.SearchParametersHNSW()
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # in faiss, missing from its bundled stub
         params.efSearch = max(ef_search, k)
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))

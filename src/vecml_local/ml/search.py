@@ -22,13 +22,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
 
-from .distances import COSINE, EUCLIDEAN, HAMMING, INNER_PRODUCT, MANHATTAN
+from .distances import COSINE, EUCLIDEAN, HAMMING, INNER_PRODUCT, MANHATTAN, Matrix
 
 __all__ = ["ExactIndex", "SearchResult"]
 
@@ -39,8 +40,6 @@ _RELATIVE_TOLERANCE = 1e-4
 
 # Fewer queries than this are scored on one BLAS thread.
 _FEW_QUERIES = 8
-
-Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"
 
 
 @functools.cache
@@ -61,15 +60,16 @@ class ExactIndex:
     def __init__(self, X: Matrix, dist_type: str) -> None:
         self.dist_type = dist_type
         self.sparse = sp.issparse(X)
+        finite: np.ndarray  # per row: every component finite
         if self.sparse:
             self.X: Matrix = sp.csr_matrix(X, dtype=np.float32)
             finite = np.ones(X.shape[0], dtype=bool)
         elif dist_type in (HAMMING, MANHATTAN):
             self.X = np.ascontiguousarray(X)
-            finite = np.ones(X.shape[0], dtype=bool) if X.dtype.kind in "iub" else np.isfinite(X).all(axis=1)
+            finite = np.ones(X.shape[0], dtype=bool) if X.dtype.kind in "iub" else np.isfinite(X).all(axis=1)  # type: ignore[assignment]  # of a 2-d array: an array, never the scalar the stub allows
         else:
             self.X = np.ascontiguousarray(X, dtype=np.float32)
-            finite = np.isfinite(self.X).all(axis=1)
+            finite = np.isfinite(self.X).all(axis=1)  # type: ignore[assignment]  # 2-d: an array, never a scalar
         self.num_rows = int(X.shape[0])
         self.dim = int(X.shape[1])
         self.finite = None if finite.all() else finite
@@ -152,7 +152,7 @@ class ExactIndex:
         return allowed if self.finite is None else allowed & self.finite
 
     def _dense_queries(self, Q: Matrix) -> np.ndarray:
-        dense = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
+        dense = cast(sp.csr_matrix, Q).toarray() if sp.issparse(Q) else np.asarray(Q)
         if self.dist_type == HAMMING:
             return np.ascontiguousarray(dense)
         return np.ascontiguousarray(dense, dtype=np.float32)
@@ -161,7 +161,7 @@ class ExactIndex:
         """Scores of the block's rows for every query: smaller is closer."""
         if self.dist_type in (MANHATTAN, HAMMING):
             block = self.X[start:stop]
-            return self._exact_block(Q, block.toarray() if self.sparse else block)
+            return self._exact_block(Q, cast(sp.csr_matrix, block).toarray() if self.sparse else block)
         if self.dist_type == COSINE:
             Q = self._unit_rows(Q, np.einsum("ij,ij->i", Q, Q, dtype=np.float64))
         block = self._scored[start:stop]
@@ -181,7 +181,8 @@ class ExactIndex:
         scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
         if sp.issparse(X):
             return sp.csr_matrix(sp.diags(scale) @ X, dtype=np.float32)
-        return np.ascontiguousarray(X * scale[:, None], dtype=np.float32)
+        unit: np.ndarray = np.ascontiguousarray(X * scale[:, None], dtype=np.float32)
+        return unit
 
     def _exact_block(self, Q: np.ndarray, block: np.ndarray) -> np.ndarray:
         out = np.empty((Q.shape[0], block.shape[0]), dtype=np.float64)
@@ -210,7 +211,7 @@ class ExactIndex:
 
     def _scale(self, Q: np.ndarray) -> np.ndarray:
         """The size of the float32 rounding error of a query's scores, per query."""
-        q_sq = np.einsum("ij,ij->i", Q, Q, dtype=np.float64)
+        q_sq: np.ndarray = np.einsum("ij,ij->i", Q, Q, dtype=np.float64)
         if self.dist_type == EUCLIDEAN:
             return 2.0 * (q_sq + self._max_sq) + 1.0
         if self.dist_type == INNER_PRODUCT:
@@ -220,15 +221,19 @@ class ExactIndex:
     def distances_to(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """float64 distances from one query to the given rows, computed from the stored values."""
         block = self.X[rows]
-        dense = block.toarray() if self.sparse else np.asarray(block)
+        dense = cast(sp.csr_matrix, block).toarray() if self.sparse else np.asarray(block)
+        distances: NDArray[np.float64]  # numpy's stubs type a reduction along an axis as Any
         if self.dist_type == HAMMING:
-            return np.count_nonzero(dense != q, axis=1).astype(np.float64)
-        x = dense.astype(np.float64)
-        q64 = q.astype(np.float64)
+            distances = np.count_nonzero(dense != q, axis=1).astype(np.float64)
+            return distances
+        x: NDArray[np.float64] = dense.astype(np.float64)
+        q64: NDArray[np.float64] = q.astype(np.float64)
         if self.dist_type == EUCLIDEAN:
-            return np.sqrt(((x - q64) ** 2).sum(axis=1))
+            distances = np.sqrt(((x - q64) ** 2).sum(axis=1))
+            return distances
         if self.dist_type == MANHATTAN:
-            return np.abs(x - q64).sum(axis=1)
+            distances = np.abs(x - q64).sum(axis=1)
+            return distances
         if self.dist_type == INNER_PRODUCT:
             return -(x @ q64)
         norms = np.sqrt((x * x).sum(axis=1)) * np.sqrt(q64 @ q64)
@@ -239,7 +244,8 @@ class ExactIndex:
     @staticmethod
     def _row_sq_norms(X: Matrix) -> np.ndarray:
         if sp.issparse(X):
-            return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+            sparse = cast(sp.csr_matrix, X)
+            return np.asarray(sparse.multiply(sparse).sum(axis=1), dtype=np.float64).ravel()
         out = np.empty(X.shape[0], dtype=np.float64)
         step = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1))
         for s in range(0, X.shape[0], step):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import ModuleType
 
@@ -75,9 +76,10 @@ def configure(fallback_cache_dir: Path | None = None) -> Path:
         os.environ[CACHE_ENV] = str(cache)
         import numba
 
-        numba.config.CACHE_DIR = str(cache)  # numba read the environment when it was imported
+        # numba read the environment when it was imported; its config module sets these names then
+        numba.config.CACHE_DIR = str(cache)  # type: ignore[attr-defined]
         if not os.environ.get("NUMBA_THREADING_LAYER"):
-            numba.config.THREADING_LAYER = "workqueue"
+            numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]  # (set at import)
         _configured = cache
         return cache
 
@@ -104,17 +106,19 @@ def set_threads(num_threads: int) -> int:
     configure()
     import numba
 
-    t = max(1, min(int(num_threads), numba.config.NUMBA_NUM_THREADS))
+    available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import
+    t = max(1, min(int(num_threads), available))
     numba.set_num_threads(t)
     return t
 
 
-def dynamic():
+def dynamic() -> AbstractContextManager[object]:
     """Context in which prange hands its iterations (our row ranges or tiles) to the
     threads one at a time: a descheduled or slower thread does not hold up the rest."""
     import numba
 
-    return numba.parallel_chunksize(1)
+    chunks: AbstractContextManager[object] = numba.parallel_chunksize(1)  # (numba leaves it unannotated)
+    return chunks
 
 
 def row_ranges(n: int, k: int, d: int, T: int) -> int:

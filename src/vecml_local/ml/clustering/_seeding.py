@@ -50,11 +50,14 @@ def kmeanspp(
     parts = row_ranges(n, S * trials, d, T)
     closest = np.full((S, n), np.inf)
 
-    def update(picks):  # closest follows the new centres; returns each row range's sum
+    def update(picks: np.ndarray) -> np.ndarray:  # closest follows the new centres; returns each row range's sum
+        sums: np.ndarray
         with dynamic():
             if xsq is not None:
-                return K.pp_update_l2(X, xsq, picks.copy(), closest, parts, 256)
-            return K.pp_update(X, picks.copy(), closest, metric, parts)
+                sums = K.pp_update_l2(X, xsq, picks.copy(), closest, parts, 256)
+            else:
+                sums = K.pp_update(X, picks.copy(), closest, metric, parts)
+        return sums
 
     part_sums = update(chosen[:, 0])
     for step in range(1, k):

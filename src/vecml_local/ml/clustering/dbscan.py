@@ -29,8 +29,10 @@ Parameters are assumed valid (the request schemas check them).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,11 +42,20 @@ from vecml_local.ml import distances as dist
 from ._parallel import LOCK, dynamic, effective_threads, kernels, set_threads
 from ._progress import WORK_PER_CHUNK, Checkpoints
 
+if TYPE_CHECKING:
+    from sklearn.neighbors import NearestNeighbors
+
 __all__ = ["DBSCANResult", "fit_dbscan"]
 
 _TREE_MAX_DIM = 15  # as scikit-learn: brute force above 15 dimensions
 _GRID_MAX_DIM = 3  # a grid of radius-wide cells (3^d cells per query) up to 3 dimensions
 _MASK_BITS = 512_000_000  # neighbour bits of one query block on the BLAS path (64 MB)
+
+# Rows [s, e) and their neighbour lists in CSR form: (s, e, indptr, indices)
+Block = tuple[int, int, np.ndarray, np.ndarray]
+# Rows sorted by cell, their order, the occupied cells, where each starts, every row's cell,
+# the cell radix per dimension, the squared radius (the grid kernels' arguments, in order)
+Grid = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
 
 
 @dataclass
@@ -58,11 +69,21 @@ class DBSCANResult:
 class _Searcher:
     """Radius neighbours of row blocks as CSR pieces (indptr, indices)."""
 
-    def __init__(self, X, eps: float, dist_type: str, threads: int, budget: int, mask_bits: int, checks: Checkpoints):
+    def __init__(
+        self,
+        X: dist.Matrix,
+        eps: float,
+        dist_type: str,
+        threads: int,
+        budget: int,
+        mask_bits: int,
+        checks: Checkpoints,
+    ) -> None:
         self.dt, self.eps, self.threads, self.checks = dist_type, eps, threads, checks
         Xd = dist.to_dense_float(X, what="X") if not isinstance(X, np.ndarray) else X
         self.n, self.d = Xd.shape
-        self.tree = None
+        self.tree: NearestNeighbors | None = None
+        metric: str | None  # the metric of the neighbour search, None: only our BLAS tiles
         binary = dist_type == dist.HAMMING and Xd.size > 0 and int(Xd.max()) <= 1
         if dist_type == dist.COSINE:
             self.X = dist.normalize_rows(Xd)
@@ -78,7 +99,7 @@ class _Searcher:
             metric = {dist.EUCLIDEAN: "euclidean", dist.MANHATTAN: "manhattan"}.get(dist_type)
             radius = eps
         use_tree = metric is not None and self.d <= _TREE_MAX_DIM
-        self.gemm = None
+        self.gemm: tuple[int, float, np.ndarray] | None = None  # (kernel code, threshold, |x|^2 per row)
         self.grid = self._grid(radius) if metric == "euclidean" and self.d <= _GRID_MAX_DIM else None
         if self.grid is None and metric == "euclidean" and not use_tree and eps >= 0:
             # Brute force in our BLAS tiles: the same answers as scikit-learn's brute
@@ -98,9 +119,11 @@ class _Searcher:
         # the BLAS path holds one bit per (query row, column) while a block is searched
         self.max_rows = self.n if self.gemm is None else int(max(8, mask_bits // max(self.n, 1)))
         self.block = min(self.block, self.max_rows)
-        self.self_join = None  # (mask, counts) of all pairs, when they fit one mask
+        self.self_join: tuple[np.ndarray, np.ndarray] | None = (
+            None  # (mask, counts) of all pairs, when they fit one mask
+        )
 
-    def _grid(self, radius: float):
+    def _grid(self, radius: float) -> Grid | None:
         """Rows sorted by the cell (radius wide) they fall in, or None when the grid's
         key space would overflow (tiny radius on a wide range) or the radius is 0."""
         grid_keys = kernels("_dbscan_kernels").grid_keys
@@ -117,7 +140,7 @@ class _Searcher:
         starts = np.append(starts, self.n).astype(np.int64)
         return self.X[order], order, cells, starts, keys, radix, radius * radius
 
-    def blocks(self):
+    def blocks(self) -> Iterator[Block]:
         """Row blocks; after the first, sized from the neighbours seen so far so that one
         block holds about a quarter of the budget (fewer, larger queries)."""
         if self.gemm is not None and self.n <= self.max_rows:
@@ -135,11 +158,12 @@ class _Searcher:
             yield s, e, indptr, indices
             s = e
 
-    def _self_join_blocks(self):
+    def _self_join_blocks(self) -> Iterator[Block]:
         """Blocks read off one symmetric mask of every pair (each pair's GEMM once),
         sized so that a block's lists hold about a quarter of the budget."""
         K = kernels("_dbscan_kernels")
         if self.self_join is None:
+            assert self.gemm is not None  # blocks() self-joins on the BLAS path only
             code, thr, xsq = self.gemm
             mask = np.zeros((self.n, (self.n + 7) // 8), dtype=np.uint8)
             tile = self._tile()
@@ -171,9 +195,10 @@ class _Searcher:
         return int(max(8, min(256, 1_000_000 // max(self.n, 1))))  # a 4 MB float32 dot-product tile
 
     def _margin(self) -> float:
+        assert self.gemm is not None  # (called on the BLAS path only)
         return self.d * 2.4e-7 if self.gemm[0] == 0 else 0.0
 
-    def query(self, s: int, e: int):
+    def query(self, s: int, e: int) -> tuple[np.ndarray, np.ndarray]:
         if self.grid is not None:
             K = kernels("_dbscan_kernels")
             counts = K.grid_count(self.X, s, e, *self.grid)
@@ -219,7 +244,7 @@ class _Searcher:
 
 
 def fit_dbscan(
-    X,
+    X: dist.Matrix,
     *,
     eps: float,
     min_samples: int,
@@ -249,7 +274,8 @@ def fit_dbscan(
         search = _Searcher(X, eps, dt, effective_threads(threads), neighbour_budget, bits, checks.part(0.0, 0.8))
         n = search.n
         counts = np.zeros(n, dtype=np.int64)
-        stored, total, keep = [], 0, True
+        stored: list[tuple[int, np.ndarray, np.ndarray]] = []  # (s, indptr, indices) while they fit the budget
+        total, keep = 0, True
         for s, e, indptr, ind in search.blocks():
             search.checks.check()
             done = e / max(n, 1)  # after the self-join's pairs (the first half), when there is one
@@ -264,7 +290,7 @@ def fit_dbscan(
                     keep, stored = False, []
         is_core = counts >= int(ms)
 
-        def again():
+        def again() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
             return iter(stored) if keep else ((s, ip, ix) for s, _, ip, ix in search.blocks())
 
         checks.report(0.8, "joining core points into clusters")

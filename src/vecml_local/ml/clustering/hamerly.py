@@ -57,7 +57,8 @@ class HamerlyState:
 
     @property
     def euclidean(self) -> bool:
-        return self.metric == kernels("_common_kernels").SQEUCLID
+        squared_l2: int = kernels("_common_kernels").SQEUCLID
+        return self.metric == squared_l2
 
     def first_pass(self, C: np.ndarray, accumulate: bool) -> tuple[np.ndarray, np.ndarray]:
         """Full scan: labels and both bounds of every row; summed rows and counts per centre."""
@@ -111,7 +112,7 @@ def run_hamerly(
     tol_abs: float,
     max_iter: int,
     report: Callable[[int], None],
-):  # type: ignore[no-untyped-def]
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Hamerly's k-means from centres C.
 
     Same iteration and convergence rule as Lloyd's (`kmeans._Runner.lloyd`), so the

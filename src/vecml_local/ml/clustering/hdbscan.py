@@ -33,7 +33,7 @@ class HDBSCANResult:
 
 
 def fit_hdbscan(
-    X,
+    X: dist.Matrix,
     *,
     min_cluster_size: int = 5,
     min_samples: int | None = None,

@@ -30,7 +30,7 @@ __all__ = ["kdist_plot", "knee_index"]
 
 
 def kdist_plot(
-    X,
+    X: dist.Matrix,
     *,
     k: int = 5,
     max_num_samples: int = 2000,

@@ -43,8 +43,10 @@ training rows, NaN, Hamming on non-binary or sparse data) raises `ml.InvalidInpu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypedDict
 
 import numpy as np
 import scipy.sparse as sp
@@ -62,6 +64,19 @@ KMEANS_METHODS = ("kmeans", "kmeans_hamerly")
 INIT_METHODS = ("k-means++", "random")
 
 
+class KMeansInfo(TypedDict, total=False):
+    """How a fit ran (for benchmarks): Hamerly's bounds or not, numba threads, seconds per phase."""
+
+    hamerly_bounds: bool
+    threads: int
+    seconds: dict[str, float]  # "seeding", "iterations"
+
+
+# One k-means run: (centres, labels, iterations, Hamerly's full scans), from start centres and an
+# iteration reporter
+RunResult = tuple[np.ndarray, np.ndarray, int, int]
+
+
 @dataclass
 class KMeansResult:
     centroids: np.ndarray  # (k, d) float32
@@ -73,7 +88,7 @@ class KMeansResult:
     dist_type: str
     method: str
     full_scans: int = 0  # Hamerly: points whose bounds forced a full scan (best run)
-    info: dict = field(default_factory=dict)
+    info: KMeansInfo = field(default_factory=lambda: KMeansInfo())
 
 
 @dataclass
@@ -89,12 +104,14 @@ class _Space:
     def gemm(self) -> bool:
         """Squared Euclidean and inner product: Lloyd assigns through BLAS."""
         K = kernels("_common_kernels")
-        return self.metric in (K.SQEUCLID, K.NEG_IP)
+        codes: tuple[int, int] = (K.SQEUCLID, K.NEG_IP)
+        return self.metric in codes
 
     @property
     def halved(self) -> bool:
         """Cosine as squared Euclidean on unit rows: |x - c|^2 / 2 = 1 - cos."""
-        return self.update == "unit_mean" and self.metric == kernels("_common_kernels").SQEUCLID
+        squared_l2: int = kernels("_common_kernels").SQEUCLID
+        return self.update == "unit_mean" and self.metric == squared_l2
 
 
 def _space(dist_type: str) -> _Space:
@@ -129,7 +146,7 @@ class _Runner:
 
     def __init__(
         self, X: np.ndarray, space: _Space, k: int, threads: int, tol_abs: float, max_iter: int, checks: Checkpoints
-    ):
+    ) -> None:
         self.X, self.space, self.tol_abs, self.max_iter, self.checks = X, space, tol_abs, max_iter, checks
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
         # Each assignment pass runs over row chunks of bounded work, with a should_stop()
@@ -143,9 +160,10 @@ class _Runner:
     @cached_property
     def xsq(self) -> np.ndarray:
         """|x|^2 of every row (float32), for k-means++ and Hamerly's Euclidean scans."""
-        return np.einsum("ij,ij->i", self.X, self.X).astype(np.float32)
+        sq: np.ndarray = np.einsum("ij,ij->i", self.X, self.X).astype(np.float32)
+        return sq
 
-    def _assign(self, C, labels, accumulate):
+    def _assign(self, C: np.ndarray, labels: np.ndarray, accumulate: bool) -> tuple[np.ndarray, np.ndarray, int]:
         """Nearest centres of every row: (summed rows per centre, counts, rows relabelled)."""
         K = kernels("_lloyd_kernels")
         k, d = C.shape
@@ -165,11 +183,12 @@ class _Runner:
             changed += int(ch)
         return sums, counts, changed
 
-    def new_centres(self, C_old, sums, counts, labels):
+    def new_centres(self, C_old: np.ndarray, sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Centres after an assignment (sums/counts only for mean updates); an empty
         cluster takes the point farthest from its centre, as scikit-learn."""
         k, d = C_old.shape
         upd = self.space.update
+        C: np.ndarray
         if upd in ("mean", "unit_mean"):
             C = C_old.astype(np.float64, copy=True)
             ok = counts > 0
@@ -195,13 +214,13 @@ class _Runner:
             C[empty] = self.X[picks]
         return C
 
-    def objective(self, C, labels) -> float:
+    def objective(self, C: np.ndarray, labels: np.ndarray) -> float:
         out = np.empty(self.X.shape[0])
         kernels("_common_kernels").exact_min_dist(self.X, C, labels, self.space.metric, out)
         total = float(out.sum())
         return total / 2.0 if self.space.halved else total
 
-    def lloyd(self, C, report):
+    def lloyd(self, C: np.ndarray, report: Callable[[int], None]) -> RunResult:
         n = self.X.shape[0]
         labels = np.full(n, -1, dtype=np.int32)
         acc = self.space.update in ("mean", "unit_mean")
@@ -222,7 +241,7 @@ class _Runner:
             self._assign(C, labels, False)
         return C, labels, it, 0
 
-    def hamerly(self, C, report):
+    def hamerly(self, C: np.ndarray, report: Callable[[int], None]) -> RunResult:
         from .hamerly import HamerlyState, run_hamerly
 
         state = HamerlyState.for_data(self.X, self.xsq, self.space.metric, self.chunks, self.checks)
@@ -231,7 +250,7 @@ class _Runner:
 
 
 def assign_to_centroids(
-    X,
+    X: dist.Matrix,
     centroids: np.ndarray,
     dist_type: str,
     *,
@@ -244,7 +263,14 @@ def assign_to_centroids(
         return _assign_all(X, centroids, dist_type, num_threads, block_elements, checks or Checkpoints())
 
 
-def _assign_all(X, centroids, dist_type, num_threads, block_elements, checks):  # type: ignore[no-untyped-def]
+def _assign_all(
+    X: dist.Matrix,
+    centroids: np.ndarray,
+    dist_type: str,
+    num_threads: int,
+    block_elements: int,
+    checks: Checkpoints,
+) -> tuple[np.ndarray, float]:
     space = _space(dist_type)
     T = set_threads(num_threads)
     K, Kc = kernels("_lloyd_kernels"), kernels("_common_kernels")
@@ -273,7 +299,7 @@ def _assign_all(X, centroids, dist_type, num_threads, block_elements, checks):  
 
 
 def fit_kmeans(
-    X,
+    X: dist.Matrix,
     *,
     n_clusters: int,
     method: str = "kmeans",
@@ -327,13 +353,14 @@ def fit_kmeans(
             Xseed = dist.normalize_rows(Xt) if dt == dist.INNER_PRODUCT else Xt
             sq = kernels("_common_kernels").SQEUCLID
             seed_xsq = runner.xsq if space.seed_metric == sq and Xseed is Xt else None  # shared with Hamerly
-            best = None
+            best: tuple[float, np.ndarray, np.ndarray, int, int] | None = None  # (objective, *RunResult)
             seconds = {"seeding": 0.0, "iterations": 0.0}  # where the time goes (bench figures)
             group = max(1, min(len(seeds), SEEDING_FLOATS // max(n_train, 1)))
             for first in range(0, len(seeds), group):
                 rngs = [np.random.default_rng(int(seed)) for seed in seeds[first : first + group]]
                 started = time.perf_counter()
                 fitting.report(first / len(seeds), f"seeding run {first + 1} of {len(seeds)}")
+                starts: np.ndarray | list[np.ndarray]  # per run: the rows of its start centres
                 if initialization_method == "k-means++":
                     starts = kmeanspp(Xseed, k, rngs, space.seed_metric, T, seed_xsq, fitting.check)
                 else:
@@ -355,6 +382,7 @@ def fit_kmeans(
                     obj = runner.objective(C, labels)
                     if best is None or obj < best[0]:
                         best = (obj, C, labels, it, scans)
+            assert best is not None  # n_init >= 1 (the request schema)
             obj, C, labels, it, scans = best
             if train_idx is None:
                 all_labels, inertia = labels, obj

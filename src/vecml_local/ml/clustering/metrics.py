@@ -24,13 +24,21 @@ Keys (always finite numbers; never NaN):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
-__all__ = ["clustering_metrics", "SILHOUETTE_MAX_SAMPLES"]
+__all__ = ["clustering_metrics", "Metrics", "SILHOUETTE_MAX_SAMPLES"]
+
+# Metric name -> finite number (`silhouette_sample_size` an int), plus the text of `unsupervised_metrics_note`;
+# which keys appear depends on the distance and on ground truth (module docstring).
+Metrics = dict[str, float | int | str]
 
 SILHOUETTE_MAX_SAMPLES = 10_000
 _DISPERSION_KEY = {dist.EUCLIDEAN: "inertia_sse", dist.MANHATTAN: "L1_dispersion", dist.COSINE: "cosine_dispersion"}
@@ -48,7 +56,7 @@ def _finite(v: float) -> float:
     return v if np.isfinite(v) else 0.0
 
 
-def _cluster_stats(X, lab: np.ndarray, k: int, dt: str):
+def _cluster_stats(X: np.ndarray | sp.csr_matrix, lab: np.ndarray, k: int, dt: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster counts, means (k, d) and Euclidean dispersion sums, blockwise."""
     n, d = X.shape
     counts = np.bincount(lab, minlength=k).astype(np.float64)
@@ -63,7 +71,7 @@ def _cluster_stats(X, lab: np.ndarray, k: int, dt: str):
     return counts, means
 
 
-def _unsupervised(X, lab: np.ndarray, k: int, dt: str, seed: int, out: dict) -> None:
+def _unsupervised(X: np.ndarray | sp.csr_matrix, lab: np.ndarray, k: int, dt: str, seed: int, out: Metrics) -> None:
     n, d = X.shape
     counts, means = _cluster_stats(X, lab, k, dt)
     # within-cluster squared L2 (for CH/DB, Euclidean in the working space) and dispersion
@@ -89,7 +97,7 @@ def _unsupervised(X, lab: np.ndarray, k: int, dt: str, seed: int, out: dict) -> 
         l2 += np.bincount(L, weights=np.sqrt(rsq), minlength=k)
         if dt == dist.EUCLIDEAN:
             disp += rsq.sum()
-        elif dt == dist.MANHATTAN:
+        elif dt == dist.MANHATTAN and med is not None:  # med is set for Manhattan above
             disp += np.abs(B - med[L]).sum()
         elif dt == dist.COSINE:
             mu = dist.normalize_rows(means).astype(np.float64)
@@ -141,8 +149,13 @@ def _best_match_accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
 
 
 def clustering_metrics(
-    X, labels, *, dist_type: str = "Euclidean", ground_truth=None, random_seed: int = 1234567
-) -> dict:
+    X: np.ndarray | sp.csr_matrix,
+    labels: ArrayLike,
+    *,
+    dist_type: str = "Euclidean",
+    ground_truth: Sequence[Any] | None = None,
+    random_seed: int = 1234567,
+) -> Metrics:
     """Metrics dict (see module docstring). `ground_truth`: one label per vector (any hashable)."""
     dt = dist.canonical_dist_type(dist_type)
     X = dist.check_matrix(X, dt) if not sp.issparse(X) or dt != dist.HAMMING else X
@@ -150,7 +163,7 @@ def clustering_metrics(
     n = X.shape[0]
     if labels.size != n:
         raise InvalidInput(f"labels: {labels.size} labels for {n} vectors")
-    out: dict = {}
+    out: Metrics = {}
     noise = labels < 0
     out["noise_ratio"] = float(noise.mean()) if n else 0.0
     keep = np.nonzero(~noise)[0]

@@ -31,6 +31,8 @@ same layout for the same input and thread count.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -53,7 +55,7 @@ _METRIC = {
 
 
 def tsne_embed(
-    X,
+    X: dist.Matrix,
     *,
     max_samples: int = 2000,
     perplexity: float = 30.0,
@@ -90,7 +92,7 @@ def tsne_embed(
             S = TruncatedSVD(n_components=min(50, m - 1), random_state=seed).fit_transform(S)
             metric = "euclidean" if metric == "hamming" else metric
         else:
-            S = S.toarray()
+            S = cast(sp.csr_matrix, S).toarray()
     S = np.ascontiguousarray(S, dtype=np.float64)
     if S.shape[1] > 100 and metric in ("euclidean", "cosine"):
         from sklearn.decomposition import PCA
@@ -130,7 +132,7 @@ def tsne_embed(
     return idx, out
 
 
-def _callbacks(checks: Checkpoints, early: int, iters: int) -> dict:
+def _callbacks(checks: Checkpoints, early: int, iters: int) -> dict[str, Any]:  # openTSNE keyword arguments
     """openTSNE callbacks (every 10 steps of each phase) that check and report; none when
     nobody asks (a callback makes openTSNE evaluate the KL divergence each time)."""
     if checks.should_stop is None and checks.progress is None:
