@@ -7,12 +7,16 @@
     container_checks.py metrics  BASE             GET /metrics (reports when the server has none)
     container_checks.py kernels  BASE SECONDS     the numba kernels load from the image's cache (GET /ready's
                                                   "kernels" reaches "ready" without "compiling")
+    container_checks.py cluster  BASE KEY SECONDS the compose `cluster` profile: GET /ready's checks.executor turns
+                                                  true, then the example workflow, whose training status names the
+                                                  Dask worker that ran it
 
 BASE is the server root (http://127.0.0.1:PORT); the API is BASE/api. Exit 0 when the check holds.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -152,8 +156,51 @@ def kernels(base: str, seconds: str) -> int:
     return 1
 
 
+def cluster(base: str, key: str, seconds: str) -> int:
+    deadline = time.monotonic() + float(seconds)
+    while True:
+        status, text = _request(f"{base}/ready")
+        executor = json.loads(text).get("checks", {}).get("executor") if text.startswith("{") else None
+        if executor is True:
+            break
+        if time.monotonic() > deadline:
+            print(f"/ready never reported the Dask executor up: HTTP {status} {text[:300]}", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+    env = {**os.environ, "VECML_API_URL": f"{base}/api", "VECML_API_KEY": key}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    lines = result.stdout.splitlines()
+    # the example prints each answer as "Response: {python dict}" after its "Request to ..." line
+    statuses = [
+        ast.literal_eval(answer.removeprefix("Response: "))
+        for request, answer in zip(lines, lines[1:])
+        if request.startswith("Request to get_automl_training_status") and answer.startswith("Response: {")
+    ]
+    finished = [s for s in statuses if s.get("status") == "finished"]
+    if result.returncode != 0 or not finished:
+        print(result.stdout[-3000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
+        print(f"example workflow on the cluster FAILED (exit {result.returncode})", file=sys.stderr)
+        return 1
+    last = finished[-1]
+    if last.get("executor") != "dask" or not str(last.get("worker", "")).startswith("tcp://"):
+        print(f"the training status names no Dask worker: {last}", file=sys.stderr)
+        return 1
+    print(f"example workflow on the cluster: training ran on Dask worker {last['worker']}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    commands = {"example": example, "verify": verify, "mark": mark, "has": has, "metrics": metrics, "kernels": kernels}
+    commands = {
+        "example": example,
+        "verify": verify,
+        "mark": mark,
+        "has": has,
+        "metrics": metrics,
+        "kernels": kernels,
+        "cluster": cluster,
+    }
     if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2

@@ -11,7 +11,9 @@
 #      the same predictions;
 #   4. compose --profile postgres on a non-default host port: both services healthy, the app on
 #      PostgreSQL (/_local/info and the tables), data kept across `down` + `up`;
-#   5. compose without the profile: the app alone, on SQLite.
+#   5. compose without the profile: the app alone, on SQLite;
+#   6. compose --profile cluster (Dask scheduler + 2 workers from the same image, PostgreSQL, the
+#      shared volume): the example workflow, its training status naming the Dask worker.
 # Installs Debian's docker.io when there is no engine (root + apt-get), starts dockerd when it
 # is not running and stops it on exit. Base images are pulled when a registry answers, else
 # built locally as stand-ins (scripts/ci/standins/, kept between runs: an existing tag is reused).
@@ -74,9 +76,9 @@ cleanup() {
         done
     fi
     if [ "${#COMPOSE[@]}" -gt 0 ]; then
-        for project in "$TAG-pg" "$TAG-lite"; do
-            "${COMPOSE[@]}" -p "$project" -f docker/compose.yaml --profile postgres down -v --remove-orphans \
-                >/dev/null 2>&1
+        for project in "$TAG-pg" "$TAG-lite" "$TAG-cluster"; do
+            "${COMPOSE[@]}" -p "$project" -f docker/compose.yaml --profile postgres --profile cluster \
+                down -v --remove-orphans >/dev/null 2>&1
         done
     fi
     if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -401,5 +403,20 @@ running="$(docker ps --filter "label=com.docker.compose.project=$P" --format '{{
 backend_is "$P" sqlite || fail "the app alone is not on SQLite"
 say "the app alone, healthy after ${s}s, on SQLite"
 compose "$P" down -v >/dev/null 2>&1
+
+# -- 6. compose --profile cluster: jobs on Dask workers (the image built in step 1) -----------------------------------
+P="$TAG-cluster"
+say "6. compose --profile cluster up (project $P)"
+cluster_start=$SECONDS
+compose "$P" --profile cluster up -d --no-build >"$WORK/compose.log" 2>&1 || { cat "$WORK/compose.log" >&2; fail "compose up"; }
+for service in postgres dask-scheduler vecml-local; do
+    wait_healthy "$(service_container "$P" "$service")" 180 >/dev/null || fail "compose service $service not healthy"
+done
+workers="$(compose "$P" ps -q dask-worker | wc -l)"
+[ "$workers" = "2" ] || fail "expected 2 dask-worker containers, found $workers"
+backend_is "$P" postgresql || fail "the app does not use PostgreSQL under the cluster profile"
+checks cluster "http://127.0.0.1:$CPORT" "$KEY-cluster" 120 || fail "the example workflow on the Dask cluster"
+say "cluster profile: example workflow on Dask workers, $((SECONDS - cluster_start))s from compose up"
+compose "$P" --profile cluster down -v >/dev/null 2>&1
 
 say "PASSED in $(elapsed): build ${BUILD_SECONDS}s, image ${IMAGE_MB} MB (${base_kind} base), /ready ${READY_S}s, healthy ${HEALTHY_S}s"

@@ -285,7 +285,7 @@ def test_compose_service(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_compose_app_starts_alone_without_the_postgres_profile() -> None:
     """Compose 1.29 would not start the app without the profile: its dependency must be optional."""
     compose = _compose()
-    assert compose["services"]["postgres"]["profiles"] == ["postgres"]
+    assert compose["services"]["postgres"]["profiles"] == ["postgres", "cluster"]
     assert "profiles" not in compose["services"]["vecml-local"]
     dependency = compose["services"]["vecml-local"]["depends_on"]["postgres"]
     assert dependency == {"condition": "service_healthy", "required": False}
@@ -348,6 +348,21 @@ def test_compose_postgres_profile_wires_the_database_url(tmp_path: Path) -> None
 
     own = _entrypoint_run(tmp_path, {**absent, "VECML_LOCAL_DATABASE_URL": "postgresql+psycopg://u@db/x"})
     assert own.returncode == 0 and own.stdout.splitlines()[-1] == "url=postgresql+psycopg://u@db/x args=serve"
+
+
+def test_compose_cluster_profile_runs_scheduler_and_workers_from_the_app_image() -> None:
+    """The `cluster` profile: PostgreSQL, a scheduler and workers from the app's image, the workers on
+    the app's data volume at the same path (they read segments from it), the app's dependency optional."""
+    compose = _compose()
+    services, app = compose["services"], compose["services"]["vecml-local"]
+    for name in ("dask-scheduler", "dask-worker"):
+        assert services[name]["profiles"] == ["cluster"] and services[name]["image"] == app["image"]
+    assert services["dask-worker"]["volumes"] == app["volumes"]
+    assert _interpolate(str(services["dask-worker"]["deploy"]["replicas"]), {}) == "2"
+    assert "tcp://dask-scheduler:8786" in services["dask-worker"]["command"]
+    assert app["depends_on"]["dask-scheduler"] == {"condition": "service_healthy", "required": False}
+    assert app["environment"]["COMPOSE_DASK_HOST"] == "dask-scheduler"
+    assert "cluster" in DOCKERFILE.read_text(), "the image installs the `cluster` extra"
 
 
 # -- the image's commands, run for real ---------------------------------------------
