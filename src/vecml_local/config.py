@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         None, description="With executor dask: the scheduler's address, e.g. tcp://scheduler:8786."
     )
+    partition_rows: int = Field(
+        0,
+        ge=0,
+        description="With executor dask: a collection of more rows trains in partitions of at most this many "
+        "rows (0: when its vectors exceed a quarter of the smallest worker's memory limit).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

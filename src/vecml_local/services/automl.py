@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -170,8 +171,12 @@ class AutomlService:
             progress=job.report,
             should_stop=job.cancelled,
         )
-        save_model(model, data.directory)
-        self._remember((p["model_id"], job.job_id), model)  # keyed by job id: never served for another model
+        return self.trained(job, model, data.directory, warnings)
+
+    def trained(self, job: JobContext, model: TrainedModel, directory: Path, warnings: list[str]) -> Trained:
+        """Save a trained model and say what its row and its job store (also for partitioned training)."""
+        save_model(model, directory)
+        self._remember((job.payload["model_id"], job.job_id), model)  # keyed by job id: never another model's
         importance = [{"feature": f, "importance": v} for f, v in model.feature_importance()]
         info = {
             "validation_metric": model.validation_metric,
@@ -182,6 +187,8 @@ class AutomlService:
             "warnings": warnings,
         }
         result: dict[str, Any] = {"validation_metric": model.validation_metric}
+        if model.info.get("partitions"):  # trained by lightgbm.dask (services/partitioned.py)
+            info["partitions"] = result["partitions"] = model.info["partitions"]
         if warnings:
             result["warnings"] = warnings
         return Trained(info, result)

@@ -323,6 +323,19 @@ def _check_perplexity(perplexity: float, max_samples: int, num_vectors: int) -> 
         )
 
 
+def kmeans_outputs(r: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A k-means result's arrays to store and its JSON-able summary (also for partitioned k-means)."""
+    return (
+        {"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
+        {
+            "n_clusters": int(r.centroids.shape[0]),
+            "inertia": float(r.inertia),
+            "n_iter": int(r.n_iter),
+            "n_train": int(r.n_train),
+        },
+    )
+
+
 def _fit(
     algorithm: str, params: dict[str, Any], X: Any, job: JobContext
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -350,15 +363,7 @@ def _fit(
             should_stop=job.cancelled,
             progress=progress,
         )
-        return (
-            {"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
-            {
-                "n_clusters": int(r.centroids.shape[0]),
-                "inertia": float(r.inertia),
-                "n_iter": int(r.n_iter),
-                "n_train": int(r.n_train),
-            },
-        )
+        return kmeans_outputs(r)
     if algorithm == "dbscan":
         from ..ml.clustering.dbscan import fit_dbscan
 

@@ -100,6 +100,8 @@ class JobService:
             body.update(progress_fields(job, status, runner.live_progress(job.seq)))
             if job.payload.get("executor"):  # set by the worker that ran it (dask executor)
                 body.update(executor=job.payload["executor"], worker=job.payload.get("worker", ""))
+                if job.payload.get("partitions"):  # trained in partitions (services/partitioned.py)
+                    body["partitions"] = job.payload["partitions"]
         if status in TERMINAL:
             runner.answers.put(key, body)
         return body

@@ -176,16 +176,22 @@ class TrainingLifecycle:
         session.flush()
 
     # -- run -------------------------------------------------------------------
-    def run(self, job: JobContext, train: Callable[[JobContext, TrainingInput], Trained]) -> dict[str, Any]:
+    def run(
+        self,
+        job: JobContext,
+        train: Callable[[JobContext, Any], Trained],
+        read: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> dict[str, Any]:
         """The job handler's skeleton around `train`, which writes the model's files into
-        `TrainingInput.directory` and returns what to store. A data error of `ml/` becomes
-        the job's failure reason as the client should read it."""
+        the input's `directory` and returns what to store. A data error of `ml/` becomes
+        the job's failure reason as the client should read it. `read` replaces reading a
+        snapshot (`services/partitioned.py` reads a plan of partitions instead)."""
         payload = job.payload
         model_id = payload["model_id"]
         try:
             with client_input():
                 job.report(0.0, "reading the collection")
-                trained = train(job, self._read(payload))
+                trained = train(job, (read or self._read)(payload))
             self._mark_ready(job, model_id, trained)
             return trained.result
         except Exception:

@@ -16,6 +16,7 @@ from ..config import Settings
 from ..jobs import JobCancelled, JobContext, Progress
 from ..jobs.executors import DaskExecutor, JobExecutor, LocalExecutor, worker_name
 from ..storage import Job
+from .partitioned import partitioned_handler
 
 __all__ = ["run_job_on_worker", "make_executor"]
 
@@ -72,7 +73,8 @@ def run_job_on_worker(settings_json: str, seq: int) -> dict[str, Any]:
             cancel_event=threading.Event(),
             progress=Progress(0.0, f"started on {worker}"),
         )
-    handler = runner.handlers[context.kind]
+    # a big collection trains in partitions over the cluster (services/partitioned.py)
+    handler = partitioned_handler(services, context) or runner.handlers[context.kind]
     runner._live[seq] = context  # persist_progress writes what the handler reports
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(services, context, stop), daemon=True)
