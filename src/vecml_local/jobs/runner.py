@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import VecmlError
 from ..logs import log_event
+from ..ml import Cancelled
 from ..redact import without_paths
 from ..storage import Database, Job
 from ..storage.space import MESSAGES as STORAGE_MESSAGES
@@ -263,13 +264,14 @@ class JobRunner:
                 with self.db.session() as session:
                     context.finish(session, result or {})
             self._transition(context.kind, context.job_id, "finished", time.monotonic() - context.started)
-        except JobCancelled:
-            return  # the cancel logged the change to failed
+        except (JobCancelled, Cancelled) as error:
+            self._stopped(context, error)
         except VecmlError as error:
             self._fail(context, error.message)
         except Exception as error:  # a bug, not the client's fault: keep the server alive
             if context.cancelled():
-                return  # stopped on request (ml.Cancelled or whatever the interrupted step raised)
+                self._stopped(context, error)  # whatever the interrupted step raised
+                return
             if (problem := storage_problem(error)) is not None:  # a full disk is no bug: no traceback per job
                 self._fail(context, STORAGE_MESSAGES[problem])
                 return
@@ -278,6 +280,21 @@ class JobRunner:
             self._fail(context, without_paths(f"Internal error (error id {error_id}): {type(error).__name__}: {error}"))
         finally:
             self._live.pop(context.seq, None)
+
+    def _stopped(self, context: JobContext, error: Exception) -> None:
+        """A job's work ended on a cancel: one info line (the cancel itself logged the job as
+        failed). `ml.Cancelled` without a cancel seen here (a delete handled by another
+        process, its worker stopped first) fails the job if nothing did yet."""
+        if isinstance(error, Cancelled) and not context.cancelled():
+            self._fail(context, "Cancelled")
+        seconds = round(time.monotonic() - context.started, 3)
+        fields = {
+            "kind": context.kind,
+            "job_id": context.job_id,
+            "duration_s": seconds,
+            "stopped_by": type(error).__name__,
+        }
+        log_event(log, logging.INFO, "job work stopped after a cancel", **fields)
 
     def _transition(self, kind: str, job_id: str, state: str, seconds: float | None, error: str = "") -> None:
         """One log line per job state change; observers (metrics) hear of it too."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from tests.database import make_test_database
 from vecml_local.errors import BadRequest
 from vecml_local.jobs import JobContext, JobRunner
+from vecml_local.ml import Cancelled
 from vecml_local.storage import Job
 
 
@@ -118,3 +120,44 @@ def test_cancelled_job_is_not_marked_finished(tmp_path: Path) -> None:
     assert runner.wait_idle(10)
     assert (_status(runner, seq).status, _status(runner, seq).error_message) == ("failed", "Cancelled: project deleted")
     runner.stop()
+
+
+def test_work_stopped_by_a_cancel_is_one_info_line_not_an_internal_error(tmp_path: Path, caplog) -> None:
+    runner = _runner(tmp_path)
+    started = threading.Event()
+
+    def record(job: JobContext) -> dict:
+        started.set()
+        assert job.cancel_event.wait(10)  # work that checks should_stop between chunks, then stops
+        raise Cancelled("stopped")
+
+    runner.register("record", record)
+    runner.start()
+    seq = _submit(runner, "long", [1])
+    assert started.wait(10)
+    with caplog.at_level(logging.INFO, logger="vecml_local"):
+        with runner.db.session() as session:
+            runner.cancel(session, [session.get(Job, seq)], "Cancelled: model deleted")
+        assert runner.wait_idle(10)
+    runner.stop()
+    assert (_status(runner, seq).status, _status(runner, seq).error_message) == ("failed", "Cancelled: model deleted")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    stopped = [r for r in caplog.records if r.getMessage() == "job work stopped after a cancel"]
+    assert len(stopped) == 1 and stopped[0].levelno == logging.INFO
+    assert stopped[0].fields["job_id"] == "long" and stopped[0].fields["stopped_by"] == "Cancelled"
+
+
+def test_ml_cancelled_without_a_cancel_here_fails_the_job_without_a_traceback(tmp_path: Path, caplog) -> None:
+    runner = _runner(tmp_path)  # e.g. a delete seen by another process first stopped the job's worker
+
+    def record(job: JobContext) -> dict:
+        raise Cancelled("stopped")
+
+    runner.register("record", record)
+    runner.start()
+    with caplog.at_level(logging.INFO, logger="vecml_local"):
+        seq = _submit(runner, "stopped", [1])
+        assert runner.wait_idle(10)
+    runner.stop()
+    assert (_status(runner, seq).status, _status(runner, seq).error_message) == ("failed", "Cancelled")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
