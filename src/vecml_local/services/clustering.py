@@ -393,6 +393,8 @@ def _fit(
         cluster_selection_method=params["cluster_selection_method"],
         dist_type=params["dist_type"],
         num_threads=params["num_threads"],
+        should_stop=job.cancelled,  # a large fit runs in a child process, killed on a cancel
+        progress=progress,
     )
     return (
         {"labels": h.labels.astype(np.int32), "probabilities": h.probabilities.astype(np.float64)},

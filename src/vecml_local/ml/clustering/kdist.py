@@ -14,6 +14,13 @@ the steep drop of the few far-out points into the flat run of points inside
 clusters. The steepest slope is no guide: on a descending curve it is at index 0,
 the largest k-distance, which merges every cluster into one.
 
+It runs inside the request (no job, nothing to cancel), so its cost is bounded up front:
+a request whose brute-force part would need more than `MAX_WORK` distance
+multiply-adds (sampled points x stored vector elements: about a minute on one core), or
+whose neighbour lists would hold more than `MAX_NEIGHBOURS` values (sampled points x
+(k + 1)), is refused (`InvalidInput`, a 400 naming k and max_num_samples) before any
+distance is computed.
+
 Distances as in `distances.py` (Cosine: 1 - cos; Inner Product: -<x, y>; Hamming:
 differing coordinates). Search: scikit-learn k-d tree for Euclidean/Manhattan up to
 15 dimensions, otherwise blocked brute force (memory O(samples x block)).
@@ -26,7 +33,10 @@ import numpy as np
 from vecml_local.ml import InvalidInput
 from vecml_local.ml import distances as dist
 
-__all__ = ["kdist_plot", "knee_index"]
+__all__ = ["kdist_plot", "knee_index", "MAX_WORK", "MAX_NEIGHBOURS"]
+
+MAX_WORK = 100_000_000_000
+MAX_NEIGHBOURS = 20_000_000
 
 
 def kdist_plot(
@@ -52,13 +62,27 @@ def kdist_plot(
     n, d = X.shape
     if n < k + 1:
         raise InvalidInput(f"k ({k}) must be smaller than the number of vectors ({n})")
+    m = min(n, m_max)
+    if m * (k + 1) > MAX_NEIGHBOURS:
+        raise InvalidInput(
+            f"k ({k}) + 1 times the points sampled ({m}: max_num_samples or the collection's size) is "
+            f"{m * (k + 1):,}, more than one request may compute ({MAX_NEIGHBOURS:,}); lower k or max_num_samples"
+        )
+    tree = dt in (dist.EUCLIDEAN, dist.MANHATTAN) and d <= 15 and not hasattr(X, "tocsr")
+    elements = int(X.nnz) if hasattr(X, "nnz") else n * d
+    if not tree and m * elements > MAX_WORK:
+        raise InvalidInput(
+            f"max_num_samples: {m} sampled points x {elements:,} stored vector elements is {m * elements:,} "
+            f"distance multiply-adds, more than one request may compute ({MAX_WORK:,}); lower max_num_samples "
+            f"to {max(1, MAX_WORK // max(elements, 1))} or less"
+        )
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=m_max, replace=False)) if n > m_max else np.arange(n)
 
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads, user_api="blas"):
-        if dt in (dist.EUCLIDEAN, dist.MANHATTAN) and d <= 15 and not hasattr(X, "tocsr"):
+        if tree:
             from sklearn.neighbors import KDTree
 
             Xf = np.ascontiguousarray(X, dtype=np.float32)
