@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from pydantic import BaseModel
-from starlette.types import Message, Receive
+from starlette.types import Message, Receive, Scope, Send
 
 from ..middleware import record_request
 from ..schemas.automl import ListAutomlModelInfosRequest
@@ -64,12 +64,13 @@ class FastPathApp(FastAPI):
 
     memory_answers: MemoryAnswers | None = None
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fast = self.memory_answers
         if fast is not None and scope["type"] == "http" and scope["path"] in ROUTES and scope["method"] == "POST":
-            receive = await fast(scope, receive, send)
-            if receive is None:
+            handed_on = await fast(scope, receive, send)
+            if handed_on is None:
                 return  # answered
+            receive = handed_on
         await super().__call__(scope, receive, send)
 
 
@@ -79,7 +80,7 @@ class MemoryAnswers:
         self._requests: dict[tuple[str, bytes], tuple[Any, BaseModel]] = {}  # (path, body) -> (key, request)
         self._rendered: dict[int, tuple[Any, bytes]] = {}  # id(answer) -> (answer, its JSON)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """None once answered; else the `receive` to hand on (replaying what was read)."""
         started = time.perf_counter()
         services: Services | None = getattr(self.app.state, "services", None)

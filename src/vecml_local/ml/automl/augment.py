@@ -19,6 +19,8 @@ smaller classes. Extra rows are capped at `MAX_EXTRA_ROWS`.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from vecml_local.errors import BadRequest
@@ -27,7 +29,16 @@ __all__ = ["AUGMENTATION_LEVELS", "MAX_EXTRA_ROWS", "normalize_augmentation", "a
 
 AUGMENTATION_LEVELS = ("off", "low", "high")
 MAX_EXTRA_ROWS = 200_000
-_SETTINGS = {
+
+
+class _Level(TypedDict):
+    copies: int  # extra jittered copies of every row
+    jitter: float
+    resample: float
+    balance: float
+
+
+_SETTINGS: dict[str, _Level] = {
     "low": {"copies": 1, "jitter": 0.05, "resample": 0.0, "balance": 0.5},
     "high": {"copies": 2, "jitter": 0.10, "resample": 0.05, "balance": 1.0},
 }

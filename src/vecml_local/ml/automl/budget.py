@@ -39,7 +39,7 @@ def budget_seconds(mode: str, n_rows: int, n_features: int, n_classes: int) -> f
     return min(cap, base + per_unit * work_units(n_rows, n_features, n_classes))
 
 
-def _takes_eta(progress: Callable | None) -> bool:
+def _takes_eta(progress: Callable[..., None] | None) -> bool:
     if progress is None:
         return False
     try:
@@ -60,7 +60,7 @@ class Clock:
     def __init__(
         self,
         seconds: float,
-        progress: Callable | None = None,
+        progress: Callable[..., None] | None = None,  # (fraction, message[, eta_seconds=])
         should_stop: Callable[[], bool] | None = None,
         now: Callable[[], float] = time.monotonic,
         start: float | None = None,

@@ -6,9 +6,12 @@ lightgbm is imported inside the functions so importing this package is cheap.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 __all__ = [
     "base_params",
@@ -38,6 +41,7 @@ def effective_threads(num_threads: int, cells: int) -> int:
 
 def base_params(task: str, n_classes: int, num_threads: int, seed: int) -> dict[str, Any]:
     """Objective, metric, threads and determinism; the search adds the rest."""
+    objective: dict[str, Any]
     if task == "regression":
         objective = {"objective": "regression", "metric": "l2"}
     elif n_classes <= 2:
@@ -58,8 +62,13 @@ def base_params(task: str, n_classes: int, num_threads: int, seed: int) -> dict[
 
 
 def make_dataset(
-    x: np.ndarray, y: np.ndarray, cat_idx: list[int], reference=None, keep_raw: bool = False, max_bin: int = 255
-):
+    x: np.ndarray,
+    y: np.ndarray,
+    cat_idx: list[int],
+    reference: lgb.Dataset | None = None,
+    keep_raw: bool = False,
+    max_bin: int = 255,
+) -> lgb.Dataset:
     """A LightGBM Dataset; the configurations of one search share its binning."""
     import lightgbm as lgb
 
@@ -73,7 +82,9 @@ def make_dataset(
     )
 
 
-def predict_booster(booster, x: np.ndarray, task: str, n_classes: int, num_iteration: int | None = None) -> np.ndarray:
+def predict_booster(
+    booster: lgb.Booster, x: np.ndarray, task: str, n_classes: int, num_iteration: int | None = None
+) -> np.ndarray:
     """Class probabilities (n, K) for classification, values (n,) for regression."""
     threads = 1 if len(x) < 2000 else 0
     kwargs: dict[str, Any] = {"num_threads": threads} if threads else {}
@@ -87,7 +98,7 @@ def predict_booster(booster, x: np.ndarray, task: str, n_classes: int, num_itera
     return raw.reshape(len(x), n_classes)
 
 
-def booster_from_string(text: str):
+def booster_from_string(text: str) -> lgb.Booster:
     import lightgbm as lgb
 
     return lgb.Booster(model_str=text)

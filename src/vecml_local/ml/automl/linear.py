@@ -89,7 +89,7 @@ def fit_linear(x: np.ndarray, y: np.ndarray, task: str, n_classes: int, strength
 def predict_linear(
     fit_coef: np.ndarray, fit_intercept: np.ndarray, x: np.ndarray, task: str, n_classes: int
 ) -> np.ndarray:
-    z = x @ fit_coef.T + fit_intercept
+    z: np.ndarray = x @ fit_coef.T + fit_intercept
     if task == "regression":
         return z.reshape(-1)
     if n_classes <= 2:
@@ -97,4 +97,5 @@ def predict_linear(
         return np.column_stack([1.0 - p, p])
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return probabilities

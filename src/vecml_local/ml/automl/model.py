@@ -117,12 +117,13 @@ class TrainedModel:
 
     def _raw(self, table: FeatureTable) -> np.ndarray:
         table, x_tree = self._prepare(table)
-        total = None
+        total: np.ndarray | None = None
         for member, w in zip(self.members, self.weights):
             part = member.predict(self, x_tree, table) * w
             total = part if total is None else total + part
         assert total is not None
-        return total / float(sum(self.weights))
+        raw: np.ndarray = total / float(sum(self.weights))
+        return raw
 
     def predict_proba(self, table: FeatureTable) -> np.ndarray:
         """(n, K) class probabilities, columns in the order of `classes`."""
@@ -130,7 +131,8 @@ class TrainedModel:
             raise ValueError("predict_proba is for classification models")
         p = np.clip(self._raw(table), 0.0, 1.0)
         s = p.sum(axis=1, keepdims=True)
-        return p / np.where(s > 0, s, 1.0)
+        probabilities: np.ndarray = p / np.where(s > 0, s, 1.0)
+        return probabilities
 
     def predict(self, table: FeatureTable) -> list[Any]:
         """One prediction per row: label values (classification) or floats."""

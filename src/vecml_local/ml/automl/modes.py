@@ -7,13 +7,14 @@ candidates on all rows inside the same budget.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from .budget import Clock, budget_seconds, work_units
 from .lgbm import base_params
-from .race import race
+from .race import Race, race
 from .search import Candidate, Problem, Split, cv_linear, greedy_ensemble, loss, plan_splits
 from .select import gain, noise_z
 
@@ -138,11 +139,16 @@ def split_count(problem: Problem) -> int:
     return 5
 
 
-def _single(c: Candidate) -> tuple[list[Candidate], list[float], np.ndarray]:
+# What a mode chose: the candidates, their weights and the OOF predictions of the weighted blend
+Choice = tuple[list[Candidate], list[float], np.ndarray]
+_Item = TypeVar("_Item")
+
+
+def _single(c: Candidate) -> Choice:
     return [c], [1.0], c.oof
 
 
-def run_linear(problem: Problem, clock: Clock):
+def run_linear(problem: Problem, clock: Clock) -> Choice:
     clock.report(0.0, "linear model, 5 folds", force=True)
     # the strength on at most 2,000 rows: logistic regression fits are not interruptible
     return _single(cv_linear(problem, plan_splits(problem, 5), clock=clock, strength_rows=2_000))
@@ -157,7 +163,7 @@ HIGH_SPEED_LARGE = dict(HIGH_SPEED, learning_rate=0.3, num_leaves=127, bagging_f
 HIGH_SPEED_LARGE_BINS = 63
 
 
-def run_high_speed(problem: Problem, clock: Clock):
+def run_high_speed(problem: Problem, clock: Clock) -> Choice:
     large = len(problem.y) > HIGH_SPEED_HOLDOUT_ROWS
     if large:
         problem.max_bin = HIGH_SPEED_LARGE_BINS
@@ -169,7 +175,7 @@ def run_high_speed(problem: Problem, clock: Clock):
     return _single(found.candidates[0])
 
 
-def _balanced_race(problem: Problem, clock: Clock, splits: list[Split], **kw):
+def _balanced_race(problem: Problem, clock: Clock, splits: list[Split], **kw: Any) -> Race:
     grid = BALANCED_GRID[:4] if _units(problem) > 20 else BALANCED_GRID
     configs = [
         (DEFAULTS_NAME if i == 0 else f"balanced_{i}", _params(problem, dict(g, learning_rate=BALANCED_LEARNING_RATE)))
@@ -190,8 +196,8 @@ def _balanced_race(problem: Problem, clock: Clock, splits: list[Split], **kw):
 
 
 def choose_over(
-    problem: Problem, reference: Candidate, challengers: list[tuple[Any, np.ndarray, float]], tried: int = 0
-):
+    problem: Problem, reference: Candidate, challengers: list[tuple[_Item, np.ndarray, float]], tried: int = 0
+) -> _Item | None:
     """The challenger (item, OOF predictions, loss) with the lowest loss among those
     clearly better than `reference` on the shared rows (select.py), else None. `tried`:
     how many candidates the challengers were picked from (default: as many as given)."""
@@ -199,7 +205,7 @@ def choose_over(
     rows = reference.scored
     y = problem.y if rows is None else problem.y[rows]
     ref = reference.oof if rows is None else reference.oof[rows]
-    best = None
+    best: _Item | None = None
     for item, oof, value in sorted(challengers, key=lambda t: t[2]):
         if value < reference.loss and gain(problem.task, y, ref, oof if rows is None else oof[rows]).significant(z):
             best = item
@@ -214,7 +220,7 @@ def choose_balanced(problem: Problem, candidates: list[Candidate]) -> Candidate:
     return choose_over(problem, reference, others) or reference
 
 
-def run_balanced(problem: Problem, clock: Clock):
+def run_balanced(problem: Problem, clock: Clock) -> Choice:
     found = _balanced_race(problem, clock, plan_splits(problem, split_count(problem)))
     return _single(choose_balanced(problem, found.candidates))
 
@@ -240,7 +246,7 @@ def _random_configs(count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
-def run_high_accuracy(problem: Problem, clock: Clock):
+def run_high_accuracy(problem: Problem, clock: Clock) -> Choice:
     """The balanced race first (its own share of the time: about what `balanced` would
     get, at most half of this budget) and balanced's choice, then more configurations at
     a lower learning rate on the same splits, the linear model, and a greedy ensemble
@@ -285,13 +291,14 @@ def run_high_accuracy(problem: Problem, clock: Clock):
     return ensemble_or_reference(problem, pool, reference)
 
 
-def ensemble_or_reference(problem: Problem, pool: list[Candidate], reference: Candidate):
+def ensemble_or_reference(problem: Problem, pool: list[Candidate], reference: Candidate) -> Choice:
     """The greedy ensemble of `pool` when it is clearly better than `reference` (all
     scored on the same rows; the ensemble is one challenger), else `reference` alone."""
     counts = greedy_ensemble(problem, pool)
     chosen = [pool[i] for i in counts]
     weights = [float(counts[i]) for i in counts]
-    oof = sum(c.oof * w for c, w in zip(chosen, weights)) / sum(weights)
+    # (a sum of arrays, never the start value 0: the ensemble has a member)
+    oof = cast(np.ndarray, sum(c.oof * w for c, w in zip(chosen, weights))) / sum(weights)
     rows = reference.scored
     blend_loss = loss(problem.task, problem.y, oof) if rows is None else loss(problem.task, problem.y[rows], oof[rows])
     if choose_over(problem, reference, [("ensemble", oof, blend_loss)]) is None:
@@ -299,7 +306,7 @@ def ensemble_or_reference(problem: Problem, pool: list[Candidate], reference: Ca
     return chosen, weights, oof
 
 
-RUNNERS = {
+RUNNERS: dict[str, Callable[[Problem, Clock], Choice]] = {
     "linear_model": run_linear,
     "high_speed": run_high_speed,
     "balanced": run_balanced,
@@ -307,6 +314,6 @@ RUNNERS = {
 }
 
 
-def run_mode(mode: str, problem: Problem, clock: Clock):
+def run_mode(mode: str, problem: Problem, clock: Clock) -> Choice:
     """(chosen candidates, weights, OOF predictions of the weighted choice)."""
     return RUNNERS[mode](problem, clock)

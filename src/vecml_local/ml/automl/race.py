@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .budget import Clock
 from .lgbm import predict_booster
 from .search import Candidate, Problem, Split, empty_oof, loss
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 __all__ = ["BoostRun", "Race", "race", "refit_booster"]
 
@@ -41,6 +44,7 @@ class BoostRun:
         import lightgbm as lgb
 
         train_set, stop_set = problem.lgb_train_valid(split.train, split.stop, salt)
+        assert stop_set is not None  # split.stop holds rows, so there is a stop set
         self.booster = lgb.Booster(params=params, train_set=train_set)
         self.booster.add_valid(stop_set, "stop")
         self.rows = len(split.train)
@@ -184,6 +188,7 @@ def race(
     # halving: the better half continues on split 0 (warm start) up to max_rounds
     half = sorted(started, key=_Entry.split0_loss)[: max(1, math.ceil(len(started) / 2))]
     for e in half:
+        assert e.run0 is not None  # (started)
         if not e.run0.converged and not e.run0.truncated and clock.now() >= end():
             clock.reached = True
         elif not e.run0.converged and not e.run0.truncated:
@@ -192,9 +197,11 @@ def race(
             e.row_seconds = e.run0.seconds_per_round() / max(1, e.run0.rows)
             _update_reserve(clock, entries, n_rows, reserve_members)
     for e in started:
+        assert e.run0 is not None  # (started)
         e.oof[splits[0].score] = e.run0.predict(problem, splits[0].score)
         e.done[0] = e.run0.best_iter
         if e.fixed:
+            assert e.oof_fixed is not None  # set with `fixed`
             e.oof_fixed[splits[0].score] = e.run0.predict(problem, splits[0].score, e.fixed)
     # the remaining wanted splits for the best few (and the pinned ones), split by split
     ranked = sorted(started, key=_Entry.split0_loss)
@@ -216,6 +223,7 @@ def race(
             e.oof[splits[f].score] = run.predict(problem, splits[f].score)
             e.done[f] = run.best_iter
             if e.fixed:
+                assert e.oof_fixed is not None  # set with `fixed`
                 e.oof_fixed[splits[f].score] = run.predict(problem, splits[f].score, e.fixed)
             e.row_seconds = max(e.row_seconds, run.seconds_per_round() / max(1, run.rows))
             _update_reserve(clock, final, n_rows, reserve_members)
@@ -239,6 +247,7 @@ def race(
         c.row_seconds = e.row_seconds
         out.append(c)
         if e.fixed:
+            assert e.oof_fixed is not None  # set with `fixed`
             d = Candidate(
                 f"{e.name}_{e.fixed}_rounds",
                 "lightgbm",
@@ -255,7 +264,7 @@ def race(
     return Race(out, done)
 
 
-def refit_booster(params: dict[str, Any], train_set: Any, rounds: int, clock: Clock):
+def refit_booster(params: dict[str, Any], train_set: lgb.Dataset, rounds: int, clock: Clock) -> tuple[lgb.Booster, int]:
     """The final model: `rounds` rounds on all rows, stopped at the end of the budget
     (at least one round). Returns (the booster, rounds trained)."""
     import lightgbm as lgb

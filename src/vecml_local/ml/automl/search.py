@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .encoding import LinearEncoder
 from .lgbm import make_dataset
 from .linear import choose_strength, fit_linear, predict_linear
 from .table import FeatureTable, subset_rows
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 __all__ = [
     "Problem",
@@ -56,20 +59,24 @@ class Problem:
         return self.task == "classification"
 
     max_bin: int = 255  # histogram bins per feature, for every LightGBM fit of this problem
-    _full: Any = None
+    _full: lgb.Dataset | None = None
 
-    def full_dataset(self):
+    def full_dataset(self) -> lgb.Dataset:
         """The LightGBM Dataset of all rows, binned once (folds use subsets of it)."""
         if self._full is None:
             self._full = make_dataset(self.x, self.y, self.cat_idx, keep_raw=True, max_bin=self.max_bin).construct()
         return self._full
 
-    def lgb_train_valid(self, tr: np.ndarray, te: np.ndarray | None, salt: int):
+    def lgb_train_valid(
+        self, tr: np.ndarray, te: np.ndarray | None, salt: int
+    ) -> tuple[lgb.Dataset, lgb.Dataset | None]:
         """LightGBM train (and validation) Datasets for row positions: subsets of the
         shared Dataset without augmentation, fresh Datasets of augmented rows otherwise."""
         if self.augmentation == "off":
             full = self.full_dataset()
-            return full.subset(np.sort(tr)), (full.subset(np.sort(te)) if te is not None else None)
+            # lightgbm annotates used_indices as list[int]; it takes an index array (and copies a list into one)
+            train = full.subset(np.sort(tr))  # type: ignore[arg-type]
+            return train, (full.subset(np.sort(te)) if te is not None else None)  # type: ignore[arg-type]
         xt, yt = self.augmented(self.x[tr], self.y[tr], self.n_numeric, salt)
         train = make_dataset(xt, yt, self.cat_idx, max_bin=self.max_bin)
         valid = (
@@ -170,7 +177,7 @@ def cv_linear(
     x_all = encoder.transform(problem.table)
     strength = choose_strength(x_all, problem.y, problem.task, problem.seed, problem.threads, strength_rows)
     oof = empty_oof(problem)
-    done = []
+    done: list[int] = []  # the splits scored
     for f in want:
         if done and clock is not None and clock.search_over():
             clock.reached = True

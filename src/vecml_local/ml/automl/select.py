@@ -39,10 +39,13 @@ def noise_z(challengers: int) -> float:
 
 def row_losses(task: str, y: np.ndarray, pred: np.ndarray) -> np.ndarray:
     """Per-row log-loss (classification, `pred` = class probabilities) or squared error."""
+    losses: np.ndarray
     if task == "regression":
-        return (np.asarray(pred, dtype=np.float64) - y) ** 2
+        losses = (np.asarray(pred, dtype=np.float64) - y) ** 2
+        return losses
     p = np.clip(pred[np.arange(len(y)), y], 1e-15, 1.0)
-    return -np.log(p)
+    losses = -np.log(p)
+    return losses
 
 
 @dataclass

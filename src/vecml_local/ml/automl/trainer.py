@@ -20,7 +20,7 @@ from .lgbm import default_threads, effective_threads
 from .linear import fit_linear
 from .metrics import classification_metrics, compute_metrics, regression_metrics
 from .model import ConstantMember, LgbmMember, LinearMember, TrainedModel
-from .modes import normalize_training_mode, run_mode
+from .modes import Choice, normalize_training_mode, run_mode
 from .race import refit_booster
 from .search import Candidate, Problem
 from .table import FeatureTable, align_table, check_table, subset_rows
@@ -57,7 +57,7 @@ def train_model(
     num_threads: int | None = None,
     random_seed: int = 0,
     time_budget_seconds: float | None = None,
-    progress: Callable | None = None,
+    progress: Callable[..., None] | None = None,  # (fraction, message[, eta_seconds=])
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainedModel:
     """Train a model (see docs/automl-modes.md). Rows without a label are left out.
@@ -110,8 +110,17 @@ def train_model(
     return model
 
 
-def _train(problem, codec, encoder, mode, level, validation, clock: Clock) -> TrainedModel:
+def _train(
+    problem: Problem,
+    codec: LabelCodec | None,
+    encoder: TreeEncoder,
+    mode: str,
+    level: str,
+    validation: tuple[FeatureTable, Any] | None,
+    clock: Clock,
+) -> TrainedModel:
     task, y = problem.task, problem.y
+    members: list[LgbmMember | LinearMember | ConstantMember]
     if codec is not None and len(codec.classes) == 1:
         members, weights, oof = [ConstantMember(np.ones(1))], [1.0], np.ones((len(y), 1))
         scored = None
@@ -145,7 +154,9 @@ def _refit_seconds(problem: Problem, c: Candidate) -> float:
     return c.row_seconds * len(problem.y) * c.rounds if c.kind == "lightgbm" else 0.0
 
 
-def _affordable(problem: Problem, chosen: list[Candidate], weights: list[float], oof: np.ndarray, clock: Clock):
+def _affordable(
+    problem: Problem, chosen: list[Candidate], weights: list[float], oof: np.ndarray, clock: Clock
+) -> Choice:
     """An ensemble whose refit would overrun the budget falls back to its best member
     (whose validation loss is the ensemble's starting point, never worse than the rest)."""
     if len(chosen) > 1 and sum(_refit_seconds(problem, c) for c in chosen) > clock.refit_end - clock.now():
@@ -155,7 +166,7 @@ def _affordable(problem: Problem, chosen: list[Candidate], weights: list[float],
     return chosen, weights, oof
 
 
-def _refit(problem: Problem, c: Candidate, clock: Clock, info: dict[str, Any]):
+def _refit(problem: Problem, c: Candidate, clock: Clock, info: dict[str, Any]) -> LgbmMember | LinearMember:
     if c.kind == "lightgbm":
         train_set, _ = problem.lgb_train_valid(np.arange(len(problem.y)), None, 10_000)
         booster, rounds = refit_booster(c.params, train_set, c.rounds, clock)
