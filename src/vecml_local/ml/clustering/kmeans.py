@@ -65,11 +65,12 @@ INIT_METHODS = ("k-means++", "random")
 
 
 class KMeansInfo(TypedDict, total=False):
-    """How a fit ran (for benchmarks): Hamerly's bounds or not, numba threads, seconds per phase."""
+    """How a fit ran (for benchmarks): Hamerly's bounds or not, numba threads, seconds per phase; partitions."""
 
     hamerly_bounds: bool
     threads: int
     seconds: dict[str, float]  # "seeding", "iterations"
+    partitions: int  # a partitioned fit (partitioned.py): how many partitions
 
 
 # One k-means run: (centres, labels, iterations, Hamerly's full scans), from start centres and an

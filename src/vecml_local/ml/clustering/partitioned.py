@@ -63,7 +63,7 @@ def _assign(
     k, d = C.shape
     with LOCK, threadpool_limits(limits=1, user_api="blas"):
         P = row_ranges(len(X), k, d, set_threads(threads))
-        with dynamic():  # type: ignore[no-untyped-call]
+        with dynamic():
             if space.gemm:
                 s3, c2, changed = K.lloyd_assign_gemm(X, C, space.metric, labels, P, accumulate, 256)
             else:
