@@ -20,6 +20,7 @@ from typing import Any
 
 __all__ = [
     "VecmlError",
+    "DatabaseUnavailable",
     "BadRequest",
     "Unauthorized",
     "NotFound",
@@ -101,6 +102,16 @@ class RateLimited(VecmlError):
         super().__init__(self.cloud_text)
 
 
+class DatabaseUnavailable(VecmlError):
+    """The metadata database (PostgreSQL) cannot be reached right now: nothing was done."""
+
+    status_code = 503
+    text = (
+        "The server's metadata database is unavailable (restarting or unreachable): nothing was done. "
+        "Send the request again shortly"
+    )
+
+
 class InsufficientStorage(VecmlError):
     """The data dir is full or read-only: nothing was stored (see storage/space.py)."""
 
@@ -134,6 +145,10 @@ def client_error(error: BaseException) -> VecmlError | None:
 
     if (problem := storage_problem(error)) is not None:  # the operator's problem, not a bug: 507
         return InsufficientStorage(MESSAGES[problem], problem)
+    from .storage.db import database_unavailable
+
+    if database_unavailable(error):  # PostgreSQL restarting: try again shortly, 503
+        return DatabaseUnavailable(DatabaseUnavailable.text)
     return None
 
 

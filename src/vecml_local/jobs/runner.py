@@ -25,6 +25,7 @@ from ..logs import log_event
 from ..ml import Cancelled
 from ..redact import without_paths
 from ..storage import Database, Job
+from ..storage.db import database_unavailable
 from ..storage.space import MESSAGES as STORAGE_MESSAGES
 from ..storage.space import storage_problem
 from ..timefmt import now
@@ -228,13 +229,42 @@ class JobRunner:
             self._threads.submit(self._run, entry)
 
     def _run(self, entry: _Entry) -> None:
+        again = False
         try:
             self._execute(entry)
+        except Exception as error:
+            if not database_unavailable(error) or storage_problem(error) is not None:
+                raise
+            again = self._back_to_pending(entry)
         finally:
             with self._lock:
                 self._entries.pop(entry.seq, None)
+                if again:  # same seq: it keeps its place in its collections' order
+                    self._entries[entry.seq] = _Entry(entry.seq, entry.keys)
                 self._dispatch_ready()
                 self._idle.notify_all()
+
+    def _back_to_pending(self, entry: _Entry) -> bool:
+        """The database went away as the job started or ran (PostgreSQL restarting): wait until
+        it answers again, make the job pending again (it is redone from the start: handlers keep
+        their staged input when the database is the problem) and queue it. An accepted job is
+        never lost to an outage. False when the server stops or the job is cancelled first."""
+        log_event(log, logging.WARNING, "job waits for the database", seq=entry.seq)
+        while not (self._stopping.is_set() or entry.cancel_event.is_set()):
+            if self.db.ping():
+                try:
+                    with self.db.session() as session:
+                        session.execute(
+                            update(Job)
+                            .where(Job.seq == entry.seq, Job.status == "in_progress")
+                            .values(status="pending", started_at=None, progress=None, progress_message=None)
+                        )
+                    return True
+                except Exception as error:
+                    if not database_unavailable(error):
+                        raise
+            self._stopping.wait(0.5)
+        return False
 
     def _execute(self, entry: _Entry) -> None:
         with self.db.session() as session:
@@ -275,6 +305,8 @@ class JobRunner:
             if (problem := storage_problem(error)) is not None:  # a full disk is no bug: no traceback per job
                 self._fail(context, STORAGE_MESSAGES[problem])
                 return
+            if database_unavailable(error):
+                raise  # not the job's fault: `_run` queues it again once the database is back
             error_id = uuid.uuid4().hex[:12]
             log.error("job %s failed: internal error %s", context.job_id, error_id, exc_info=error)
             self._fail(context, without_paths(f"Internal error (error id {error_id}): {type(error).__name__}: {error}"))
@@ -345,5 +377,5 @@ class JobRunner:
                             eta_seconds=progress.eta_seconds,
                         )
                     )
-        except Exception:  # a full or read-only disk: progress stays visible from memory
-            log.warning("could not save job progress", exc_info=True)
+        except Exception as error:  # a full or read-only disk: progress stays visible from memory
+            log.warning("could not save job progress", exc_info=not database_unavailable(error))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import BadRequest
 from ..jobs import JobContext, make_job_id
 from ..storage import Collection, Segment
+from ..storage.db import database_unavailable
 from ..timefmt import now
 from .context import ServiceContext, Tenant
 
@@ -136,10 +137,19 @@ def publish_batch(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     token, collection_id = job.payload["token"], job.payload["collection_id"]
     try:
         return _publish(context, job, token, collection_id)
-    except BaseException:
-        context.files.discard(token)
-        context.files.remove_unrecorded_segment(collection_id, token, recorded=lambda: segment_recorded(context, token))
+    except Exception as error:
+        if database_unavailable(error):
+            raise  # the runner runs the job again once the database is back: keep its files
+        _discard_batch(context, token, collection_id)
         raise
+    except BaseException:
+        _discard_batch(context, token, collection_id)
+        raise
+
+
+def _discard_batch(context: ServiceContext, token: str, collection_id: int) -> None:
+    context.files.discard(token)
+    context.files.remove_unrecorded_segment(collection_id, token, recorded=lambda: segment_recorded(context, token))
 
 
 def segment_recorded(context: ServiceContext, token: str) -> bool:
@@ -154,7 +164,10 @@ def _publish(context: ServiceContext, job: JobContext, token: str, collection_id
     with context.db.session() as session:
         collection = collection_of_job(context, session, collection_id, "the upload was stored", discard=token)
         stored = context.snapshots.live_ids(session, collection)
-    staged_ids = context.files.read_staged_ids(token)
+    if (context.files.staging / token).exists():
+        staged_ids = context.files.read_staged_ids(token)
+    else:  # run again after the database went away: the batch was moved in but not recorded
+        staged_ids = context.files.read_ids(collection_id, token)
     try:
         check_new_ids(staged_ids, stored)
     except BadRequest:

@@ -40,6 +40,7 @@ from ..schemas.files import (
     UploadResponse,
 )
 from ..storage import Collection, Project, Segment
+from ..storage.db import database_unavailable
 from ..storage.repository import find_collection, get_collection, get_project
 from ..timefmt import now
 from .batches import Batch, collection_of_job, segment_recorded, submit_batch
@@ -158,7 +159,14 @@ def attach_labels(context: ServiceContext, job: JobContext) -> dict[str, Any]:
     made: list[str] = []  # the label segment's token, once there is one
     try:
         return _attach_labels(context, job, made)
-    except BaseException:
+    except BaseException as error:
+        if isinstance(error, Exception) and database_unavailable(error):
+            # The runner runs the job again once the database is back: keep the staged labels.
+            # A label segment already moved in stays until the next start's sweep (whether the
+            # failed transaction recorded it cannot be asked now).
+            if made:
+                context.files.discard(made[0])
+            raise
         context.files.discard(token)
         if made:
             segment = made[0]

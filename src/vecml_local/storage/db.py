@@ -8,12 +8,36 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from .tables import Base, InstallSecret
 
-__all__ = ["Database"]
+__all__ = ["Database", "database_unavailable"]
+
+# Drivers of a database server (not an embedded file): their OperationalError means the server
+# could not be reached, went away or is shutting down.
+_SERVER_DRIVERS = ("psycopg", "psycopg2", "asyncpg", "pg8000")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` (or what caused it) says the database server cannot be reached or
+    dropped the connection (PostgreSQL restarting): the same request may work again shortly.
+    The pool's pre-ping replaces the dead connections once the server is back."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, OperationalError | InterfaceError):
+            if type(current.orig).__module__.split(".")[0] in _SERVER_DRIVERS:
+                return True
+        stack.extend([current.__cause__, current.__context__])
+    return False
 
 
 class Database:
@@ -24,7 +48,12 @@ class Database:
             self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            # pre-ping: a connection the server dropped (a restart) is replaced, not used. A
+            # connect timeout: a server that does not answer makes requests fail (503), not hang.
+            connect_args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
+            self.engine = create_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=15, connect_args=connect_args
+            )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Bumped after every commit that wrote something: answers computed from the
         # database at one version stay valid while the version is unchanged (ReadCache).
