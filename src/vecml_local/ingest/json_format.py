@@ -232,7 +232,7 @@ def _with_vector_field(
     return ParsedTable(vectors, None, attributes, categorical, warnings)
 
 
-def _dense_rows(raw: list[Any], vector_type: str, label: RowLabel, field_name: str) -> np.ndarray:
+def _dense_rows(raw: list[Any], vector_type: str, label: RowLabel, field_name: str) -> np.ndarray | sp.csr_matrix:
     width = len(raw[0]) if isinstance(raw[0], list) else -1
     for i, vec in enumerate(raw):
         if not isinstance(vec, list):

@@ -102,32 +102,33 @@ def canonical_dist_type(name: Any, field: str = "dist_type") -> str:
 def check_matrix(X: Any, dist_type: str, *, field: str = "X") -> np.ndarray | sp.csr_matrix:
     """Validate an input matrix for `dist_type`; return it as float32/uint8 ndarray or CSR float32."""
     if sp.issparse(X):
-        X = sp.csr_matrix(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[0] == 0:
+        # any scipy sparse format; the stub's constructor overloads list the concrete classes only
+        S: sp.csr_matrix = sp.csr_matrix(X, dtype=np.float32)  # type: ignore[call-overload]
+        if S.ndim != 2 or S.shape[0] == 0:
             raise InvalidInput(f"{field}: the collection has no vectors")
-        if not np.all(np.isfinite(X.data)):
+        if not np.all(np.isfinite(S.data)):
             raise InvalidInput(f"{field}: the vectors contain NaN or infinite values")
         if dist_type == HAMMING:
             raise InvalidInput("dist_type 'Hamming' is not supported on sparse collections")
-        return X
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        return S
+    A: np.ndarray = np.asarray(X)
+    if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
         raise InvalidInput(f"{field}: the collection has no vectors")
-    if X.dtype == np.uint8:
-        return np.ascontiguousarray(X)
-    if X.dtype.kind in "iub":
-        if X.size and (X.min() < 0 or X.max() > 255):
-            X = X.astype(np.float32)
+    if A.dtype == np.uint8:
+        return np.ascontiguousarray(A)
+    if A.dtype.kind in "iub":
+        if A.size and (A.min() < 0 or A.max() > 255):
+            A = A.astype(np.float32)
         else:
-            return np.ascontiguousarray(X.astype(np.uint8))
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    if not np.all(np.isfinite(X)):
+            return np.ascontiguousarray(A.astype(np.uint8))
+    A = np.ascontiguousarray(A, dtype=np.float32)
+    if not np.all(np.isfinite(A)):
         raise InvalidInput(f"{field}: the vectors contain NaN or infinite values; clustering needs finite numbers")
     if dist_type == HAMMING:
-        if not np.all((X == 0) | (X == 1)):
+        if not np.all((A == 0) | (A == 1)):
             raise InvalidInput("dist_type 'Hamming' needs binary (0/1) or quantized (dense8Bit/4Bit/2Bit/1Bit) vectors")
-        return X.astype(np.uint8)
-    return X
+        return A.astype(np.uint8)
+    return A
 
 
 def dense_rows(X: np.ndarray | sp.csr_matrix, rows: Any = None, dtype: Any = np.float32) -> np.ndarray:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,7 +61,7 @@ class ExactIndex:
         self.dist_type = dist_type
         self.sparse = sp.issparse(X)
         finite: np.ndarray  # per row: every component finite
-        if self.sparse:
+        if sp.issparse(X):
             self.X: Matrix = sp.csr_matrix(X, dtype=np.float32)
             finite = np.ones(X.shape[0], dtype=bool)
         elif dist_type in (HAMMING, MANHATTAN):
@@ -152,7 +152,7 @@ class ExactIndex:
         return allowed if self.finite is None else allowed & self.finite
 
     def _dense_queries(self, Q: Matrix) -> np.ndarray:
-        dense = cast(sp.csr_matrix, Q).toarray() if sp.issparse(Q) else np.asarray(Q)
+        dense = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
         if self.dist_type == HAMMING:
             return np.ascontiguousarray(dense)
         return np.ascontiguousarray(dense, dtype=np.float32)
@@ -160,8 +160,8 @@ class ExactIndex:
     def _block_scores(self, Q: np.ndarray, start: int, stop: int) -> np.ndarray:
         """Scores of the block's rows for every query: smaller is closer."""
         if self.dist_type in (MANHATTAN, HAMMING):
-            block = self.X[start:stop]
-            return self._exact_block(Q, cast(sp.csr_matrix, block).toarray() if self.sparse else block)
+            rows: Matrix = self.X[start:stop]
+            return self._exact_block(Q, rows.toarray() if sp.issparse(rows) else rows)
         if self.dist_type == COSINE:
             Q = self._unit_rows(Q, np.einsum("ij,ij->i", Q, Q, dtype=np.float64))
         block = self._scored[start:stop]
@@ -174,6 +174,12 @@ class ExactIndex:
             scores += self._row_offset[start:stop]
         return scores
 
+    @overload
+    @staticmethod
+    def _unit_rows(X: np.ndarray, sq_norms: np.ndarray) -> np.ndarray: ...
+    @overload
+    @staticmethod
+    def _unit_rows(X: Matrix, sq_norms: np.ndarray) -> Matrix: ...
     @staticmethod
     def _unit_rows(X: Matrix, sq_norms: np.ndarray) -> Matrix:
         """Rows scaled to unit length; zero rows stay zero (cosine 0 with everything)."""
@@ -220,8 +226,8 @@ class ExactIndex:
 
     def distances_to(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """float64 distances from one query to the given rows, computed from the stored values."""
-        block = self.X[rows]
-        dense = cast(sp.csr_matrix, block).toarray() if self.sparse else np.asarray(block)
+        block: Matrix = self.X[rows]
+        dense = block.toarray() if sp.issparse(block) else np.asarray(block)
         distances: NDArray[np.float64]  # numpy's stubs type a reduction along an axis as Any
         if self.dist_type == HAMMING:
             distances = np.count_nonzero(dense != q, axis=1).astype(np.float64)
@@ -244,8 +250,7 @@ class ExactIndex:
     @staticmethod
     def _row_sq_norms(X: Matrix) -> np.ndarray:
         if sp.issparse(X):
-            sparse = cast(sp.csr_matrix, X)
-            return np.asarray(sparse.multiply(sparse).sum(axis=1), dtype=np.float64).ravel()
+            return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
         out = np.empty(X.shape[0], dtype=np.float64)
         step = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1))
         for s in range(0, X.shape[0], step):

@@ -3,7 +3,7 @@ from a collection snapshot or an inline file, and the training-status renderer."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +14,9 @@ from ..ml.automl import FeatureTable
 from ..storage import Job
 from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import format_duration, format_time, now
+
+if TYPE_CHECKING:
+    from ..ml.distances import Matrix
 
 __all__ = [
     "AUTOML_KIND",
@@ -30,7 +33,7 @@ FAMILY = "automl"
 MAX_CELLS = 400_000_000  # a sparse collection larger than this (rows x dim) is refused
 
 
-def _dense(vectors: Any, what: str) -> np.ndarray:
+def _dense(vectors: Matrix, what: str) -> np.ndarray:
     if sp.issparse(vectors):
         rows, dim = vectors.shape
         if rows * dim > MAX_CELLS:

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from ..errors import BadRequest, NotFound
 from ..ingest.json_format import attribute_text
 from ..ingest.vectors import vectors_from_json
-from ..ml.distances import HAMMING, canonical_dist_type
+from ..ml.distances import HAMMING, Matrix, canonical_dist_type
 from ..ml.hnsw import HNSW_DISTANCES, HnswIndex, faiss_available
 from ..ml.search import ExactIndex, SearchResult
 from ..schemas.search import (
@@ -182,7 +182,7 @@ class SearchService:
         return prepared
 
     @staticmethod
-    def _queries(body: SearchRequest, snapshot: CollectionSnapshot, dist_type: str) -> Any:
+    def _queries(body: SearchRequest, snapshot: CollectionSnapshot, dist_type: str) -> Matrix:
         given_vectors = body.query_vectors not in (None, [])
         if given_vectors == (body.query_ids is not None and len(body.query_ids) > 0):
             raise BadRequest("give either query_vectors or query_ids (exactly one of them)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +22,9 @@ from ..storage import DeletedId, Segment
 from ..storage.files import ATTRIBUTES, IDS, VECTORS_DENSE, SegmentData
 from ..storage.repository import get_collection
 from ..storage.snapshots import component_names
+
+if TYPE_CHECKING:
+    from ..ml.distances import Matrix
 from .context import ServiceContext, Tenant
 from .json_rows import Unreadable, open_columns, open_ids
 
@@ -31,7 +34,7 @@ PAGE_ROWS = 50
 MAX_COLUMNS = 8  # vector components shown; the rest are summarised by the dimension
 
 
-def _cells(vectors: Any, rows: slice | np.ndarray, columns: int) -> list[list[Any]]:
+def _cells(vectors: Matrix, rows: slice | np.ndarray, columns: int) -> list[list[Any]]:
     if sp.issparse(vectors):
         block = vectors[rows]
         out = []
@@ -162,6 +165,7 @@ class VectorPreview:
                 hi = min(end, first + PAGE_ROWS) - start
                 before = len(ids)
                 ids.extend(data.ids[lo:hi])
+                assert data.vectors is not None  # a vectors segment holds its vectors file
                 cells.extend(_cells(data.vectors, slice(lo, hi), columns))
                 for name, values in data.attributes.items():
                     column = attributes.setdefault(name, [None] * before)

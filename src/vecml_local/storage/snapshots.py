@@ -53,7 +53,7 @@ class CollectionSnapshot:
 
 def _empty_vectors(vector_type: str, dim: int) -> np.ndarray | sp.csr_matrix:
     if vector_type == "sparse":
-        return sp.csr_matrix((0, dim), dtype=np.float32)
+        return sp.csr_matrix((0, dim), dtype=np.float32)  # type: ignore[arg-type]  # the stub: float64 only
     dtype = np.float32 if vector_type == "dense" else np.uint8
     return np.zeros((0, dim), dtype=dtype)
 
@@ -63,7 +63,8 @@ def _stack(parts: list[Any], vector_type: str, dim: int) -> np.ndarray | sp.csr_
         return _empty_vectors(vector_type, dim)
     if vector_type == "sparse":
         resized = [sp.csr_matrix((p.data, p.indices, p.indptr), shape=(p.shape[0], dim)) for p in parts]
-        return sp.vstack(resized, format="csr")
+        stacked: sp.csr_matrix = sp.vstack(resized, format="csr")
+        return stacked
     return np.concatenate(parts, axis=0) if len(parts) > 1 else np.array(parts[0])
 
 
