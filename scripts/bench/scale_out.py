@@ -11,6 +11,17 @@ the status answers report, and the Dask overhead per job (wall time of a no-op t
 round trip). On one 2-core machine the two executors should be about equal: Dask adds
 transport, not cores. The projection for N worker machines assumes jobs are independent:
 throughput(N) ≈ N x workers_per_machine / (job_seconds + overhead_seconds).
+
+    .venv/bin/python scripts/bench/scale_out.py --partitioned [--table-rows 200000]
+
+Partitioned training instead (docs/scale-out.md, "Big collections in partitions"): one table
+of `--table-rows` x 20 in 4 partitions on the same 2-worker LocalCluster. AutoML `high_speed`
+through `lightgbm.dask` (`ml.automl.partitioned`) against plain LightGBM with the same
+parameters and rounds on one process (2 threads), and k-means (8 clusters, every row a
+training row) per partition (`ml.clustering.partitioned`) against our local Lloyd (2
+threads): seconds and the metric of each. On one machine this measures the cost of
+partitioning (transport, the reduce step), not a speed-up: the partitioned path exists for
+collections that do not fit one worker's memory.
 """
 
 from __future__ import annotations
@@ -75,11 +86,66 @@ def _overhead(address: str) -> float:
         return (time.perf_counter() - start) / 20
 
 
+def _partitioned(rows: int) -> None:
+    import lightgbm as lgb
+    from distributed import Client, LocalCluster
+
+    from vecml_local.ml.automl.lgbm import base_params, predict_booster
+    from vecml_local.ml.automl.metrics import classification_metrics
+    from vecml_local.ml.automl.modes import HIGH_SPEED
+    from vecml_local.ml.automl.partitioned import ROUNDS, train_partitioned
+    from vecml_local.ml.clustering.kmeans import fit_kmeans
+    from vecml_local.ml.clustering.partitioned import fit_kmeans_partitioned
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, 20)).astype(np.float32)
+    y = (X[:, :5].sum(axis=1) + 0.5 * X[:, 5] ** 2 + rng.normal(size=rows) > 0.5).astype(int)
+    names = [f"column {i}" for i in range(1, 21)]
+    out = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            parts = client.scatter([(a, b.astype(object)) for a, b in zip(np.array_split(X, 4), np.array_split(y, 4))])
+            blocks = client.scatter(np.array_split(X, 4))
+            sizes = [len(b) for b in np.array_split(X, 4)]
+            start = time.perf_counter()
+            model = train_partitioned(
+                client, parts, task_type="classification", training_mode="high_speed", numeric_names=names
+            )
+            out.append(("AutoML high_speed, lightgbm.dask", time.perf_counter() - start, model.validation_metric))
+            start = time.perf_counter()
+            km = fit_kmeans_partitioned(client, blocks, sizes, n_clusters=8, n_init=1, max_train_samples=rows)
+            out.append(("k-means (Lloyd), per partition", time.perf_counter() - start, {"inertia": km.inertia}))
+    held = np.random.default_rng(1).random(rows) < 0.2
+    params = {**base_params("classification", 2, 2, 0), **HIGH_SPEED}
+    start = time.perf_counter()
+    booster = lgb.train(params, lgb.Dataset(X[~held], label=y[~held]), num_boost_round=ROUNDS["high_speed"])
+    seconds = time.perf_counter() - start
+    proba = predict_booster(booster, X[held], "classification", 2)
+    metric = classification_metrics(y[held], np.argmax(proba, axis=1), proba, 2)
+    out.append(("plain LightGBM, one process, 2 threads", seconds, metric))
+    start = time.perf_counter()
+    km = fit_kmeans(X, n_clusters=8, n_init=1, max_train_samples=rows, num_threads=2)
+    out.append(("k-means (Lloyd), local, 2 threads", time.perf_counter() - start, {"inertia": km.inertia}))
+    print(f"one table of {rows:,} x 20 in 4 partitions, LocalCluster of 2 workers x 1 thread\n")
+    print("| fit | seconds | accuracy / AUC or inertia |")
+    print("|---|---|---|")
+    for name, seconds, metric in out:
+        shown = (
+            f"{metric['accuracy']:.4f} / {metric['auc']:.4f}" if "accuracy" in metric else f"{metric['inertia']:.6g}"
+        )
+        print(f"| {name} | {seconds:.1f} | {shown} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--partitioned", action="store_true", help="partitioned vs single-worker fits of one table")
+    parser.add_argument("--table-rows", type=int, default=200_000)
     args = parser.parse_args()
+    if args.partitioned:
+        _partitioned(args.table_rows)
+        return
     from distributed import LocalCluster
 
     results = {}
