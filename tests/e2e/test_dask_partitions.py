@@ -129,3 +129,37 @@ def test_kmeans_per_partition_gives_the_local_centroids(server: ServerProcess) -
         local = fit_kmeans(data, n_clusters=5, random_seed=11, n_init=2, max_train_samples=1500, num_threads=1)
         np.testing.assert_allclose(centroids, local.centroids, rtol=1e-4, atol=1e-4)
         assert np.mean(np.asarray(labels) == local.labels) > 0.999
+
+
+@pytest.mark.parametrize(
+    ("dist_type", "init", "max_train"),
+    [("Euclidean", "k-means++", 10_000), ("NegativeCosineSimilarity", "random", 10_000), ("Euclidean", "random", 900)],
+)
+def test_partitioned_lloyd_equals_local_lloyd_from_the_same_start(
+    cluster: Any, dist_type: str, init: str, max_train: int
+) -> None:
+    """Directly on the algorithms: many iterations (no structure in the data), empty clusters (half the
+    rows are one repeated point, so random starts repeat it), a training sample smaller than the data."""
+    from vecml_local.ml.clustering.kmeans import fit_kmeans
+    from vecml_local.ml.clustering.partitioned import fit_kmeans_partitioned
+
+    rng = np.random.default_rng(3)
+    X = rng.random((1200, 6)).astype(np.float32) + 0.1
+    X[::2] = X[0]
+    kwargs: dict[str, Any] = {
+        "n_clusters": 6,
+        "dist_type": dist_type,
+        "n_init": 2,
+        "max_train_samples": max_train,
+        "initialization_method": init,
+        "random_seed": 9,
+        "tolerance": 0.0,
+    }
+    local = fit_kmeans(X, num_threads=1, **kwargs)
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        parts = np.array_split(X, 4)
+        blocks = client.scatter(parts)
+        partitioned = fit_kmeans_partitioned(client, blocks, [len(p) for p in parts], **kwargs)
+    np.testing.assert_allclose(partitioned.centroids, local.centroids, rtol=1e-5, atol=1e-5)
+    assert np.array_equal(partitioned.labels, local.labels)
+    assert partitioned.n_iter == local.n_iter and partitioned.inertia == pytest.approx(local.inertia, rel=1e-6)
