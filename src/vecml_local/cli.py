@@ -67,7 +67,7 @@ def _serve(args: argparse.Namespace) -> int:
             sys.stdout.write(f"Ready. API at http://{host}:{port}/api\n")
             sys.stdout.flush()
 
-    server.startup = startup  # type: ignore[method-assign]
+    server.startup = startup  # type: ignore[method-assign]  # wraps uvicorn's own, to print the address
     try:
         server.run()
     finally:

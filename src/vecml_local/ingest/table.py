@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, SupportsFloat
 
 import numpy as np
 import scipy.sparse as sp
@@ -158,6 +158,6 @@ def _quantize(matrix: np.ndarray, vector_type: str, column_names: list[str] | No
     return matrix.astype(np.uint8, copy=False)
 
 
-def _fmt(value: object) -> str:
-    number = float(value)  # type: ignore[arg-type]
+def _fmt(value: SupportsFloat) -> str:
+    number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)

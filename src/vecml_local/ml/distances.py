@@ -102,8 +102,7 @@ def canonical_dist_type(name: Any, field: str = "dist_type") -> str:
 def check_matrix(X: Any, dist_type: str, *, field: str = "X") -> np.ndarray | sp.csr_matrix:
     """Validate an input matrix for `dist_type`; return it as float32/uint8 ndarray or CSR float32."""
     if sp.issparse(X):
-        # any scipy sparse format; the stub's constructor overloads list the concrete classes only
-        S: sp.csr_matrix = sp.csr_matrix(X, dtype=np.float32)  # type: ignore[call-overload]
+        S: sp.csr_matrix = sp.csr_matrix(X, dtype=np.float32)  # type: ignore[call-overload]  # any sparse format
         if S.ndim != 2 or S.shape[0] == 0:
             raise InvalidInput(f"{field}: the collection has no vectors")
         if not np.all(np.isfinite(S.data)):

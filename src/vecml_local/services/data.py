@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,6 +30,9 @@ from ..storage import DeletedId, Segment
 from ..storage.repository import get_collection
 from .batches import Batch, check_new_ids, generated_ids, indexed, submit_batch
 from .context import ServiceContext, Tenant
+
+if TYPE_CHECKING:
+    from ..storage.snapshots import CollectionSnapshot
 
 __all__ = ["DataService", "attributes_from_json", "ids_from_json", "vector_json"]
 
@@ -127,7 +130,9 @@ class DataService:
         batch = Batch(vectors=vectors, ids=ids, attributes=attributes_from_json(attributes, count, name))
         return submit_batch(self.context, tenant, collection, where.project_name, batch)
 
-    def _locate(self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any):  # type: ignore[no-untyped-def]
+    def _locate(
+        self, tenant: Tenant, project_name: str, collection_name: str, string_ids: Any
+    ) -> tuple[CollectionSnapshot, list[int]]:
         """The collection's snapshot and the rows of `string_ids` (404 naming the first unknown id)."""
         if not isinstance(string_ids, list) or not string_ids or not all(isinstance(s, str) for s in string_ids):
             raise BadRequest("string_ids must be a non-empty array of strings")

@@ -118,4 +118,4 @@ class JobService:
             return None
         return self.context.runner.answers.get((tenant.id, request.job_id))
 
-    get_upload_data_status.peek = peek_status  # type: ignore[attr-defined]
+    get_upload_data_status.peek = peek_status  # type: ignore[attr-defined]  # a function attribute (see readcache.peek)

@@ -83,5 +83,5 @@ def cached_read(method: F) -> F:
         except TypeError:
             return None
 
-    wrapper.peek = peek  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    wrapper.peek = peek  # type: ignore[attr-defined]  # a function attribute: the cached answer, without a thread hop
+    return wrapper  # type: ignore[return-value]  # the wrapper has the method's signature (functools.wraps)

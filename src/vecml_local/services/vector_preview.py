@@ -88,7 +88,7 @@ class VectorPreview:
         vectors = None
         if (folder / VECTORS_DENSE).exists():
             vectors = np.load(folder / VECTORS_DENSE, mmap_mode="r", allow_pickle=False)
-        return SegmentData(vectors=vectors, ids=ids, attributes=attributes)  # type: ignore[arg-type]
+        return SegmentData(vectors=vectors, ids=ids, attributes=attributes)  # type: ignore[arg-type]  # lazy sequences read like lists
 
     def _positions_of(self, key: tuple[int, str, bool], data: SegmentData) -> dict[str, int]:
         with self._lock:

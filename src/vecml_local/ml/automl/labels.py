@@ -67,12 +67,12 @@ class LabelCodec:
         self.index = {c: i for i, c in enumerate(self.classes)}
         numbers = [_as_number(c) for c in self.classes]
         if self.classes and all(x is not None for x in numbers):
-            if all(float(x).is_integer() for x in numbers):  # type: ignore[arg-type]
+            if all(float(x).is_integer() for x in numbers):  # type: ignore[arg-type]  # no None: checked above
                 self.kind = "int"
-                self.values: list[Any] = [int(x) for x in numbers]  # type: ignore[arg-type]
+                self.values: list[Any] = [int(x) for x in numbers]  # type: ignore[arg-type]  # (no None)
             else:
                 self.kind = "float"
-                self.values = [float(x) for x in numbers]  # type: ignore[arg-type]
+                self.values = [float(x) for x in numbers]  # type: ignore[arg-type]  # (no None)
         else:
             self.kind = "str"
             self.values = list(self.classes)

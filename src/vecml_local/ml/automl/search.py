@@ -74,9 +74,8 @@ class Problem:
         shared Dataset without augmentation, fresh Datasets of augmented rows otherwise."""
         if self.augmentation == "off":
             full = self.full_dataset()
-            # lightgbm annotates used_indices as list[int]; it takes an index array (and copies a list into one)
-            train = full.subset(np.sort(tr))  # type: ignore[arg-type]
-            return train, (full.subset(np.sort(te)) if te is not None else None)  # type: ignore[arg-type]
+            train = full.subset(np.sort(tr))  # type: ignore[arg-type]  # lightgbm takes an index array (annotated list)
+            return train, (full.subset(np.sort(te)) if te is not None else None)  # type: ignore[arg-type]  # (same)
         xt, yt = self.augmented(self.x[tr], self.y[tr], self.n_numeric, salt)
         train = make_dataset(xt, yt, self.cat_idx, max_bin=self.max_bin)
         valid = (

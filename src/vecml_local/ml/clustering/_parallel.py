@@ -76,8 +76,8 @@ def configure(fallback_cache_dir: Path | None = None) -> Path:
         os.environ[CACHE_ENV] = str(cache)
         import numba
 
-        # numba read the environment when it was imported; its config module sets these names then
-        numba.config.CACHE_DIR = str(cache)  # type: ignore[attr-defined]
+        # numba read the environment when it was imported
+        numba.config.CACHE_DIR = str(cache)  # type: ignore[attr-defined]  # numba.config sets its names at import
         if not os.environ.get("NUMBA_THREADING_LAYER"):
             numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]  # (set at import)
         _configured = cache
