@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from vecml_local.storage import Database
 
-__all__ = ["ENV", "configured_url", "fresh_database_url", "make_test_database"]
+__all__ = ["ENV", "configured_url", "fresh_database_url", "make_test_database", "postgres_unavailable"]
 
 ENV = "VECML_LOCAL_TEST_DATABASE_URL"
 
@@ -49,3 +49,21 @@ def make_test_database(sqlite_path: Path) -> Database:
     db = Database(fresh_database_url() or f"sqlite:///{sqlite_path}")
     db.create_schema()
     return db
+
+
+def postgres_unavailable() -> str | None:
+    """Why the PostgreSQL-only tests cannot run here, or None when the test database is a reachable PostgreSQL."""
+    url = configured_url()
+    if url is None:
+        return f"no PostgreSQL server: set {ENV}=postgresql+psycopg://... (.ci/run starts one)"
+    if not url.startswith("postgresql"):
+        return f"{ENV} is not a PostgreSQL URL"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure means "not available here"
+        return f"PostgreSQL at {ENV} is not reachable: {type(error).__name__}"
+    finally:
+        engine.dispose()
+    return None

@@ -46,6 +46,7 @@ class ServerProcess:
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[str] | None = None
         self.base_url = ""
+        self.lines: list[str] = []  # what the server printed after its Ready line (its log)
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         command = [
@@ -82,8 +83,8 @@ class ServerProcess:
 
     def _drain(self) -> None:
         assert self.process is not None and self.process.stdout is not None
-        for _ in self.process.stdout:
-            pass
+        for line in self.process.stdout:
+            self.lines.append(line)
 
     @property
     def pid(self) -> int:

@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.log_level, settings.log_format)
     try:
-        lock = acquire_data_dir(settings.data_dir)
+        lock = acquire_data_dir(settings.data_dir, shared=not settings.resolved_database_url().startswith("sqlite"))
     except DataDirLocked as error:
         log.critical("%s", error)
         print(f"vecml-local: {error}", file=sys.stderr, flush=True)
@@ -63,6 +63,9 @@ def _serve(args: argparse.Namespace) -> int:
         await original_startup(sockets=sockets)
         if server.started:
             host, port = server.servers[0].sockets[0].getsockname()[:2]
+            services = getattr(config.app.state, "services", None)
+            if services is not None and services.context.runner.replicas is not None:
+                services.context.runner.replicas.port = port  # the next heartbeat records it
             # One write: log lines go to the same terminal or pipe from another thread.
             sys.stdout.write(f"Ready. API at http://{host}:{port}/api\n")
             sys.stdout.flush()

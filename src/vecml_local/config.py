@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         description="With executor dask: a collection of more rows trains in partitions of at most this many "
         "rows (0: when its vectors exceed a quarter of the smallest worker's memory limit).",
     )
+    dask_wait_seconds: float = Field(
+        600, ge=0, description="With executor dask: how long a job stays pending while the scheduler is down."
+    )
+    replica_lease_seconds: float = Field(
+        30, ge=3, description="Shared database: a replica silent this long is dead and its running jobs fail."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

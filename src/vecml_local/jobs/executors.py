@@ -9,6 +9,10 @@ and writes progress to the job's row, which this side copies into the waiting jo
 context so status answers stay live. Cancelling sets the job's row to failed; the worker
 sees that within a second and stops the handler through the usual `cancelled()` check.
 
+The runner asks `available(kind)` before it claims a job: while the scheduler cannot be
+reached the job stays pending (tried again every tick) and `healthy()` (`/ready`) is false;
+after `VECML_LOCAL_DASK_WAIT_SECONDS` the job fails with `down_message`.
+
 Nothing of `distributed` is imported while the executor is `local`.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -31,7 +36,8 @@ __all__ = ["JobExecutor", "LocalExecutor", "DaskExecutor", "ExecutorUnavailable"
 log = logging.getLogger("vecml_local.jobs")
 
 _POLL = 0.5  # seconds between looks at a remote job's row
-_CONNECT_TIMEOUT = 10.0
+_CONNECT_TIMEOUT = 5.0  # also how long a connected client tries to reconnect before it closes
+_PROBE_EVERY = 2.0  # seconds between connection attempts while the scheduler is down
 
 # (settings as JSON, job seq) -> {"worker": address, "result": ...}; runs on a Dask worker
 RemoteRun = Callable[[str, int], dict[str, Any]]
@@ -46,6 +52,10 @@ class JobExecutor(Protocol):
 
     def run(self, context: JobContext, handler: JobHandler) -> dict[str, Any] | None: ...
 
+    def available(self, kind: str) -> bool: ...
+
+    def down_message(self, waited: float) -> str: ...
+
     def healthy(self) -> bool: ...
 
     def close(self) -> None: ...
@@ -58,6 +68,12 @@ class LocalExecutor:
 
     def run(self, context: JobContext, handler: JobHandler) -> dict[str, Any] | None:
         return handler(context)
+
+    def available(self, kind: str) -> bool:
+        return True
+
+    def down_message(self, waited: float) -> str:
+        return ""
 
     def healthy(self) -> bool:
         return True
@@ -79,27 +95,56 @@ class DaskExecutor:
         self.local_kinds = local_kinds
         self._client: Any = None
         self._lock = threading.Lock()
+        self._retry_at = 0.0  # no connection attempt before this monotonic time
+        self._error = ""
+
+    def _connected(self) -> Any:
+        """A running client, or None while the scheduler cannot be reached (one connection
+        attempt per _PROBE_EVERY seconds at most, so waiting jobs and /ready stay cheap)."""
+        with self._lock:
+            if self._client is not None and self._client.status == "running":
+                return self._client
+            if self._client is not None and self._client.status == "connecting":
+                return None  # lost the scheduler: reconnecting, or closing after _CONNECT_TIMEOUT
+            if time.monotonic() < self._retry_at:
+                return None
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            from distributed import Client
+
+            try:
+                self._client = Client(  # type: ignore[no-untyped-call]  # distributed leaves __init__ unannotated
+                    self.scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False
+                )
+            except OSError as error:
+                self._retry_at, self._error = time.monotonic() + _PROBE_EVERY, str(error)
+                return None
+            log.info("connected to the dask scheduler at %s", self.scheduler)
+            return self._client
 
     def client(self) -> Any:
-        with self._lock:
-            if self._client is None or self._client.status not in ("running", "connecting"):
-                from distributed import Client
+        client = self._connected()
+        if client is None:
+            raise ExecutorUnavailable(
+                f"The Dask scheduler at {self.scheduler} cannot be reached ({self._error or 'connection lost'}); "
+                "submit the job again when it is back"
+            )
+        return client
 
-                try:
-                    self._client = Client(  # type: ignore[no-untyped-call]  # distributed leaves __init__ unannotated
-                        self.scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False
-                    )
-                except OSError as error:
-                    raise ExecutorUnavailable(
-                        f"The Dask scheduler at {self.scheduler} cannot be reached ({error}); "
-                        "submit the job again when it is back"
-                    ) from None
-            return self._client
+    def available(self, kind: str) -> bool:
+        return kind in self.local_kinds or self._connected() is not None
+
+    def down_message(self, waited: float) -> str:
+        return (
+            f"The Dask scheduler at {self.scheduler} could not be reached for {waited:g} s "
+            f"(VECML_LOCAL_DASK_WAIT_SECONDS); submit the job again when it is back"
+        )
 
     def healthy(self) -> bool:
         try:
-            client = self.client()
-            return bool(client.scheduler_info().get("workers"))
+            client = self._connected()
+            return client is not None and bool(client.scheduler_info().get("workers"))
         except Exception:
             return False
 

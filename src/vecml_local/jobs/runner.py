@@ -4,6 +4,12 @@ A job names the collections it reads or writes (`collection_ids`). A job starts
 only when every earlier unfinished job sharing one of those collections has
 ended, so a label job runs after the uploads sent before it and training waits
 for both. Jobs with disjoint collections run in parallel on `workers` threads.
+
+A job starts only through an atomic claim of its row (jobs/replicas.py): on a database
+shared by several API replicas, each queues every pending job, checks the order against the
+whole database and the claim decides which one runs it. A job whose executor is down (the
+Dask scheduler unreachable) stays pending and is tried again every tick, for at most
+`executor_wait_seconds`.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from .context import (
     TerminalAnswers,
     make_job_id,
 )
+from .replicas import ReplicaRegistry, claim_job, new_owner_id, queue_plan
 
 if TYPE_CHECKING:
     from .executors import JobExecutor
@@ -59,12 +66,17 @@ __all__ = [
 
 log = logging.getLogger("vecml_local.jobs")
 
+RETRY_EVERY = 0.25  # seconds between tries of jobs held back by another replica's job or a down executor
+
 
 @dataclass
 class _Entry:
     seq: int
     keys: frozenset[int]
     running: bool = False
+    # Not startable before the next tick: another replica's job holds its order, or the executor is down.
+    waiting: bool = False
+    waiting_since: float | None = None  # monotonic time the executor was first found down for it
     cancel_event: threading.Event = field(default_factory=threading.Event)
 
 
@@ -88,13 +100,23 @@ class JobRunner:
 
         self.executor: JobExecutor = LocalExecutor()
         self.max_queued_per_tenant = 0  # unfinished jobs per key before RateLimited (jobs/backpressure.py)
+        self.owner = new_owner_id()  # recorded in the rows of the jobs this process claims
+        # Set by the services on a database several API replicas share (jobs/replicas.py).
+        self.replicas: ReplicaRegistry | None = None
+        self.recovered: list[Callable[[], None]] = []  # called after jobs of a dead replica were failed
+        self.executor_wait_seconds = 600.0  # a pending job waits this long for a down executor, then fails
 
     # -- life cycle ----------------------------------------------------------
     def register(self, kind: str, handler: JobHandler) -> None:
         self.handlers[kind] = handler
 
     def fail_interrupted(self) -> None:
-        """Jobs a crash left `in_progress` are failed: their half-done work is not trusted."""
+        """Jobs a crash left `in_progress` are failed: their half-done work is not trusted.
+        On a shared database only those no live replica owns (the others are still running)."""
+        if self.replicas is not None:
+            for kind, job_id in self.replicas.recover():
+                self._transition(kind, job_id, "failed", None, RESTART_MESSAGE)
+            return
         with self.db.session() as session:
             for job in session.scalars(select(Job).where(Job.status == "in_progress")):
                 job.status, job.error_message, job.finished_at = "failed", RESTART_MESSAGE, now()
@@ -104,7 +126,7 @@ class JobRunner:
         """Start the workers and queue the pending jobs in submission order."""
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="vecml-job")
         self._stopping.clear()
-        self._persister = threading.Thread(target=self._persist_loop, name="vecml-job-progress", daemon=True)
+        self._persister = threading.Thread(target=self._tick_loop, name="vecml-job-progress", daemon=True)
         self._persister.start()
         with self.db.session() as session:
             pending = session.scalars(select(Job).where(Job.status == "pending").order_by(Job.seq)).all()
@@ -129,6 +151,11 @@ class JobRunner:
         if self._persister is not None:
             self._persister.join(timeout=10)
             self._persister = None
+        if self.replicas is not None:
+            try:
+                self.replicas.deregister()
+            except Exception:  # the database is gone: the lease runs out by itself
+                log.warning("could not deregister replica %s", self.owner, exc_info=True)
 
     @property
     def running(self) -> bool:
@@ -222,23 +249,26 @@ class JobRunner:
             entry = self._entries[seq]
             blocked = bool(entry.keys & busy)
             busy |= entry.keys
-            if entry.running or blocked or running >= self.workers:
+            if entry.running or entry.waiting or blocked or running >= self.workers:
                 continue
             entry.running = True
             running += 1
             self._threads.submit(self._run, entry)
 
     def _run(self, entry: _Entry) -> None:
-        again = False
+        done, again = True, False
         try:
-            self._execute(entry)
+            done = self._execute(entry)
         except Exception as error:
             if not database_unavailable(error) or storage_problem(error) is not None:
                 raise
             again = self._back_to_pending(entry)
         finally:
             with self._lock:
-                self._entries.pop(entry.seq, None)
+                if done:
+                    self._entries.pop(entry.seq, None)
+                else:  # stays queued, holding its collections; the next tick tries again
+                    entry.running, entry.waiting = False, True
                 if again:  # same seq: it keeps its place in its collections' order
                     self._entries[entry.seq] = _Entry(entry.seq, entry.keys)
                 self._dispatch_ready()
@@ -266,13 +296,22 @@ class JobRunner:
             self._stopping.wait(0.5)
         return False
 
-    def _execute(self, entry: _Entry) -> None:
+    def _execute(self, entry: _Entry) -> bool:
+        """Claim and run the entry's job; False when it cannot start yet (keep it queued)."""
+        if self.executor.name != "local":  # a job for a down executor stays pending
+            with self.db.session() as session:
+                kind = session.scalar(select(Job.kind).where(Job.seq == entry.seq, Job.status == "pending"))
+            if kind is None:
+                return True  # ran elsewhere, or cancelled
+            if not self.executor.available(kind):
+                return self._wait_for_executor(entry, kind)
+            entry.waiting_since = None
         with self.db.session() as session:
+            claim = claim_job(session, entry.seq, entry.keys, self.owner, check_order=self.replicas is not None)
+            if claim != "claimed":
+                return claim == "gone"
             job = session.get(Job, entry.seq)
-            if job is None or job.status != "pending":
-                return
-            job.status, job.started_at = "in_progress", now()
-            job.progress, job.progress_message, job.eta_seconds = 0.0, "started", None
+            assert job is not None
             context = JobContext(
                 seq=job.seq,
                 job_id=job.job_id,
@@ -312,6 +351,27 @@ class JobRunner:
             self._fail(context, without_paths(f"Internal error (error id {error_id}): {type(error).__name__}: {error}"))
         finally:
             self._live.pop(context.seq, None)
+        return True
+
+    def _wait_for_executor(self, entry: _Entry, kind: str) -> bool:
+        """The job stays pending while the executor is down, `executor_wait_seconds` at most."""
+        started = entry.waiting_since = entry.waiting_since or time.monotonic()
+        if time.monotonic() - started < self.executor_wait_seconds:
+            return False
+        message = self.executor.down_message(self.executor_wait_seconds)
+        with self.db.session() as session:
+            job_id = session.scalar(
+                update(Job)
+                .where(Job.seq == entry.seq, Job.status == "pending")
+                .values(status="failed", error_message=message, finished_at=now())
+                .returning(Job.job_id)
+                .execution_options(synchronize_session=False)
+            )
+        if job_id is not None:
+            self._transition(kind, job_id, "failed", None, message)
+            for hook in self.recovered:  # its model, if any, fails with it
+                hook()
+        return True
 
     def _stopped(self, context: JobContext, error: Exception) -> None:
         """A job's work ended on a cancel: one info line (the cancel itself logged the job as
@@ -351,13 +411,64 @@ class JobRunner:
         if failed:
             self._transition(context.kind, context.job_id, "failed", time.monotonic() - context.started, message)
 
-    # -- progress persistence --------------------------------------------------
-    def _persist_loop(self) -> None:
-        """Write the running jobs' reported progress to their rows every PERSIST_EVERY
-        seconds, from this thread only: a handler's `report` never waits for the database
-        (nor for a write lock its own open transaction may hold)."""
-        while not self._stopping.wait(PERSIST_EVERY):
-            self.persist_progress()
+    # -- the tick: progress, replicas, waiting jobs ---------------------------
+    def _tick_loop(self) -> None:
+        """From this thread only: every PERSIST_EVERY seconds write the running jobs' reported
+        progress to their rows (a handler's `report` never waits for the database, nor for a
+        write lock its own open transaction may hold) and keep the replica's lease; every
+        RETRY_EVERY seconds `tick`."""
+        upkeep_at = time.monotonic() + PERSIST_EVERY
+        while not self._stopping.wait(RETRY_EVERY):
+            upkeep = time.monotonic() >= upkeep_at
+            if upkeep:
+                upkeep_at = time.monotonic() + PERSIST_EVERY
+                self.persist_progress()
+                self._replica_upkeep()
+            self.tick(retry_executor=upkeep)
+
+    def _replica_upkeep(self) -> None:
+        """Heartbeat; fail the jobs of replicas past their lease (and their models); stop the
+        jobs running here whose row another replica ended."""
+        if self.replicas is None:
+            return
+        try:
+            self.replicas.heartbeat()
+            failed = self.replicas.recover()
+            # Cancelled through another replica (a delete there failed the row): stop here too.
+            for seq in self.replicas.ended_elsewhere(list(self._live)):
+                if (context := self._live.get(seq)) is not None:
+                    context.cancel_event.set()
+        except Exception as error:  # the database is away: the next round tries again
+            self.replicas.healthy_since = None
+            log.warning("replica upkeep failed", exc_info=not database_unavailable(error))
+            return
+        for kind, job_id in failed:
+            self._transition(kind, job_id, "failed", None, RESTART_MESSAGE)
+        if failed:
+            for hook in self.recovered:
+                hook()
+
+    def tick(self, retry_executor: bool = True) -> None:
+        """Give the waiting entries another try (those waiting for the executor only with
+        `retry_executor`). On a shared database, first queue every pending job of the
+        database and hold back those another replica's job blocks."""
+        plan = None
+        if self.replicas is not None:
+            try:
+                with self.db.session() as session:
+                    plan = queue_plan(session)
+            except Exception:
+                log.warning("could not read the job queue", exc_info=True)
+        with self._lock:
+            held: set[int] = set()
+            if plan is not None:
+                pending, startable = plan
+                for seq, keys in pending:
+                    self._entries.setdefault(seq, _Entry(seq, keys))
+                held = {seq for seq, _keys in pending} - startable
+            for entry in self._entries.values():
+                entry.waiting = entry.seq in held or (entry.waiting_since is not None and not retry_executor)
+            self._dispatch_ready()
 
     def persist_progress(self) -> None:
         dirty = [context for context in list(self._live.values()) if context.dirty]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from ..config import Settings
+from ..jobs.replicas import ReplicaRegistry
 from ..storage import Collection, Job, Model, Segment
 from ..storage.datadir_lock import claim_data_dir
 from .analysis import ANALYSIS_KIND, AnalysisService, render_analysis_status
@@ -28,6 +31,8 @@ from .warmup import KernelWarmup
 
 __all__ = ["Services", "ServiceContext", "Tenant"]
 
+log = logging.getLogger("vecml_local")
+
 
 class Services:
     """Everything the API layer calls, built once per app."""
@@ -35,14 +40,20 @@ class Services:
     def __init__(self, settings: Settings, *, own_data_dir: bool = True) -> None:
         # One server per data dir, before the database or a file is touched (storage/datadir_lock.py).
         # A Dask worker (services/remote.py) works for the server that owns the dir: no lock.
-        self.lock = claim_data_dir(settings.data_dir) if own_data_dir else None
+        shared = not settings.resolved_database_url().startswith("sqlite")  # replicas: jobs/replicas.py
+        self.lock = claim_data_dir(settings.data_dir, shared) if own_data_dir else None
         try:
             self.context = context = ServiceContext.build(settings)
         except BaseException:
             if self.lock is not None:
                 self.lock.release()
             raise
-        context.runner.max_queued_per_tenant = settings.max_queued_jobs_per_key
+        runner = context.runner
+        runner.max_queued_per_tenant = settings.max_queued_jobs_per_key
+        runner.executor_wait_seconds = settings.dask_wait_seconds
+        runner.recovered.append(lambda: fail_orphaned_models(context))
+        if own_data_dir and not context.db.is_sqlite:  # a shared database: one replica of many (jobs/replicas.py)
+            runner.replicas = ReplicaRegistry(context.db, settings.replica_lease_seconds, runner.owner, settings.port)
         self.keys = KeyRegistry(context.db, settings.auth)
         self.warmup = KernelWarmup(settings.data_dir)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_second)
@@ -66,9 +77,15 @@ class Services:
         self.jobs.register_renderer(ANALYSIS_KIND, render_analysis_status)
 
     def start(self) -> None:
+        replicas = self.context.runner.replicas
+        if replicas is not None:
+            replicas.register()
         self.context.runner.fail_interrupted()
         fail_orphaned_models(self.context)  # their models with them (services/recovery.py)
-        self.sweep_orphans()
+        if replicas is None or not replicas.others_alive():
+            self.sweep_orphans()
+        else:  # a live replica may be between writing a file and committing its row
+            log.info("other replicas are alive: the sweep of orphaned files waits for a start without them")
         self.context.runner.start()
         self.warmup.start()  # numba kernels compiled ahead when the cache is cold (services/warmup.py)
 

@@ -3,7 +3,7 @@
 from .db import Database
 from .files import DataFiles, SegmentData
 from .snapshots import CollectionSnapshot, SnapshotReader, component_names
-from .tables import ApiKey, Collection, DeletedId, InstallSecret, Job, Model, Project, Segment
+from .tables import ApiKey, Collection, DeletedId, InstallSecret, Job, Model, Project, Replica, Segment
 
 __all__ = [
     "Database",
@@ -19,5 +19,6 @@ __all__ = [
     "Job",
     "Model",
     "Project",
+    "Replica",
     "Segment",
 ]

@@ -1,5 +1,10 @@
 """One server per data dir: an exclusive OS lock on `<data_dir>/.lock`, holding the owner's pid.
 
+With a shared metadata database (PostgreSQL) several API replicas serve one data dir: each
+takes the lock *shared* (so an embedded-SQLite server still cannot start on a dir replicas
+use, on the same host) and registers itself in the database's `replicas` table, which is
+what guards the jobs (jobs/replicas.py).
+
 Taken before anything reads or repairs the data dir (recovery fails the jobs a crash left
 `in_progress` and sweeps staged files: done by a second server, that would break the first
 one's running jobs). The OS drops the lock when the process dies, so a crash never leaves
@@ -48,8 +53,9 @@ _held: dict[Path, DataDirLock] = {}
 _guard = threading.Lock()
 
 
-def acquire_data_dir(data_dir: Path) -> DataDirLock:
-    """Lock `data_dir` for this process, or raise DataDirLocked naming the holder's pid."""
+def acquire_data_dir(data_dir: Path, shared: bool = False) -> DataDirLock:
+    """Lock `data_dir` for this process (`shared`: along with other replicas), or raise
+    DataDirLocked naming the holder's pid."""
     key = Path(data_dir).resolve()
     with _guard:
         if key in _held:
@@ -57,18 +63,20 @@ def acquire_data_dir(data_dir: Path) -> DataDirLock:
         key.mkdir(parents=True, exist_ok=True)
         fd = os.open(key / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except OSError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             os.close(fd)
             raise DataDirLocked(key, holder) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        if not shared:
+            os.ftruncate(fd, 0)
+        # Shared: the last replica to start is named (padded over a longer pid written before).
+        os.pwrite(fd, f"{os.getpid()}\n".encode().ljust(16 if shared else 0), 0)
         lock = _held[key] = DataDirLock(key, fd)
         return lock
 
 
-def claim_data_dir(data_dir: Path) -> DataDirLock:
+def claim_data_dir(data_dir: Path, shared: bool = False) -> DataDirLock:
     """For an app starting on `data_dir`: adopt the lock `serve` took in this process, or take it."""
     key = Path(data_dir).resolve()
     with _guard:
@@ -76,6 +84,6 @@ def claim_data_dir(data_dir: Path) -> DataDirLock:
         if lock is not None and not lock.claimed:
             lock.claimed = True
             return lock
-    lock = acquire_data_dir(key)
+    lock = acquire_data_dir(key, shared)
     lock.claimed = True
     return lock

@@ -8,7 +8,18 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "ApiKey", "Project", "Collection", "Segment", "DeletedId", "Model", "Job", "InstallSecret"]
+__all__ = [
+    "Base",
+    "ApiKey",
+    "Project",
+    "Collection",
+    "Segment",
+    "DeletedId",
+    "Model",
+    "Job",
+    "InstallSecret",
+    "Replica",
+]
 
 
 class Base(DeclarativeBase):
@@ -116,6 +127,9 @@ class Job(Base):
     progress: Mapped[float | None] = mapped_column(Float, nullable=True)
     progress_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     eta_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The API replica that claimed the job (jobs/replicas.py) and how many times it was claimed.
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class InstallSecret(Base):
@@ -125,3 +139,16 @@ class InstallSecret(Base):
     __tablename__ = "install_secrets"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class Replica(Base):
+    """One API process serving a shared database (PostgreSQL), alive while its heartbeat is
+    younger than the lease (jobs/replicas.py). Times are the database server's clock."""
+
+    __tablename__ = "replicas"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    port: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
