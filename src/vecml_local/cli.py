@@ -46,8 +46,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     shown = public_settings(settings)
     log_event(log, logging.INFO, "starting vecml-local " + __version__, pid=os.getpid(), **shown)
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -63,7 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
         await original_startup(sockets=sockets)
         if server.started:
             host, port = server.servers[0].sockets[0].getsockname()[:2]
-            services = getattr(config.app.state, "services", None)
+            services = getattr(app.state, "services", None)
             if services is not None and services.context.runner.replicas is not None:
                 services.context.runner.replicas.port = port  # the next heartbeat records it
             # One write: log lines go to the same terminal or pipe from another thread.

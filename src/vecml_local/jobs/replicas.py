@@ -33,9 +33,9 @@ import socket
 import time
 import uuid
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import CursorResult, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..storage import Database, Job, Replica
@@ -72,19 +72,22 @@ def claim_job(session: Session, seq: int, keys: frozenset[int], owner: str, *, c
         )
         if any(keys.intersection(ids or ()) for (ids,) in others):
             return "blocked"
-    claimed = session.execute(
-        update(Job)
-        .where(Job.seq == seq, Job.status == "pending")
-        .values(
-            status="in_progress",
-            started_at=now(),
-            progress=0.0,
-            progress_message="started",
-            eta_seconds=None,
-            owner=owner,
-            attempts=func.coalesce(Job.attempts, 0) + 1,
-        )
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Job)
+            .where(Job.seq == seq, Job.status == "pending")
+            .values(
+                status="in_progress",
+                started_at=now(),
+                progress=0.0,
+                progress_message="started",
+                eta_seconds=None,
+                owner=owner,
+                attempts=func.coalesce(Job.attempts, 0) + 1,
+            )
+            .execution_options(synchronize_session=False),
+        ),
     )
     return "claimed" if claimed.rowcount == 1 else "gone"
 
@@ -139,8 +142,11 @@ class ReplicaRegistry:
 
     def heartbeat(self) -> None:
         with self.db.session() as session:
-            beat = session.execute(
-                update(Replica).where(Replica.id == self.id).values(heartbeat_at=func.now(), port=self.port)
+            beat = cast(
+                "CursorResult[Any]",
+                session.execute(
+                    update(Replica).where(Replica.id == self.id).values(heartbeat_at=func.now(), port=self.port)
+                ),
             )
         if beat.rowcount == 0:  # declared dead meanwhile (a stall longer than the lease): its jobs were failed
             log.warning("replica %s had lost its lease; registering again", self.id)

@@ -103,7 +103,7 @@ class JobRunner:
         self.owner = new_owner_id()  # recorded in the rows of the jobs this process claims
         # Set by the services on a database several API replicas share (jobs/replicas.py).
         self.replicas: ReplicaRegistry | None = None
-        self.recovered: list[Callable[[], None]] = []  # called after jobs of a dead replica were failed
+        self.recovered: list[Callable[[], object]] = []  # called after jobs of a dead replica were failed
         self.executor_wait_seconds = 600.0  # a pending job waits this long for a down executor, then fails
 
     # -- life cycle ----------------------------------------------------------
@@ -340,10 +340,10 @@ class JobRunner:
         except Exception as error:  # a bug, not the client's fault: keep the server alive
             if context.cancelled():
                 self._stopped(context, error)  # whatever the interrupted step raised
-                return
+                return True
             if (problem := storage_problem(error)) is not None:  # a full disk is no bug: no traceback per job
                 self._fail(context, STORAGE_MESSAGES[problem])
-                return
+                return True
             if database_unavailable(error):
                 raise  # not the job's fault: `_run` queues it again once the database is back
             error_id = uuid.uuid4().hex[:12]
