@@ -5,6 +5,7 @@ per partition and gives the local Lloyd's centroids from the same start."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,46 @@ def test_partitioned_lloyd_equals_local_lloyd_from_the_same_start(
     np.testing.assert_allclose(partitioned.centroids, local.centroids, rtol=1e-5, atol=1e-5)
     assert np.array_equal(partitioned.labels, local.labels)
     assert partitioned.n_iter == local.n_iter and partitioned.inertia == pytest.approx(local.inertia, rel=1e-6)
+
+
+def test_a_distributed_lightgbm_fit_waits_for_the_one_running_on_the_cluster(cluster: Any) -> None:
+    """One distributed LightGBM fit per cluster: while another holds the cluster's lock, a fit
+    waits (its progress says so) and starts once the lock is released."""
+    import threading
+
+    from vecml_local.ml.automl.partitioned import FIT_LOCK, train_partitioned
+
+    X, y = _data(400)
+    names = [f"column {i}" for i in range(1, DIM + 1)]
+    messages: list[str] = []
+    done = threading.Event()
+    with distributed.Client(cluster.scheduler_address) as client:  # the default client, as worker_client() is
+        parts = client.scatter([(a, b.astype(object)) for a, b in zip(np.array_split(X, 2), np.array_split(y, 2))])
+        holder = distributed.Lock(FIT_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
+        assert holder.acquire(timeout=30)
+
+        def fit() -> None:
+            train_partitioned(
+                client,
+                parts,
+                task_type="classification",
+                training_mode="high_speed",
+                numeric_names=names,
+                progress=lambda fraction, message: messages.append(message),
+            )
+            done.set()
+
+        worker = threading.Thread(target=fit, daemon=True)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 120
+            while not any("waiting" in m for m in messages):
+                assert time.monotonic() < deadline, messages
+                time.sleep(0.05)  # polling interval
+            assert not done.wait(2.0), "the fit ran while another held the cluster's LightGBM lock"
+            assert not any("lightgbm.dask" in m for m in messages)
+        finally:
+            holder.release()
+        assert done.wait(180), messages
+        worker.join(timeout=10)
+    assert any("lightgbm.dask" in m for m in messages)

@@ -158,7 +158,6 @@ def _train_automl(services: Any, job: JobContext, data: PartitionedInput) -> Tra
             training_mode=p["mode"],
             numeric_names=plan.column_names,
             random_seed=int(p.get("random_seed") or 0),
-            num_threads=int(p.get("num_threads") or 1),
             progress=job.report,
             should_stop=job.cancelled,
         )

@@ -10,7 +10,8 @@ LightGBM booster, saved like any other model (no pickle).
 LightGBM's tracker can hang when several distributed fits run at once, so fits take a
 cluster-wide `distributed.Lock` (the rest queue on it); LightGBM picks its own ports.
 
-`client` is a `distributed.Client`; `parts` are futures of `(vectors float32 (n, d), labels
+`client` is a `distributed.Client`, and the default one (`lightgbm.dask` looks it up), as the
+`worker_client()` of a job's task is; `parts` are futures of `(vectors float32 (n, d), labels
 object (n,))`, one per partition.
 """
 
@@ -95,7 +96,6 @@ def train_partitioned(
     training_mode: str,
     numeric_names: list[str],
     random_seed: int = 0,
-    num_threads: int = 1,
     holdout: float = HOLDOUT,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -141,7 +141,7 @@ def train_partitioned(
         ys.append(da.from_delayed(delayed(held[-1]), (n_train,), np.float64))
     X, y = da.concatenate(xs), da.concatenate(ys)
 
-    params = {**base_params(task, n_classes, int(num_threads), seed)}
+    params = {**base_params(task, n_classes, 1, seed)}
     for name in ("objective", "num_class", "metric", "num_threads", "seed"):
         params.pop(name, None)
     shape = (
@@ -150,7 +150,8 @@ def train_partitioned(
     params.update(shape)
     rounds = ROUNDS[training_mode]
     estimator = DaskLGBMClassifier if task == "classification" else DaskLGBMRegressor
-    model = estimator(client=client, n_estimators=rounds, random_state=seed, n_jobs=int(num_threads), **params)
+    # threads per worker: LightGBM takes the worker's own thread count (it ignores n_jobs)
+    model = estimator(client=client, n_estimators=rounds, random_state=seed, **params)
     lock = Lock(FIT_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
     report(0.1, "waiting for the cluster's LightGBM slot")
     while not lock.acquire(timeout=1.0):
