@@ -14,6 +14,9 @@ Built for a shared machine, where a neighbour's burst moves requests/s by 2-3x:
   and this script on another. On the shared 2-core host this was tried on, pinning cut
   the baseline's requests/s 2-3x (it got a quarter of its core, ours more than half)
   while its CPU per request did not move: it distorts more than it isolates;
+- `--together`: both servers loaded at the same moment, one `wrk -t1 -c16` each, so the
+  same neighbours hit both in every pair; sharing the CPU between them, each gets about
+  the same share, and the ratio follows CPU per request;
 - each server's CPU time per request is shown too ("cpu ratio" = baseline / ours): it
   hardly depends on the neighbours.
 Our server runs with its default settings (a log line per request, metrics), measured
@@ -112,26 +115,46 @@ def populate(server: ServerProcess, key: str) -> dict[str, dict[str, object]]:
     }
 
 
-def run_wrk(url: str, body: bytes, seconds: float, connections: int, directory: Path, cpus: list[int]) -> float:
-    script = directory / "post.lua"
+def start_wrk(
+    url: str, body: bytes, seconds: float, connections: int, directory: Path, cpus: list[int], threads: int = 2
+) -> subprocess.Popen[str]:
+    script = directory / f"post-{os.urandom(4).hex()}.lua"
     script.write_text(
         f'wrk.method = "POST"\nwrk.body = [[{body.decode()}]]\nwrk.headers["Content-Type"] = "application/json"\n'
     )
     pin = ["taskset", "-c", ",".join(map(str, cpus))] if cpus and shutil.which("taskset") else []
-    threads = max(1, len(cpus)) if cpus else 2
-    done = subprocess.run(
-        [*pin, "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-    )
-    out = done.stdout
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed: {done.stderr}{out}")
+    command = [*pin, "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script), url]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_wrk(process: subprocess.Popen[str], url: str, seconds: float) -> float:
+    out, err = process.communicate(timeout=seconds + 60)
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed: {err}{out}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non_2xx:
         raise RuntimeError(f"{url} answered {non_2xx.group(1)} errors:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def run_wrk(url: str, body: bytes, seconds: float, connections: int, directory: Path, cpus: list[int]) -> float:
+    threads = max(1, len(cpus)) if cpus else 2
+    return finish_wrk(start_wrk(url, body, seconds, connections, directory, cpus, threads), url, seconds)
+
+
+def measure_together(
+    targets: list[tuple[str, int]], body: bytes, args: argparse.Namespace, directory: Path
+) -> list[tuple[float, float]]:
+    """Both servers loaded at the same time, one `wrk -t1` each: the same neighbours for both."""
+    processes = [psutil.Process(pid) for _, pid in targets]
+    before = [sum(process.cpu_times()[:2]) for process in processes]
+    running = [start_wrk(url, body, args.seconds, args.connections, directory, [], threads=1) for url, _ in targets]
+    rates = [finish_wrk(wrk, url, args.seconds) for wrk, (url, _) in zip(running, targets, strict=True)]
+    answers = []
+    for rps, process, start in zip(rates, processes, before, strict=True):
+        cpu = sum(process.cpu_times()[:2]) - start
+        answers.append((rps, cpu / max(1.0, rps * args.seconds) * 1e6))
+    return answers
 
 
 async def _python_load(url: str, body: bytes, seconds: float, connections: int) -> tuple[float, float]:
@@ -207,12 +230,14 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pin", action="store_true", help="servers on one core, the load generator on another")
+    parser.add_argument("--together", action="store_true", help="load both servers at the same time (needs wrk)")
     parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all)")
     args = parser.parse_args()
     import orjson
 
     cpus = sorted(os.sched_getaffinity(0))
-    pinned = args.pin and len(cpus) >= 2
+    pinned = args.pin and len(cpus) >= 2 and not args.together
+    args.together = args.together and bool(shutil.which("wrk"))
     args.server_cpus, args.load_cpus = (cpus[:1], cpus[1:]) if pinned else ([], [])
     if pinned:
         pin(os.getpid(), args.load_cpus)
@@ -224,6 +249,8 @@ def main() -> int:
         kernels = wait_for_warmup(server)
         tool = "wrk" if shutil.which("wrk") else "python asyncio load generator"
         print(f"# {tool}, {args.connections} connections, {args.seconds:g} s per run, {args.rounds} rounds")
+        if args.together:
+            print("# both servers loaded at the same time (one wrk -t1 each), sharing the machine")
         where = f"servers on cpu {args.server_cpus}, load generator on {args.load_cpus}" if pinned else "not pinned"
         print(f"# cpus: {os.cpu_count()} ({where}); numba kernels: {kernels}")
         print(f"# load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
@@ -242,6 +269,11 @@ def main() -> int:
             ours, base = [], []
             for round_ in range(args.rounds):  # pairs in alternating order: a slow second hits both sides
                 pair = [(base, baseline_url, baseline.pid), (ours, server.base_url, server.pid)]
+                if args.together:
+                    targets = [(f"{url}/{endpoint}", pid) for _, url, pid in pair]
+                    for (runs, _, _), run in zip(pair, measure_together(targets, raw, args, directory), strict=True):
+                        runs.append(run)
+                    continue
                 for runs, url, pid in pair if round_ % 2 == 0 else pair[::-1]:
                     runs.append(measure(f"{url}/{endpoint}", raw, args, directory, pid))
             ratios = [o[0] / b[0] for o, b in zip(ours, base, strict=True)]
