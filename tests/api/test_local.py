@@ -78,7 +78,9 @@ def test_reset_cancels_unfinished_jobs(client: TestClient, api: Api) -> None:
     assert _projects(api) == []
 
 
-@pytest.mark.parametrize("body", [{}, {"all": False}, {"user_api_key": ""}, {"all": "yes"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"all": False}, {"user_api_key": ""}, {"all": "yes"}, {"all": 0, "user_api_key": "k"}]
+)
 def test_reset_needs_a_target(client: TestClient, body: dict) -> None:  # type: ignore[type-arg]
     response = client.post("/_local/reset", json=body)
     assert response.status_code == 400

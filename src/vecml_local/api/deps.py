@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from ..errors import BadRequest, VecmlError, client_error, internal_error
 from ..middleware import KEY_FINGERPRINT
 from ..schemas.common import BodyModel, ErrorResponse, validate_request
-from ..schemas.types import text_problem
+from ..schemas.types import INT_BOUND, text_problem
 from ..services import Services, Tenant
 from .body import read_body, too_large
 
@@ -120,13 +120,37 @@ def services_of(request: Request) -> Services:
 
 
 def request_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` documenting the JSON body that `parse_call` reads by hand."""
+    """`openapi_extra` documenting the JSON body that `parse_call` reads by hand. A body with
+    no required field may be left out (the key can come in the `Authorization` header)."""
+    schema = _standard_bounds(model.model_json_schema())
     return {
         "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
+            "required": bool(schema.get("required")),
+            "content": {"application/json": {"schema": schema}},
         }
     }
+
+
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _standard_bounds(node: Any) -> Any:
+    """Pydantic writes a bound on an optional lenient number (`LenientInt | None = Field(ge=1)`)
+    as `ge`/`le` inside the number's branch, which JSON Schema ignores: say `minimum`/`maximum`,
+    so clients and fuzzers see the bounds the server enforces."""
+    if isinstance(node, dict):
+        out = {k: _standard_bounds(v) for k, v in node.items()}
+        if node.get("type") in ("integer", "number"):
+            for raw, standard in _BOUNDS.items():
+                if raw in out:
+                    out.setdefault(standard, out.pop(raw))
+        if node.get("type") == "integer":  # what lenient_int enforces, unless the field says more
+            out.setdefault("minimum", -INT_BOUND)
+            out.setdefault("maximum", INT_BOUND)
+        return out
+    if isinstance(node, list):
+        return [_standard_bounds(v) for v in node]
+    return node
 
 
 def _bearer(request: Request) -> str | None:
@@ -156,7 +180,7 @@ async def parse_call(request: Request, model: type[M], *, file_payload: bool = F
 async def parse_unauthenticated(request: Request, model: type[M]) -> M:
     """Body and schema only (the `/_local` controls): a Bearer key fills a missing `user_api_key`."""
     raw = await read_body(request, services_of(request).context.settings.max_request_bytes)
-    if not raw.get("user_api_key") and _bearer(request):
+    if raw.get("user_api_key") in (None, "") and _bearer(request):  # not 0 or false: a wrong type stays wrong
         raw["user_api_key"] = _bearer(request)
     return validated(model, raw)
 

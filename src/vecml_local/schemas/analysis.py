@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, JsonValue
 
 from .common import AcceptedJobResponse, BodyModel, CollectionRequest, VecmlResponse
-from .types import AttributeName, LenientBool, LenientFloat, LenientInt, Name
+from .types import SEED_MAX, AttributeName, LenientBool, LenientFloat, LenientInt, Name
 
 __all__ = [
     "ComputeVectorAnalysisRequest",
@@ -94,7 +94,7 @@ class ComputeVectorAnalysisRequest(CollectionRequest):
     cluster_selection_method: Literal["eom", "leaf"] = Field(
         "eom", description="HDBSCAN: excess of mass (eom) or leaf clusters."
     )
-    random_seed: LenientInt = Field(1234567, ge=0, le=2**63 - 1, description="Seed of the sample and of the reduction.")
+    random_seed: LenientInt = Field(1234567, ge=0, le=SEED_MAX, description="Seed of the sample and of the reduction.")
 
 
 class ComputeVectorAnalysisResponse(AcceptedJobResponse):

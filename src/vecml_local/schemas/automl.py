@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from .common import CollectionRequest, VecmlResponse
 from .files import FileFields, Payload
 from .models import OptionalName
-from .types import INT64_MAX, AttributeName, LenientBool, LenientFloat, LenientInt, Name, NameList, choice
+from .types import SEED_MAX, AttributeName, LenientBool, LenientFloat, LenientInt, Name, NameList, choice
 
 __all__ = [
     "TrainAutomlModelRequest",
@@ -110,7 +110,7 @@ class TrainAutomlModelRequest(CollectionRequest):
     data_augmentation: Annotated[Literal["off", "low", "high"], BeforeValidator(_augmentation)] = Field(
         "off", description="Add perturbed copies of the training rows: off, low or high (slower, often better)."
     )
-    random_seed: LenientInt = Field(0, ge=0, le=INT64_MAX, description="Extension: seed of the random choices.")
+    random_seed: LenientInt = Field(0, ge=0, le=SEED_MAX, description="Extension: seed of the random choices.")
     num_threads: LenientInt = Field(0, ge=0, le=1024, description="Extension: worker threads; 0 means all cores.")
     time_budget_seconds: LenientFloat | None = Field(
         None,

@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from ..ml.distances import canonical_dist_type
 from .common import CollectionRequest, SuccessCode, VecmlResponse
 from .models import OptionalName
-from .types import INT64_MAX, NAMED_ERROR, LenientFloat, LenientInt, OptionalAttributeName, choice
+from .types import NAMED_ERROR, SEED_MAX, LenientFloat, LenientInt, OptionalAttributeName, choice
 
 __all__ = [
     "DistType",
@@ -65,7 +65,7 @@ DIST_TEXT = (
     "Inner Product (echoed as NegativeInnerProduct) or Hamming; any case."
 )
 Threads = Annotated[LenientInt, Field(ge=1, le=1024)]
-Seed = Annotated[LenientInt, Field(ge=0, le=INT64_MAX)]
+Seed = Annotated[LenientInt, Field(ge=0, le=SEED_MAX)]
 THREADS_TEXT = "Worker threads to use."
 SEED_TEXT = "Seed of the random choices (sampling, initialisation): the same seed gives the same result."
 

@@ -33,7 +33,8 @@ _VECTOR = {
 }
 Vector = Annotated[Any, WithJsonSchema(_VECTOR)]
 Vectors = Annotated[Any, WithJsonSchema({"type": "array", "items": _VECTOR})]
-Ids = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string"}})]
+Ids = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string", "minLength": 1}})]
+SomeIds = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 1})]
 Attributes = Annotated[Any, WithJsonSchema({"type": "object", "additionalProperties": True})]
 AttributeRows = Annotated[
     Any, WithJsonSchema({"type": "array", "items": {"type": "object", "additionalProperties": True}})
@@ -97,7 +98,7 @@ class GetDataRequest(CollectionRequest):
     """Extension: read vectors and attributes by id."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{**_WHERE, "string_ids": ["train_000"]}]})
-    string_ids: Ids = Field(description="The ids of the vectors to read (404 naming the first unknown one).")
+    string_ids: SomeIds = Field(description="The ids of the vectors to read (404 naming the first unknown one).")
 
 
 class GetDataResponse(VecmlResponse):
@@ -110,7 +111,7 @@ class DeleteDataRequest(CollectionRequest):
     """Extension: remove vectors by id."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{**_WHERE, "string_ids": ["train_000"]}]})
-    string_ids: Ids = Field(description="The ids of the vectors to remove (404 naming the first unknown one).")
+    string_ids: SomeIds = Field(description="The ids of the vectors to remove (404 naming the first unknown one).")
 
 
 class DeleteDataResponse(VecmlResponse):

@@ -1,14 +1,15 @@
 """Emulator controls under `/_local` (not part of the VecML API): `reset`, `job_timing`, `info`.
 
 Stricter than the API on purpose: a control that wipes data takes `all: true` literally, and
-`job_min_polls` must be a JSON integer.
+`job_min_polls` must be a JSON integer (`3` or `3.0`, as JSON Schema counts integers; not `"3"`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from .common import KeyedRequest, VecmlResponse
 
@@ -26,7 +27,7 @@ class ResetRequest(KeyedRequest):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"user_api_key": "your_api_key"}, {"all": True}]})
     # Only the JSON literal `true` resets everything (not "yes", not 1): checked by the service.
-    all: Annotated[Any, WithJsonSchema({"type": "boolean"})] = Field(
+    all: Annotated[Any, WithJsonSchema({"type": ["boolean", "null"]})] = Field(
         False, description="true: reset every tenant (refused when keys are enforced)."
     )
 
@@ -37,11 +38,24 @@ class ResetResponse(VecmlResponse):
     jobs_deleted: int = Field(description="How many jobs were deleted (unfinished ones cancelled first).")
 
 
+def _json_integer(value: Any) -> Any:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not value.is_integer())
+    ):
+        raise PydanticCustomError("vecml_value", "must be a JSON integer; got {shown}", {"shown": repr(value)[:60]})
+    return int(value)
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_integer)]
+
+
 class JobTimingRequest(BaseModel):
     """`{"job_min_polls": N}`: jobs report in_progress for their first N status polls."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"job_min_polls": 3}]})
-    job_min_polls: StrictInt = Field(
+    job_min_polls: JsonInteger = Field(
         ge=0, le=1000, description="Status polls that report in_progress before a job's real status is shown."
     )
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ..limits import MAX_ATTRIBUTE_NAME_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH
@@ -36,6 +36,8 @@ __all__ = [
     "BinaryDtype",
     "NAMED_ERROR",
     "MAX_NAME_LENGTH",
+    "SEED_MAX",
+    "INT_BOUND",
     "name_problem",
     "lenient_int",
     "lenient_float",
@@ -53,8 +55,17 @@ __all__ = [
 ]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# The integers a lenient field takes: 64-bit, short of the last 1,023, so that the bound the
+# OpenAPI document states (a double there) is exactly the one enforced: 2**63 - 1 would read as
+# 2**63, which the server refuses.
+INT_BOUND = 2**63 - 1024
+# Random seeds: numpy's classic seed range. (A JSON client cannot even send every 64-bit
+# integer exactly: many parse numbers as doubles.)
+SEED_MAX = 2**32 - 1
 NAMED_ERROR = "vecml_named"  # the error type whose message already names the field
 _NAME = re.compile(rf"[A-Za-z0-9_.\-]{{1,{MAX_NAME_LENGTH}}}")
+# The same rule for JSON Schema, "." and ".." excluded without a lookahead (length: maxLength).
+_NAME_SCHEMA = r"^(?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-][A-Za-z0-9_.\-]*|\.{3,})$"
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -86,7 +97,7 @@ def lenient_int(value: Any) -> int:
         if not number.is_integer():
             raise _refuse("must be an integer", value)
         number = int(number)
-    if not INT64_MIN <= number <= INT64_MAX:
+    if not -INT_BOUND <= number <= INT_BOUND:
         raise _refuse("is out of range (beyond a 64-bit integer)", value)
     return number
 
@@ -180,22 +191,31 @@ def _name(value: Any, info: ValidationInfo) -> str:
 LenientInt = Annotated[int, BeforeValidator(lenient_int)]
 LenientFloat = Annotated[float, BeforeValidator(lenient_float)]
 LenientBool = Annotated[bool, BeforeValidator(lenient_bool)]
+# What the schema says of every free-text field: no NUL (refused, as are lone surrogates).
+NO_NUL = r"^[^\x00]*$"
 # Free text (an application, a checksum): no NUL, no lone surrogate, at most 1,024 characters.
-Text = Annotated[str, BeforeValidator(safe_text), WithJsonSchema({"type": "string", "maxLength": MAX_TEXT_LENGTH})]
+# (The length is checked first by the validator, with its own message; `Field` states it in the schema.)
+Text = Annotated[
+    str, BeforeValidator(safe_text), Field(max_length=MAX_TEXT_LENGTH, json_schema_extra={"pattern": NO_NUL})
+]
 # The name of an attribute, a label or a column: the same, at most 255 characters.
 AttributeName = Annotated[
-    str, BeforeValidator(_attribute_name), WithJsonSchema({"type": "string", "maxLength": MAX_ATTRIBUTE_NAME_LENGTH})
+    str,
+    BeforeValidator(_attribute_name),
+    Field(max_length=MAX_ATTRIBUTE_NAME_LENGTH, json_schema_extra={"pattern": NO_NUL}),
 ]
 # Optional forms where "" means absent.
 OptionalText = Annotated[
     str | None,
     BeforeValidator(lambda value: None if value == "" else safe_text(value)),
-    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_TEXT_LENGTH}, {"type": "null"}]}),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_TEXT_LENGTH, "pattern": NO_NUL}, {"type": "null"}]}),
 ]
 OptionalAttributeName = Annotated[
     str | None,
     BeforeValidator(lambda value: None if value == "" else _attribute_name(value)),
-    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_ATTRIBUTE_NAME_LENGTH}, {"type": "null"}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "maxLength": MAX_ATTRIBUTE_NAME_LENGTH, "pattern": NO_NUL}, {"type": "null"}]}
+    ),
 ]
 
 
@@ -214,7 +234,7 @@ NameList = Annotated[list[AttributeName], BeforeValidator(_name_list)]
 Name = Annotated[
     str,
     BeforeValidator(_name),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": _NAME.pattern}),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": _NAME_SCHEMA}),
 ]
 
 

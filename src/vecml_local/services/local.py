@@ -134,6 +134,11 @@ class LocalService:
         """`tenant` for `{"user_api_key": ...}`, `all` for `{"all": true}`; else 400."""
         if request.all is True:
             return "all"
+        if request.all is not False and request.all is not None:  # 0 or "no" is no boolean either
+            raise BadRequest(
+                f"all: must be true or false; got {request.all!r}. Send "
+                '{"user_api_key": "<key>"} to reset one tenant or {"all": true} to reset all'
+            )
         if request.user_api_key:
             return "tenant"
         raise BadRequest('Send {"user_api_key": "<key>"} to reset one tenant or {"all": true} to reset all')
