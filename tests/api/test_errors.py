@@ -82,7 +82,7 @@ def test_a_data_error_of_ml_is_a_400(client: TestClient, api: Api, monkeypatch: 
     [
         ("0", "vector_dim: Input should be greater than or equal to 1"),
         ("1e400", "vector_dim: must be a finite integer; got '1e400'"),
-        (2**64, "vector_dim: is out of range (beyond a 64-bit integer)"),
+        (2**64, "vector_dim: is out of range (beyond ±9,007,199,254,740,991, the integers JSON carries exactly)"),
         (2.5, "vector_dim: must be an integer; got 2.5"),
     ],
 )

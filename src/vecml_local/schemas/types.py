@@ -55,10 +55,9 @@ __all__ = [
 ]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-# The integers a lenient field takes: 64-bit, short of the last 1,023, so that the bound the
-# OpenAPI document states (a double there) is exactly the one enforced: 2**63 - 1 would read as
-# 2**63, which the server refuses.
-INT_BOUND = 2**63 - 1024
+# The integers a lenient field takes: those a double holds exactly (what JSON carries between
+# most clients), so that the bound the OpenAPI document states is exactly the one enforced.
+INT_BOUND = 2**53 - 1
 # Random seeds: numpy's classic seed range. (A JSON client cannot even send every 64-bit
 # integer exactly: many parse numbers as doubles.)
 SEED_MAX = 2**32 - 1
@@ -98,7 +97,7 @@ def lenient_int(value: Any) -> int:
             raise _refuse("must be an integer", value)
         number = int(number)
     if not -INT_BOUND <= number <= INT_BOUND:
-        raise _refuse("is out of range (beyond a 64-bit integer)", value)
+        raise _refuse(f"is out of range (beyond ±{INT_BOUND:,}, the integers JSON carries exactly)", value)
     return number
 
 
