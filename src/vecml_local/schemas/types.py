@@ -2,9 +2,9 @@
 
 Clients of the cloud send numbers as strings (`"5"`, `"1e-4"`) and booleans as `"true"`,
 `1` or `"no"`; those are accepted. What no endpoint can use is refused, naming the field:
-non-finite numbers (NaN, Infinity, `1e400`), integers beyond 64 bits, fractions where a
-count is expected, and strings holding a NUL or a lone UTF-16 surrogate (which could not
-be written back as JSON or to a file name). Bounds are the field's `Field(ge=..., le=...)`.
+non-finite numbers (NaN, Infinity, `1e400`), integers beyond ±(2^53 - 1) (what a double
+holds exactly), fractions where a count is expected, and strings holding a NUL or a lone
+UTF-16 surrogate (which could not be written back as JSON or to a file name). Bounds are the field's `Field(ge=..., le=...)`.
 
 Each error is a `PydanticCustomError`; `api.deps` renders a validation error as
 `"<field>: <message>"`, except the name errors of `Name`, which already start with the
@@ -77,7 +77,7 @@ def _refuse(message: str, value: Any) -> PydanticCustomError:
 
 
 def lenient_int(value: Any) -> int:
-    """An integer from an int, an integral float or a numeric string, within 64 bits."""
+    """An integer from an int, an integral float or a numeric string, within ±INT_BOUND."""
     number = value
     if isinstance(value, str):
         text = value.strip()
