@@ -44,11 +44,12 @@ def test_memory_answers_are_byte_for_byte_the_routes(api: Api, collection: tuple
     job = api.ok("add_data_batch", project_name="P", collection_name="c", data=[[1, 2, 3, 4]], string_ids=["a"])
     api.wait(job["job_id"])
     memory = api.client.app.memory_answers  # type: ignore[attr-defined]
-    calls = [
-        ("get_upload_data_status", {"job_id": job["job_id"]}),
-        ("get_collection_info", {"project_name": "P", "collection_name": "c"}),
-        ("list_collections", {"project_name": "P"}),
-    ]
+    calls = [("get_upload_data_status", {"job_id": job["job_id"]})]
+    if api.client.app.state.services.context.read_cache.enabled:  # info/list answers are kept only on the embedded SQLite database
+        calls += [
+            ("get_collection_info", {"project_name": "P", "collection_name": "c"}),
+            ("list_collections", {"project_name": "P"}),
+        ]
     for endpoint, fields in calls:
         raw = orjson.dumps({"user_api_key": api.key, **fields})
         memory._rendered.clear()
