@@ -45,7 +45,9 @@ def test_memory_answers_are_byte_for_byte_the_routes(api: Api, collection: tuple
     api.wait(job["job_id"])
     memory = api.client.app.memory_answers  # type: ignore[attr-defined]
     calls = [("get_upload_data_status", {"job_id": job["job_id"]})]
-    if api.client.app.state.services.context.read_cache.enabled:  # info/list answers are kept only on the embedded SQLite database
+    if (
+        api.client.app.state.services.context.read_cache.enabled
+    ):  # info/list answers are kept only on the embedded SQLite database
         calls += [
             ("get_collection_info", {"project_name": "P", "collection_name": "c"}),
             ("list_collections", {"project_name": "P"}),
