@@ -17,6 +17,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "MAX_ATTRIBUTE_NAME_LENGTH",
     "MAX_TEXT_LENGTH",
+    "MAX_APPLICATION_LENGTH",
     "MAX_STRING_ID_BYTES",
     "MAX_ATTRIBUTE_VALUE_LENGTH",
     "attribute_name_problem",
@@ -29,6 +30,7 @@ __all__ = [
 MAX_NAME_LENGTH = 128  # project, collection and model names (the cloud's documented limit)
 MAX_ATTRIBUTE_NAME_LENGTH = 255  # attribute, label and column names
 MAX_TEXT_LENGTH = 1024  # any other free-text request field (an application, a checksum, a key)
+MAX_APPLICATION_LENGTH = 200  # a project's application text (its metadata column's width)
 MAX_STRING_ID_BYTES = 1024  # a vector's string id, in UTF-8 bytes
 MAX_ATTRIBUTE_VALUE_LENGTH = 65_535  # one attribute value (an object value counts as its JSON text)
 

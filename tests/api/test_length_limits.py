@@ -9,11 +9,11 @@ import pytest
 
 from tests.api.conftest import Api
 from vecml_local.limits import (
+    MAX_APPLICATION_LENGTH,
     MAX_ATTRIBUTE_NAME_LENGTH,
     MAX_ATTRIBUTE_VALUE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_STRING_ID_BYTES,
-    MAX_TEXT_LENGTH,
 )
 
 
@@ -70,8 +70,13 @@ def test_typed_name_fields_over_the_limit_are_refused_naming_the_field(api: Api,
     project, name = collection
     message = refused(api, "create_project", project_name="p" * (MAX_NAME_LENGTH + 1))
     assert message.startswith("project_name ") and f"{MAX_NAME_LENGTH} characters" in message
-    message = refused(api, "create_project", project_name="Q", application="a" * (MAX_TEXT_LENGTH + 1))
-    assert message.startswith("application: ") and f"longer than {MAX_TEXT_LENGTH} characters" in message
+    message = refused(api, "create_project", project_name="Q", application="a" * (MAX_APPLICATION_LENGTH + 1))
+    assert message.startswith("application: ") and f"longer than {MAX_APPLICATION_LENGTH} characters" in message
+    api.ok(
+        "create_project", project_name="Q", application="a" * MAX_APPLICATION_LENGTH
+    )  # stored whole (PostgreSQL too)
+    listed = {p["project_name"]: p["application"] for p in api.ok("list_projects")["projects"]}
+    assert listed["Q"] == "a" * MAX_APPLICATION_LENGTH
     message = refused(
         api, "attach_automl_label", project_name=project, collection_name=name,
         Y=b64(b"1\n"), label_name="l" * (MAX_ATTRIBUTE_NAME_LENGTH + 1),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field, JsonValue
 
 from .common import BodyModel, KeyedRequest, ProjectRequest, VecmlResponse
-from .types import Text
+from .types import ApplicationText
 
 __all__ = [
     "CreateProjectRequest",
@@ -26,7 +26,9 @@ class CreateProjectRequest(ProjectRequest):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{**_KEY, "project_name": "AutoML-Demo", "application": "Machine Learning"}]}
     )
-    application: Text = Field("", description='Free text saying what the project is for, e.g. "Machine Learning".')
+    application: ApplicationText = Field(
+        "", description='Free text saying what the project is for, e.g. "Machine Learning".'
+    )
 
 
 class CreateProjectResponse(VecmlResponse):

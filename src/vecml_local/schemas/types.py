@@ -21,13 +21,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from ..limits import MAX_ATTRIBUTE_NAME_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH
+from ..limits import MAX_APPLICATION_LENGTH, MAX_ATTRIBUTE_NAME_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH
 
 __all__ = [
     "LenientInt",
     "LenientFloat",
     "LenientBool",
     "Text",
+    "ApplicationText",
     "Name",
     "AttributeName",
     "OptionalText",
@@ -196,6 +197,12 @@ NO_NUL = r"^[^\x00]*$"
 # (The length is checked first by the validator, with its own message; `Field` states it in the schema.)
 Text = Annotated[
     str, BeforeValidator(safe_text), Field(max_length=MAX_TEXT_LENGTH, json_schema_extra={"pattern": NO_NUL})
+]
+# A project's application: the same, at most 200 characters (what its metadata column holds).
+ApplicationText = Annotated[
+    str,
+    BeforeValidator(_bounded_text(MAX_APPLICATION_LENGTH)),
+    Field(max_length=MAX_APPLICATION_LENGTH, json_schema_extra={"pattern": NO_NUL}),
 ]
 # The name of an attribute, a label or a column: the same, at most 255 characters.
 AttributeName = Annotated[

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..limits import MAX_APPLICATION_LENGTH
+
 __all__ = [
     "Base",
     "ApiKey",
@@ -44,7 +46,7 @@ class Project(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(128))
-    application: Mapped[str] = mapped_column(String(200), default="")
+    application: Mapped[str] = mapped_column(String(MAX_APPLICATION_LENGTH), default="")
     created_at: Mapped[datetime]
 
 
