@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -141,3 +144,13 @@ def test_umap_reduction(api: Api) -> None:
     assert answer["preprocessing"]["method"] == "umap" and answer["preprocessing"]["n_neighbors"] == 15
     assert answer["preprocessing"]["num_vectors"] == 300
     assert sum(c["num_vectors"] for c in answer["clusters"]) == 300
+
+
+def test_choosing_the_reduction_does_not_import_umap() -> None:
+    """The request only asks whether umap is installed: importing it compiles numba code (seconds,
+    over a minute beside the server's warm-up), which would hold the request (seen by the fuzzer)."""
+    probe = (
+        "import sys; from vecml_local.ml.analysis import umap_available; umap_available(); print('umap' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"

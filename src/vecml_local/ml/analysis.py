@@ -14,6 +14,7 @@ Items whose truth or prediction is missing are left out before anything is compu
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,11 +43,9 @@ class AnalysisParams:
 
 
 def umap_available() -> bool:
-    try:
-        import umap  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    # Found, not imported: importing umap compiles numba code (14 s cold here, over 60 s while the
+    # server's own warm-up compiles), and this runs inside the request; the job imports it.
+    return importlib.util.find_spec("umap") is not None
 
 
 def analyse_vectors(
