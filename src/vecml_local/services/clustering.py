@@ -323,6 +323,24 @@ def _check_perplexity(perplexity: float, max_samples: int, num_vectors: int) -> 
         )
 
 
+_KMEANS_OPTIONS = (
+    "n_clusters",
+    "dist_type",
+    "n_init",
+    "max_train_samples",
+    "max_iterations",
+    "tolerance",
+    "num_threads",
+    "random_seed",
+    "initialization_method",
+)
+
+
+def kmeans_options(params: dict[str, Any]) -> dict[str, Any]:
+    """A stored k-means job's options, as both k-means paths (in-process and partitioned) take them."""
+    return {name: params[name] for name in _KMEANS_OPTIONS}
+
+
 def kmeans_outputs(r: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """A k-means result's arrays to store and its JSON-able summary (also for partitioned k-means)."""
     return (
@@ -350,16 +368,8 @@ def _fit(
 
         r = fit_kmeans(
             X,
-            n_clusters=params["n_clusters"],
             method=params["kmeans_method"],
-            dist_type=params["dist_type"],
-            n_init=params["n_init"],
-            max_train_samples=params["max_train_samples"],
-            max_iterations=params["max_iterations"],
-            tolerance=params["tolerance"],
-            num_threads=params["num_threads"],
-            random_seed=params["random_seed"],
-            initialization_method=params["initialization_method"],
+            **kmeans_options(params),
             should_stop=job.cancelled,
             progress=progress,
         )

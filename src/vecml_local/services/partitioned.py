@@ -169,7 +169,7 @@ def _train_kmeans(services: Any, job: JobContext, data: PartitionedInput) -> Tra
     from distributed import worker_client
 
     from ..ml.clustering.partitioned import fit_kmeans_partitioned
-    from .clustering import kmeans_outputs
+    from .clustering import kmeans_options, kmeans_outputs
 
     params, plan = job.payload["params"], data.plan
 
@@ -187,15 +187,7 @@ def _train_kmeans(services: Any, job: JobContext, data: PartitionedInput) -> Tra
             client,
             blocks,
             sizes,
-            n_clusters=params["n_clusters"],
-            dist_type=params["dist_type"],
-            n_init=params["n_init"],
-            max_train_samples=params["max_train_samples"],
-            max_iterations=params["max_iterations"],
-            tolerance=params["tolerance"],
-            num_threads=params["num_threads"],
-            random_seed=params["random_seed"],
-            initialization_method=params["initialization_method"],
+            **kmeans_options(params),
             should_stop=job.cancelled,
             progress=progress,
         )

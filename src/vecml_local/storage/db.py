@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from .causes import causes
 from .tables import Base, InstallSecret
 
 if TYPE_CHECKING:
@@ -29,19 +30,12 @@ def database_unavailable(error: BaseException) -> bool:
     """True when `error` (or what caused it) says the database server cannot be reached or
     dropped the connection (PostgreSQL restarting): the same request may work again shortly.
     The pool's pre-ping replaces the dead connections once the server is back."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [error]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in causes(error):
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, OperationalError | InterfaceError):
             if type(current.orig).__module__.split(".")[0] in _SERVER_DRIVERS:
                 return True
-        stack.extend([current.__cause__, current.__context__])
     return False
 
 

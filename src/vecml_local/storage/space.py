@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from .causes import causes
+
 __all__ = ["StorageHealth", "storage_problem", "FULL", "READ_ONLY"]
 
 log = logging.getLogger("vecml_local.storage")
@@ -46,13 +48,7 @@ MESSAGES = {
 
 def storage_problem(error: BaseException) -> str | None:
     """FULL or READ_ONLY when ``error`` (or what caused it) is a failed write for that reason, else None."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [error]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in causes(error):
         if isinstance(current, OSError) and current.errno in _FULL_ERRNOS:
             return FULL
         if isinstance(current, OSError) and current.errno == errno.EROFS:
@@ -65,7 +61,6 @@ def storage_problem(error: BaseException) -> str | None:
                 return FULL
             if any(marker in text for marker in _SQL_READ_ONLY):
                 return READ_ONLY
-        stack.extend([getattr(current, "orig", None), current.__cause__, current.__context__])
     return None
 
 
