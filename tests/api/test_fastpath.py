@@ -64,3 +64,13 @@ def test_memory_answers_are_byte_for_byte_the_routes(api: Api, collection: tuple
         assert memory._rendered, f"{endpoint} was not answered from memory"
         assert from_memory.content == by_route.content
         assert from_memory.headers.items() == by_route.headers.items()
+
+
+def test_a_whitespace_body_is_not_an_empty_body(api: Api) -> None:
+    """No body at all means "no fields" (the key in a Bearer header); a body of whitespace is no
+    JSON and is refused, as schemathesis's negative-data check expects."""
+    headers = {"Authorization": f"Bearer {api.key}", "content-type": "application/json"}
+    assert api.client.post("/api/list_jobs", content=b"", headers=headers).status_code == 200
+    for body in (b"\n", b"  ", b"\x0b"):
+        response = api.client.post("/api/list_jobs", content=body, headers=headers)
+        assert response.status_code == 400 and "not valid JSON" in response.json()["error_message"], body

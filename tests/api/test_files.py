@@ -411,6 +411,7 @@ def test_nan_values_read_back_as_null(api: Api, project: str) -> None:
 
 def test_split_payload_cuts_the_base64_string_out() -> None:
     from vecml_local.api.body import split_payload
+    from vecml_local.errors import BadRequest
 
     big = b64(bytes(range(256)) * 5000)
     body = orjson.dumps({"user_api_key": "k", "X": big, "file_format": "csv"})
@@ -422,7 +423,9 @@ def test_split_payload_cuts_the_base64_string_out() -> None:
     assert split_payload(tricky) == {"note": 'a "X": "b', "X": big.encode()}
     twice = orjson.dumps({"X": big, "file_data": "abcd"})
     assert split_payload(twice) == {"X": big, "file_data": "abcd"}
-    assert split_payload(b" ") == {}
+    assert split_payload(b"") == {}  # no body; a body of whitespace is no JSON (test_fastpath)
+    with pytest.raises(BadRequest, match="not valid JSON"):
+        split_payload(b" ")
 
 
 def test_large_upload_with_checksum_through_the_cut(api: Api, project: str) -> None:
