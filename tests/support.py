@@ -95,6 +95,12 @@ class ServerProcess:
         response = httpx.post(f"{self.base_url}/{endpoint}", json=body, timeout=timeout)
         return response.json()
 
+    def ok(self, endpoint: str, **fields: Any) -> Any:
+        """`post`, asserting the documented success answer."""
+        body = self.post(endpoint, fields)
+        assert body.get("success") is True, (endpoint, body)
+        return body
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -23,29 +23,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as local_cluster:
-        yield local_cluster
-
-
-@pytest.fixture(scope="module")
-def servers(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServerProcess]]:
+def servers(dask_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServerProcess]]:
     local = ServerProcess(Path(tmp_path_factory.mktemp("local"))).start()
     dask = ServerProcess(
         Path(tmp_path_factory.mktemp("dask")),
-        env={"VECML_LOCAL_EXECUTOR": "dask", "VECML_LOCAL_DASK_SCHEDULER": cluster.scheduler_address},
+        env={"VECML_LOCAL_EXECUTOR": "dask", "VECML_LOCAL_DASK_SCHEDULER": dask_cluster.scheduler_address},
     ).start()
     yield {"local": local, "dask": dask}
     local.stop()
     dask.stop()
-
-
-def _ok(server: ServerProcess, endpoint: str, **fields: Any) -> dict[str, Any]:
-    body = server.post(endpoint, fields)
-    assert body.get("success") is True, (endpoint, body)
-    return body
 
 
 def _wait(server: ServerProcess, key: str, job_id: str, endpoint: str, timeout: float = 300.0) -> dict[str, Any]:
@@ -58,9 +44,9 @@ def _load(server: ServerProcess, key: str, rows: int = 400) -> None:
     X = np.vstack([c + rng.normal(size=(rows // 4, 8)) for c in centres]).astype(np.float32)
     labels = np.repeat(np.arange(4), rows // 4)
     where = {"user_api_key": key, "project_name": "P", "collection_name": "c"}
-    _ok(server, "create_project", user_api_key=key, project_name="P", application="dask")
-    _ok(server, "init", **where, vector_type="dense", vector_dim=8)
-    job = _ok(server, "add_data_batch", **where, data=X.tolist(), attributes=[{"y": int(v)} for v in labels])
+    server.ok("create_project", user_api_key=key, project_name="P", application="dask")
+    server.ok("init", **where, vector_type="dense", vector_dim=8)
+    job = server.ok("add_data_batch", **where, data=X.tolist(), attributes=[{"y": int(v)} for v in labels])
     assert _wait(server, key, job["job_id"], "get_upload_data_status")["status"] == "finished"
 
 
@@ -68,10 +54,9 @@ def _flow(server: ServerProcess) -> tuple[dict[str, Any], dict[str, Any]]:
     key = new_key()
     where = {"user_api_key": key, "project_name": "P", "collection_name": "c"}
     _load(server, key)
-    kmeans = _ok(server, "train_kmeans", **where, cluster_model_name="km", n_clusters=4, random_seed=7)
+    kmeans = server.ok("train_kmeans", **where, cluster_model_name="km", n_clusters=4, random_seed=7)
     km_status = _wait(server, key, kmeans["job_id"], "get_clustering_training_status")
-    automl = _ok(
-        server,
+    automl = server.ok(
         "train_automl_model",
         **where,
         model_name="m",
@@ -82,23 +67,23 @@ def _flow(server: ServerProcess) -> tuple[dict[str, Any], dict[str, Any]]:
     ml_status = _wait(server, key, automl["job_id"], "get_automl_training_status")
     answers = {
         "kmeans_status": km_status["status"],
-        "labels": _ok(server, "get_clustering_labels", **where, cluster_model_name="km")["labels"],
-        "centroids": _ok(server, "get_kmeans_centroids", **where, cluster_model_name="km")["centroids"],
+        "labels": server.ok("get_clustering_labels", **where, cluster_model_name="km")["labels"],
+        "centroids": server.ok("get_kmeans_centroids", **where, cluster_model_name="km")["centroids"],
         "automl_status": ml_status["status"],
-        "validation_metric": _ok(server, "get_model_validation_metric", **where, model_name="m")["validation_metric"],
-        "predictions": _ok(server, "automl_predict", **where, model_name="m", prediction_dataset="c")["predictions"],
+        "validation_metric": server.ok("get_model_validation_metric", **where, model_name="m")["validation_metric"],
+        "predictions": server.ok("automl_predict", **where, model_name="m", prediction_dataset="c")["predictions"],
     }
     return answers, {"kmeans": km_status, "automl": ml_status}
 
 
 def test_dask_executor_gives_the_local_answers_and_names_the_worker(
-    servers: dict[str, ServerProcess], cluster: Any
+    servers: dict[str, ServerProcess], dask_cluster: Any
 ) -> None:
     local_answers, local_statuses = _flow(servers["local"])
     dask_answers, dask_statuses = _flow(servers["dask"])
     assert local_answers["kmeans_status"] == local_answers["automl_status"] == "finished"
     assert dask_answers == local_answers
-    workers = set(cluster.scheduler_info["workers"])
+    workers = set(dask_cluster.scheduler_info["workers"])
     for status in dask_statuses.values():
         assert status["executor"] == "dask" and status["worker"] in workers
     assert "executor" not in local_statuses["kmeans"]
@@ -107,13 +92,12 @@ def test_dask_executor_gives_the_local_answers_and_names_the_worker(
 
 
 @pytest.mark.timeout(1200)
-def test_worker_killed_mid_training_is_retried(servers: dict[str, ServerProcess], cluster: Any) -> None:
+def test_worker_killed_mid_training_is_retried(servers: dict[str, ServerProcess], dask_cluster: Any) -> None:
     server = servers["dask"]
     key = new_key()
     where = {"user_api_key": key, "project_name": "P", "collection_name": "c"}
     _load(server, key, rows=4000)
-    job = _ok(
-        server,
+    job = server.ok(
         "train_automl_model",
         **where,
         model_name="slow",
@@ -121,7 +105,7 @@ def test_worker_killed_mid_training_is_retried(servers: dict[str, ServerProcess]
         task_type="classification",
         label_attribute="y",
     )
-    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+    with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
         deadline = time.monotonic() + 120
         victim = None
         while victim is None:

@@ -24,31 +24,17 @@ ROWS, BATCH, DIM = 2000, 500, 8  # 4 segments of 500 rows = 4 partitions of VECM
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as local_cluster:
-        yield local_cluster
-
-
-@pytest.fixture(scope="module")
-def server(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(dask_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process = ServerProcess(
         Path(tmp_path_factory.mktemp("partitions")),
         env={
             "VECML_LOCAL_EXECUTOR": "dask",
-            "VECML_LOCAL_DASK_SCHEDULER": cluster.scheduler_address,
+            "VECML_LOCAL_DASK_SCHEDULER": dask_cluster.scheduler_address,
             "VECML_LOCAL_PARTITION_ROWS": str(BATCH),
         },
     ).start()
     yield process
     process.stop()
-
-
-def _ok(server: ServerProcess, endpoint: str, **fields: Any) -> dict[str, Any]:
-    body = server.post(endpoint, fields)
-    assert body.get("success") is True, (endpoint, body)
-    return body
 
 
 def _wait(server: ServerProcess, key: str, job_id: str, endpoint: str) -> dict[str, Any]:
@@ -68,10 +54,9 @@ def _data(rows: int) -> tuple[np.ndarray, np.ndarray]:
 def _collection(server: ServerProcess, key: str, name: str, rows: int) -> tuple[dict[str, str], np.ndarray, np.ndarray]:
     X, y = _data(rows)
     where = {"user_api_key": key, "project_name": "P", "collection_name": name}
-    _ok(server, "init", **where, vector_type="dense", vector_dim=DIM)
+    server.ok("init", **where, vector_type="dense", vector_dim=DIM)
     for start in range(0, rows, BATCH):  # one segment per batch
-        job = _ok(
-            server,
+        job = server.ok(
             "add_data_batch",
             **where,
             data=X[start : start + BATCH].tolist(),
@@ -81,14 +66,13 @@ def _collection(server: ServerProcess, key: str, name: str, rows: int) -> tuple[
     return where, X, y
 
 
-def test_automl_trains_in_partitions_with_the_single_machine_metric(server: ServerProcess, cluster: Any) -> None:
+def test_automl_trains_in_partitions_with_the_single_machine_metric(server: ServerProcess, dask_cluster: Any) -> None:
     from vecml_local.ml.automl import FeatureTable, train_model
 
     key = new_key()
-    _ok(server, "create_project", user_api_key=key, project_name="P", application="partitions")
+    server.ok("create_project", user_api_key=key, project_name="P", application="partitions")
     where, X, y = _collection(server, key, "big", ROWS)
-    job = _ok(
-        server,
+    job = server.ok(
         "train_automl_model",
         **where,
         model_name="m",
@@ -98,7 +82,7 @@ def test_automl_trains_in_partitions_with_the_single_machine_metric(server: Serv
     )
     status = _wait(server, key, job["job_id"], "get_automl_training_status")
     assert status["partitions"] == 4 and status["executor"] == "dask"
-    assert status["worker"] in cluster.scheduler_info["workers"]
+    assert status["worker"] in dask_cluster.scheduler_info["workers"]
     partitioned = status["validation_metric"]
 
     names = [f"column {i}" for i in range(1, DIM + 1)]
@@ -109,7 +93,7 @@ def test_automl_trains_in_partitions_with_the_single_machine_metric(server: Serv
     assert abs(partitioned["auc"] - single["auc"]) < 0.03, (partitioned, single)
 
     # the model is an ordinary saved model: it predicts its own collection about as well
-    predictions = _ok(server, "automl_predict", **where, model_name="m", prediction_dataset="big")["predictions"]
+    predictions = server.ok("automl_predict", **where, model_name="m", prediction_dataset="big")["predictions"]
     assert np.mean(np.asarray(predictions, dtype=int) == y) > single["accuracy"] - 0.05
 
 
@@ -117,16 +101,16 @@ def test_kmeans_per_partition_gives_the_local_centroids(server: ServerProcess) -
     from vecml_local.ml.clustering.kmeans import fit_kmeans
 
     key = new_key()
-    _ok(server, "create_project", user_api_key=key, project_name="P", application="partitions")
+    server.ok("create_project", user_api_key=key, project_name="P", application="partitions")
     where, X, _ = _collection(server, key, "big", ROWS)
     small, Xs, _ = _collection(server, key, "small", BATCH)  # at the threshold: the usual path
     params = {"n_clusters": 5, "random_seed": 11, "n_init": 2, "max_train_samples": 1500, "dist_type": "Euclidean"}
     for collection, data in ((where, X), (small, Xs)):
-        job = _ok(server, "train_kmeans", **collection, cluster_model_name="km", **params)
+        job = server.ok("train_kmeans", **collection, cluster_model_name="km", **params)
         status = _wait(server, key, job["job_id"], "get_clustering_training_status")
         assert status.get("partitions") == (4 if data is X else None), status
-        centroids = np.asarray(_ok(server, "get_kmeans_centroids", **collection, cluster_model_name="km")["centroids"])
-        labels = _ok(server, "get_clustering_labels", **collection, cluster_model_name="km")["labels"]
+        centroids = np.asarray(server.ok("get_kmeans_centroids", **collection, cluster_model_name="km")["centroids"])
+        labels = server.ok("get_clustering_labels", **collection, cluster_model_name="km")["labels"]
         local = fit_kmeans(data, n_clusters=5, random_seed=11, n_init=2, max_train_samples=1500, num_threads=1)
         np.testing.assert_allclose(centroids, local.centroids, rtol=1e-4, atol=1e-4)
         assert np.mean(np.asarray(labels) == local.labels) > 0.999
@@ -137,7 +121,7 @@ def test_kmeans_per_partition_gives_the_local_centroids(server: ServerProcess) -
     [("Euclidean", "k-means++", 10_000), ("NegativeCosineSimilarity", "random", 10_000), ("Euclidean", "random", 900)],
 )
 def test_partitioned_lloyd_equals_local_lloyd_from_the_same_start(
-    cluster: Any, dist_type: str, init: str, max_train: int
+    dask_cluster: Any, dist_type: str, init: str, max_train: int
 ) -> None:
     """Directly on the algorithms: many iterations (no structure in the data), empty clusters (half the
     rows are one repeated point, so random starts repeat it), a training sample smaller than the data."""
@@ -157,7 +141,7 @@ def test_partitioned_lloyd_equals_local_lloyd_from_the_same_start(
         "tolerance": 0.0,
     }
     local = fit_kmeans(X, num_threads=1, **kwargs)
-    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+    with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
         parts = np.array_split(X, 4)
         blocks = client.scatter(parts)
         partitioned = fit_kmeans_partitioned(client, blocks, [len(p) for p in parts], **kwargs)
@@ -166,7 +150,7 @@ def test_partitioned_lloyd_equals_local_lloyd_from_the_same_start(
     assert partitioned.n_iter == local.n_iter and partitioned.inertia == pytest.approx(local.inertia, rel=1e-6)
 
 
-def test_a_distributed_lightgbm_fit_waits_for_the_one_running_on_the_cluster(cluster: Any) -> None:
+def test_a_distributed_lightgbm_fit_waits_for_the_one_running_on_the_cluster(dask_cluster: Any) -> None:
     """One distributed LightGBM fit per cluster: while another holds the cluster's lock, a fit
     waits (its progress says so) and starts once the lock is released."""
     import threading
@@ -177,7 +161,7 @@ def test_a_distributed_lightgbm_fit_waits_for_the_one_running_on_the_cluster(clu
     names = [f"column {i}" for i in range(1, DIM + 1)]
     messages: list[str] = []
     done = threading.Event()
-    with distributed.Client(cluster.scheduler_address) as client:  # the default client, as worker_client() is
+    with distributed.Client(dask_cluster.scheduler_address) as client:  # the default client, as worker_client() is
         parts = client.scatter([(a, b.astype(object)) for a, b in zip(np.array_split(X, 2), np.array_split(y, 2))])
         holder = distributed.Lock(FIT_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
         assert holder.acquire(timeout=30)

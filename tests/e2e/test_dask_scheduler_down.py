@@ -44,26 +44,20 @@ def _ready(server: ServerProcess) -> httpx.Response:
     return httpx.get(server.base_url.removesuffix("/api") + "/ready", timeout=30)
 
 
-def _ok(server: ServerProcess, endpoint: str, **fields: Any) -> dict[str, Any]:
-    body = server.post(endpoint, fields)
-    assert body.get("success") is True, (endpoint, body)
-    return body
-
-
 def _collection(server: ServerProcess) -> dict[str, str]:
     """A project and collection with 200 vectors (uploads stay local: they run while the scheduler is away)."""
     key = new_key()
     where = {"user_api_key": key, "project_name": "P", "collection_name": "c"}
-    _ok(server, "create_project", user_api_key=key, project_name="P", application="dask")
-    _ok(server, "init", **where, vector_type="dense", vector_dim=4)
+    server.ok("create_project", user_api_key=key, project_name="P", application="dask")
+    server.ok("init", **where, vector_type="dense", vector_dim=4)
     vectors = np.random.default_rng(0).normal(size=(200, 4)).tolist()
-    job = _ok(server, "add_data_batch", **where, data=vectors)
+    job = server.ok("add_data_batch", **where, data=vectors)
     assert wait_for_job(server.post, key, job["job_id"])["status"] == "finished"
     return where
 
 
 def _kmeans(server: ServerProcess, where: dict[str, str], name: str) -> str:
-    return str(_ok(server, "train_kmeans", **where, cluster_model_name=name, n_clusters=3, random_seed=1)["job_id"])
+    return str(server.ok("train_kmeans", **where, cluster_model_name=name, n_clusters=3, random_seed=1)["job_id"])
 
 
 def _status(server: ServerProcess, where: dict[str, str], job_id: str) -> dict[str, Any]:
@@ -126,7 +120,7 @@ def test_a_job_fails_after_the_wait_setting(tmp_path: Path, port: int) -> None:
         status = wait_for_job(server.post, where["user_api_key"], job_id, "get_clustering_training_status", timeout=60)
         assert status["status"] == "failed", status
         assert "VECML_LOCAL_DASK_WAIT_SECONDS" in status["error_message"] and f":{port}" in status["error_message"]
-        models = _ok(server, "list_clustering_model_infos", **where)["model_infos"]
+        models = server.ok("list_clustering_model_infos", **where)["model_infos"]
         assert [model["status"] for model in models] == ["failed"]  # failed with its job
     finally:
         server.stop()

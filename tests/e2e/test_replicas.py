@@ -51,12 +51,6 @@ def database_url() -> Iterator[str]:
     yield url
 
 
-def _ok(server: ServerProcess, endpoint: str, **fields: Any) -> dict[str, Any]:
-    body = server.post(endpoint, fields)
-    assert body.get("success") is True, (endpoint, body)
-    return body
-
-
 def _job_lines(*servers: ServerProcess) -> list[dict[str, Any]]:
     """The job state-change lines both servers logged (JSON log format)."""
     events = []
@@ -86,10 +80,10 @@ def test_two_replicas_share_jobs_and_run_each_exactly_once(tmp_path: Path, datab
     servers = (first, second)
     try:
         key = new_key()
-        _ok(first, "create_project", user_api_key=key, project_name="P", application="replicas")
+        first.ok("create_project", user_api_key=key, project_name="P", application="replicas")
         for c in range(COLLECTIONS):  # the project made on the first is there on the second
             where = {"user_api_key": key, "project_name": "P", "collection_name": f"c{c}"}
-            _ok(servers[c % 2], "init", **where, vector_type="dense", vector_dim=4)
+            servers[c % 2].ok("init", **where, vector_type="dense", vector_dim=4)
 
         def submit(c: int) -> list[tuple[int, int, str]]:
             """One collection's uploads, one after the other, alternating replicas."""
@@ -100,7 +94,7 @@ def test_two_replicas_share_jobs_and_run_each_exactly_once(tmp_path: Path, datab
                 ids = [f"c{c}-{k}-{i}" for i in range(ROWS)]
                 vectors = rng.normal(size=(ROWS, 4)).tolist()
                 to = (c + k) % 2
-                job = _ok(servers[to], "add_data_batch", **where, data=vectors, string_ids=ids)
+                job = servers[to].ok("add_data_batch", **where, data=vectors, string_ids=ids)
                 submitted.append((to, k, job["job_id"]))
             return submitted
 
@@ -116,7 +110,7 @@ def test_two_replicas_share_jobs_and_run_each_exactly_once(tmp_path: Path, datab
         for c in range(COLLECTIONS):  # every row of every batch is in, seen alike from both
             where = {"user_api_key": key, "project_name": "P", "collection_name": f"c{c}"}
             for server in servers:
-                assert _ok(server, "get_collection_info", **where)["num_vectors"] == PER_COLLECTION * ROWS
+                assert server.ok("get_collection_info", **where)["num_vectors"] == PER_COLLECTION * ROWS
 
         # Each job ran exactly once: one claim in its row, one start and one end in the two logs.
         rows = _rows(database_url)
@@ -157,16 +151,13 @@ def test_a_dead_replicas_running_job_fails_and_its_queue_runs_elsewhere(tmp_path
     try:
         key = new_key()
         where = {"user_api_key": key, "project_name": "P", "collection_name": "c"}
-        _ok(doomed, "create_project", user_api_key=key, project_name="P", application="replicas")
-        _ok(doomed, "init", **where, vector_type="dense", vector_dim=16)
+        doomed.ok("create_project", user_api_key=key, project_name="P", application="replicas")
+        doomed.ok("init", **where, vector_type="dense", vector_dim=16)
         rng = np.random.default_rng(3)
         X = rng.normal(size=(20_000, 16))
-        upload = _ok(
-            doomed, "add_data_batch", **where, data=X.tolist(), attributes=[{"y": int(v)} for v in X[:, 0] > 0]
-        )
+        upload = doomed.ok("add_data_batch", **where, data=X.tolist(), attributes=[{"y": int(v)} for v in X[:, 0] > 0])
         assert wait_for_job(doomed.post, key, upload["job_id"])["status"] == "finished"
-        training = _ok(
-            doomed,
+        training = doomed.ok(
             "train_automl_model",
             **where,
             model_name="m",
@@ -174,7 +165,7 @@ def test_a_dead_replicas_running_job_fails_and_its_queue_runs_elsewhere(tmp_path
             task_type="classification",
             label_attribute="y",
         )["job_id"]
-        queued = _ok(doomed, "add_data_batch", **where, data=X[:5].tolist(), string_ids=[f"late{i}" for i in range(5)])
+        queued = doomed.ok("add_data_batch", **where, data=X[:5].tolist(), string_ids=[f"late{i}" for i in range(5)])
         deadline = time.monotonic() + 120
         while (status := survivor.post("get_automl_training_status", {"user_api_key": key, "job_id": training}))[
             "status"
