@@ -43,7 +43,15 @@ from ..storage import Collection, Model
 from ..storage.repository import get_collection
 from ..storage.snapshots import CollectionSnapshot
 from ..timefmt import format_minute
-from .clustering_models import CLUSTERING_KIND, JOB_LABELS, list_params, load_artifacts, save_artifacts
+from .clustering_models import (
+    CLUSTERING_KIND,
+    JOB_LABELS,
+    kmeans_options,
+    kmeans_outputs,
+    list_params,
+    load_artifacts,
+    save_artifacts,
+)
 from .context import ServiceContext, Tenant
 from .models import Trained, TrainingInput, TrainingLifecycle, outlook
 from .readcache import cached_read
@@ -321,37 +329,6 @@ def _check_perplexity(perplexity: float, max_samples: int, num_vectors: int) -> 
             f"perplexity ({perplexity:g}) is too large for {points} points (max_samples {max_samples}, "
             f"{num_vectors} vectors): it must be at most (points - 1) / 3 = {limit:.4g}"
         )
-
-
-_KMEANS_OPTIONS = (
-    "n_clusters",
-    "dist_type",
-    "n_init",
-    "max_train_samples",
-    "max_iterations",
-    "tolerance",
-    "num_threads",
-    "random_seed",
-    "initialization_method",
-)
-
-
-def kmeans_options(params: dict[str, Any]) -> dict[str, Any]:
-    """A stored k-means job's options, as both k-means paths (in-process and partitioned) take them."""
-    return {name: params[name] for name in _KMEANS_OPTIONS}
-
-
-def kmeans_outputs(r: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """A k-means result's arrays to store and its JSON-able summary (also for partitioned k-means)."""
-    return (
-        {"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
-        {
-            "n_clusters": int(r.centroids.shape[0]),
-            "inertia": float(r.inertia),
-            "n_iter": int(r.n_iter),
-            "n_train": int(r.n_train),
-        },
-    )
 
 
 def _fit(

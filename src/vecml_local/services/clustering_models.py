@@ -1,5 +1,6 @@
-"""Clustering model pieces shared by the service: the training job's status rendering and
-the model's artifacts (npz of numeric arrays, no pickle)."""
+"""Clustering model pieces shared by the service: the training job's status rendering,
+the model's artifacts (npz of numeric arrays, no pickle), and the k-means options and
+outputs that the in-process and the partitioned (Dask) paths share."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ __all__ = [
     "save_artifacts",
     "load_artifacts",
     "JOB_LABELS",
+    "kmeans_options",
+    "kmeans_outputs",
 ]
 
 CLUSTERING_KIND = "clustering"
@@ -103,3 +106,34 @@ def load_artifacts(directory: Path) -> dict[str, np.ndarray]:
         raise BadRequest("The model's files are missing; train it again")
     with np.load(path, allow_pickle=False) as data:
         return {key: data[key] for key in data.files}
+
+
+_KMEANS_OPTIONS = (
+    "n_clusters",
+    "dist_type",
+    "n_init",
+    "max_train_samples",
+    "max_iterations",
+    "tolerance",
+    "num_threads",
+    "random_seed",
+    "initialization_method",
+)
+
+
+def kmeans_options(params: dict[str, Any]) -> dict[str, Any]:
+    """A stored k-means job's options, as both k-means paths (in-process and partitioned) take them."""
+    return {name: params[name] for name in _KMEANS_OPTIONS}
+
+
+def kmeans_outputs(r: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A k-means result's arrays to store and its JSON-able summary (also for partitioned k-means)."""
+    return (
+        {"labels": r.labels.astype(np.int32), "centroids": r.centroids.astype(np.float32)},
+        {
+            "n_clusters": int(r.centroids.shape[0]),
+            "inertia": float(r.inertia),
+            "n_iter": int(r.n_iter),
+            "n_train": int(r.n_train),
+        },
+    )

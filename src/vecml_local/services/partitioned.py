@@ -169,7 +169,7 @@ def _train_kmeans(services: Any, job: JobContext, data: PartitionedInput) -> Tra
     from distributed import worker_client
 
     from ..ml.clustering.partitioned import fit_kmeans_partitioned
-    from .clustering import kmeans_options, kmeans_outputs
+    from .clustering_models import kmeans_options, kmeans_outputs
 
     params, plan = job.payload["params"], data.plan
 
