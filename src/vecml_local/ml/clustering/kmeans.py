@@ -57,6 +57,7 @@ from vecml_local.ml import distances as dist
 from ._parallel import LOCK, dynamic, kernels, row_ranges, set_threads
 from ._progress import WORK_PER_CHUNK, Checkpoints, row_chunks
 from ._seeding import SEEDING_FLOATS, kmeanspp
+from ._space import Space, prepare_rows, space_for
 
 __all__ = ["KMeansResult", "fit_kmeans", "assign_to_centroids", "KMEANS_METHODS", "INIT_METHODS"]
 
@@ -92,48 +93,6 @@ class KMeansResult:
     info: KMeansInfo = field(default_factory=lambda: KMeansInfo())
 
 
-@dataclass
-class _Space:
-    """How a distance maps onto the kernels."""
-
-    metric: int  # kernel metric code (`_common_kernels`)
-    update: str  # mean | unit_mean | median | mode
-    seed_metric: int
-    hamerly: bool
-
-    @property
-    def gemm(self) -> bool:
-        """Squared Euclidean and inner product: Lloyd assigns through BLAS."""
-        K = kernels("_common_kernels")
-        codes: tuple[int, int] = (K.SQEUCLID, K.NEG_IP)
-        return self.metric in codes
-
-    @property
-    def halved(self) -> bool:
-        """Cosine as squared Euclidean on unit rows: |x - c|^2 / 2 = 1 - cos."""
-        squared_l2: int = kernels("_common_kernels").SQEUCLID
-        return self.update == "unit_mean" and self.metric == squared_l2
-
-
-def _space(dist_type: str) -> _Space:
-    K = kernels("_common_kernels")
-    return {
-        dist.EUCLIDEAN: _Space(K.SQEUCLID, "mean", K.SQEUCLID, True),
-        dist.COSINE: _Space(K.SQEUCLID, "unit_mean", K.SQEUCLID, True),
-        dist.INNER_PRODUCT: _Space(K.NEG_IP, "unit_mean", K.SQEUCLID, False),
-        dist.MANHATTAN: _Space(K.MANHATTAN, "median", K.MANHATTAN, True),
-        dist.HAMMING: _Space(K.HAMMING, "mode", K.HAMMING, True),
-    }[dist_type]
-
-
-def _prepare(block: np.ndarray, dist_type: str) -> np.ndarray:
-    """Dense rows in the space the kernels work in (unit rows for Cosine)."""
-    block = np.ascontiguousarray(block, dtype=np.float32)
-    if dist_type == dist.COSINE:
-        return dist.normalize_rows(block)
-    return block
-
-
 def _mean_variance(X: np.ndarray, T: int) -> float:
     """Mean per-coordinate variance (scikit-learn scales `tol` by it)."""
     if X.shape[0] == 0:
@@ -146,7 +105,7 @@ class _Runner:
     Hamerly's share with them (the centre update, the objective)."""
 
     def __init__(
-        self, X: np.ndarray, space: _Space, k: int, threads: int, tol_abs: float, max_iter: int, checks: Checkpoints
+        self, X: np.ndarray, space: Space, k: int, threads: int, tol_abs: float, max_iter: int, checks: Checkpoints
     ) -> None:
         self.X, self.space, self.tol_abs, self.max_iter, self.checks = X, space, tol_abs, max_iter, checks
         self.n_values = int(X.max()) + 1 if space.update == "mode" else 0
@@ -272,7 +231,7 @@ def _assign_all(
     block_elements: int,
     checks: Checkpoints,
 ) -> tuple[np.ndarray, float]:
-    space = _space(dist_type)
+    space = space_for(dist_type)
     T = set_threads(num_threads)
     K, Kc = kernels("_lloyd_kernels"), kernels("_common_kernels")
     n, d = X.shape
@@ -282,7 +241,7 @@ def _assign_all(
     for s, e in dist.iter_blocks(n, d, min(block_elements, max(d, WORK_PER_CHUNK // max(C.shape[0], 1)))):
         checks.check()
         checks.report(e / n, f"labelling {n} vectors")
-        B = _prepare(dist.dense_rows(X, slice(s, e)), dist_type)
+        B = prepare_rows(dist.dense_rows(X, slice(s, e)), dist_type)
         lab = np.full(e - s, -1, dtype=np.int32)
         mind = np.empty(e - s)
         P = row_ranges(e - s, C.shape[0], d, T)
@@ -337,8 +296,8 @@ def fit_kmeans(
         Xs = dist.to_dense_float(X if train_idx is None else X[train_idx], what="training sample")
     else:
         Xs = X if train_idx is None else X[train_idx]
-    Xt = _prepare(Xs, dt)
-    space = _space(dt)
+    Xt = prepare_rows(Xs, dt)
+    space = space_for(dt)
     use_hamerly = method == "kmeans_hamerly" and space.hamerly
     seeds = rng.integers(0, 2**31 - 1, size=int(n_init))
     checks = Checkpoints(should_stop, progress)

@@ -25,7 +25,8 @@ from vecml_local.ml import distances as dist
 from ._parallel import LOCK, dynamic, kernels, row_ranges, set_threads
 from ._progress import Checkpoints
 from ._seeding import SEEDING_FLOATS, kmeanspp
-from .kmeans import KMeansResult, _prepare, _space, assign_to_centroids
+from ._space import prepare_rows, space_for
+from .kmeans import KMeansResult, assign_to_centroids
 
 __all__ = ["fit_kmeans_partitioned", "supported", "SEED_ROWS"]
 
@@ -35,7 +36,7 @@ Step = tuple[np.ndarray, np.ndarray, np.ndarray, int]  # labels, sums (k, d), co
 
 
 def supported(dist_type: str) -> bool:
-    return _space(dist.canonical_dist_type(dist_type)).update in ("mean", "unit_mean")
+    return space_for(dist.canonical_dist_type(dist_type)).update in ("mean", "unit_mean")
 
 
 # -- what runs on a worker ------------------------------------------------------------
@@ -43,7 +44,7 @@ def supported(dist_type: str) -> bool:
 
 def _train_rows(block: np.ndarray, rows: np.ndarray | None, dist_type: str) -> np.ndarray:
     block = np.asarray(block)
-    return _prepare(block if rows is None else block[rows], dist_type)
+    return prepare_rows(block if rows is None else block[rows], dist_type)
 
 
 def _moments(X: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -57,7 +58,7 @@ def _assign(
     """(labels, sums (k, d), counts (k,), labels changed) of one partition."""
     from threadpoolctl import threadpool_limits
 
-    space = _space(dist_type)
+    space = space_for(dist_type)
     labels = np.full(len(X), -1, dtype=np.int32) if previous is None else previous[0].copy()
     K = kernels("_lloyd_kernels")
     k, d = C.shape
@@ -82,7 +83,7 @@ def _labels(step: Step) -> np.ndarray:
 def _min_dists(X: np.ndarray, step: Step, C: np.ndarray, dist_type: str) -> np.ndarray:
     out = np.empty(len(X))
     with LOCK:
-        kernels("_common_kernels").exact_min_dist(X, C, step[0], _space(dist_type).metric, out)
+        kernels("_common_kernels").exact_min_dist(X, C, step[0], space_for(dist_type).metric, out)
     return out
 
 
@@ -126,7 +127,7 @@ def fit_kmeans_partitioned(
 ) -> KMeansResult:
     """Lloyd's k-means over the partitions (see the module docstring); labels every row."""
     dt = dist.canonical_dist_type(dist_type)
-    space = _space(dt)
+    space = space_for(dt)
     if space.update not in ("mean", "unit_mean"):
         raise ValueError(f"partitioned k-means supports mean updates only, not {dt}")
     n = int(sum(sizes))
@@ -253,7 +254,7 @@ def _lloyd(
     run: int,
     runs: int,
 ) -> tuple[np.ndarray, list[Any], int]:
-    space = _space(dt)
+    space = space_for(dt)
     steps: list[Any] = [None] * len(train)
     strict, it = False, 0
     for it in range(1, max_iter + 1):
